@@ -1,0 +1,151 @@
+"""The recording engine: runs the Pulumi program offline and records every registration.
+
+The program runs in-process under ``pulumi.runtime`` mocks (no CLI, no provider plugins, no cloud): the
+stack's config is set exactly as the CLI would pass it, the few invokes the program uses are answered
+from ``blueprint.engine_outputs``, and providers' computed outputs (ids, ARNs, endpoints) are synthesized.
+Mocks run with ``preview=False`` so every ``apply`` runs and nothing is silently skipped.
+
+Each registration is recorded with its URN, type, parent, provider, dependencies, property dependencies,
+options and inputs in Pulumi's wire format, so the policy runner can replay it to the analyzer as is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import runpy
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.settings import set_root_resource
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from blueprint.engine_outputs import answer_invoke, synthesize_outputs
+from blueprint.graph import ResourceRecord, StackGraph
+from blueprint.stack_files import StackSettings, read_stack
+
+#: The project root: where ``Pulumi.yaml`` and ``__main__.py`` live.
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class ProgramError(Exception):
+    """The program failed while running offline. ``str()`` is the program's own error message."""
+
+
+class _RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self, settings: StackSettings) -> None:
+        self.region = settings.config.get("aws:region", "us-east-1")
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        return synthesize_outputs(args.typ, args.name, args.inputs, self.region)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
+        return answer_invoke(args.token, args.args, self.region), []
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A mock resource monitor that also keeps what the real engine would see of each registration."""
+
+    def __init__(self, mocks: _RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.records: list[ResourceRecord] = []
+        self.stack_outputs: dict[str, Any] = {}
+        self.stack_urn = ""
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            self.stack_urn = response.urn
+            return response
+        self.records.append(_record(request, response))
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        if request.urn == self.stack_urn:
+            self.stack_outputs = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
+def _record(request: Any, response: Any) -> ResourceRecord:
+    options: dict[str, Any] = {
+        "protect": request.protect,
+        "retainOnDelete": request.retainOnDelete,
+        "ignoreChanges": list(request.ignoreChanges),
+        "replaceOnChanges": list(request.replaceOnChanges),
+        "additionalSecretOutputs": list(request.additionalSecretOutputs),
+    }
+    if request.deleteBeforeReplaceDefined:
+        options["deleteBeforeReplace"] = request.deleteBeforeReplace
+    if request.HasField("customTimeouts"):
+        options["customTimeouts"] = json_format.MessageToDict(request.customTimeouts)
+    return ResourceRecord(
+        urn=response.urn,
+        type=request.type,
+        name=request.name,
+        custom=request.custom,
+        parent=request.parent or None,
+        provider=request.provider or None,
+        dependencies=list(request.dependencies),
+        property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+        options=options,
+        inputs=json_format.MessageToDict(request.object),
+        outputs=json_format.MessageToDict(response.object),
+        id=response.id,
+    )
+
+
+@contextlib.contextmanager
+def _program_context(project_dir: Path) -> Iterator[None]:
+    """cwd and ``sys.path`` as the Python language host sets them; restored afterwards."""
+    old_cwd, old_path = Path.cwd(), list(sys.path)
+    os.chdir(project_dir)
+    sys.path.insert(0, str(project_dir))
+    try:
+        yield
+    finally:
+        os.chdir(old_cwd)
+        sys.path[:] = old_path
+
+
+def run_stack(settings: StackSettings, project_dir: Path = PROJECT_DIR) -> StackGraph:
+    """Run ``<project_dir>/__main__.py`` for ``settings`` and return everything it registered.
+
+    Args:
+        settings: the stack config (see ``blueprint.stack_files.read_stack``).
+        project_dir: directory holding ``Pulumi.yaml`` and ``__main__.py``.
+
+    Returns:
+        The recorded ``StackGraph`` (resources in registration order, stack exports).
+
+    Raises:
+        ProgramError: the program raised (e.g. ``pulumi.RunError`` for an invalid config); the message is
+            the program's, without a traceback.
+    """
+    mocks = _RecordingMocks(settings)
+    monitor = _RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(
+        mocks, project=settings.project, stack=settings.stack, preview=False, monitor=monitor
+    )
+    pulumi.runtime.set_all_config(dict(settings.config), sorted(settings.secret_keys))
+    set_root_resource(None)  # run_in_stack creates the stack resource, as the language host does
+    program = project_dir / "__main__.py"
+    with _program_context(project_dir):
+        try:
+            _sync_await(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
+        except pulumi.RunError as exc:
+            raise ProgramError(str(exc)) from None
+        except Exception as exc:
+            raise ProgramError(f"the program failed: {type(exc).__name__}: {exc}") from exc
+    return StackGraph(settings.project, settings.stack, monitor.records, monitor.stack_outputs)
+
+
+def record_stack(stack: str = "staging", project_dir: Path = PROJECT_DIR) -> StackGraph:
+    """Read ``Pulumi.<stack>.yaml`` and run the program for it (``run_stack(read_stack(...))``)."""
+    return run_stack(read_stack(project_dir, stack), project_dir)

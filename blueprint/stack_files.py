@@ -1,0 +1,121 @@
+"""Reading ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml`` the way the Pulumi CLI hands them to a program.
+
+The CLI passes every config value as a string (objects and lists as JSON text) and lists the keys whose
+values were ``secure:``. Offline there is no key to decrypt with, so a secure value becomes the fixed
+placeholder ``SECRET_PLACEHOLDER`` and its key is marked secret, exactly as a decrypted one would be.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: What an offline run sees instead of a ``secure:`` value. Reports must never print it.
+SECRET_PLACEHOLDER = "offline-preview-secret-placeholder"
+
+
+class StackFileError(Exception):
+    """A project or stack file is missing or not valid YAML; the message names the file and the fix."""
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """A stack's config as the engine would pass it to the program.
+
+    Attributes:
+        project: project name from ``Pulumi.yaml``.
+        stack: stack name.
+        config: fully qualified key (``<namespace>:<key>``) -> string value (JSON text for structures).
+        secret_keys: fully qualified keys whose values are secrets.
+    """
+
+    project: str
+    stack: str
+    config: dict[str, str] = field(default_factory=dict)
+    secret_keys: frozenset[str] = frozenset()
+
+    def namespace(self, namespace: str) -> dict[str, Any]:
+        """Keys of one namespace (without the prefix) with structured values decoded."""
+        prefix = f"{namespace}:"
+        return {k[len(prefix) :]: _decode(v) for k, v in self.config.items() if k.startswith(prefix)}
+
+    def secret_keys_in(self, namespace: str) -> set[str]:
+        prefix = f"{namespace}:"
+        return {k[len(prefix) :] for k in self.secret_keys if k.startswith(prefix)}
+
+
+def _decode(value: str) -> Any:
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return value
+    return decoded if isinstance(decoded, dict | list) else value
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise StackFileError(f"{path}: not found; create it (see README.md, 'Deploy for real')")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise StackFileError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise StackFileError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def project_name(project_dir: Path) -> str:
+    """The ``name`` in ``<project_dir>/Pulumi.yaml``."""
+    name = _load_yaml(project_dir / "Pulumi.yaml").get("name")
+    if not isinstance(name, str) or not name:
+        raise StackFileError(f"{project_dir / 'Pulumi.yaml'}: missing `name`")
+    return name
+
+
+def read_stack(project_dir: Path, stack: str) -> StackSettings:
+    """Read ``Pulumi.<stack>.yaml`` next to ``Pulumi.yaml``.
+
+    Raises:
+        StackFileError: a missing or malformed file.
+    """
+    project = project_name(project_dir)
+    raw = _load_yaml(project_dir / f"Pulumi.{stack}.yaml").get("config") or {}
+    if not isinstance(raw, dict):
+        raise StackFileError(f"{project_dir / f'Pulumi.{stack}.yaml'}: `config` must be a mapping")
+    config: dict[str, str] = {}
+    secret: set[str] = set()
+    for key, value in raw.items():
+        full_key = key if ":" in key else f"{project}:{key}"
+        plain, had_secret = _strip_secure(value)
+        config[full_key] = _as_config_string(plain)
+        if had_secret:
+            secret.add(full_key)
+    return StackSettings(project, stack, config, frozenset(secret))
+
+
+def _strip_secure(value: Any) -> tuple[Any, bool]:
+    """Replace ``{secure: ...}`` (at any depth) with the placeholder; report whether any was found."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return SECRET_PLACEHOLDER, True
+        pairs = {k: _strip_secure(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in pairs.items()}, any(s for _, s in pairs.values())
+    if isinstance(value, list):
+        items = [_strip_secure(v) for v in value]
+        return [v for v, _ in items], any(s for _, s in items)
+    return value, False
+
+
+def _as_config_string(value: Any) -> str:
+    """The CLI's string form: strings as-is, booleans lowercase, numbers as text, structures as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value)

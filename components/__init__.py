@@ -1,0 +1,1 @@
+"""Pulumi component resources of the staging-blueprint (type tokens ``staging:index:<Type>``)."""

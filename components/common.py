@@ -1,0 +1,95 @@
+"""Helpers every component shares: child options, tags, IAM documents, encrypted log groups.
+
+Components import these instead of repeating them, so a change of convention (a tag, a log-group
+setting) happens in one place.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+#: Type-token prefix of every component (``staging:index:<Type>``).
+TYPE_PREFIX = "staging:index:"
+
+
+def child_opts(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
+    """``ResourceOptions(parent=parent, **kwargs)``: every child of a component is parented to it."""
+    return pulumi.ResourceOptions(parent=parent, **kwargs)
+
+
+def with_name(tags: Mapping[str, str], name: str, **extra: str) -> dict[str, str]:
+    """The stack tags plus a ``Name`` tag (what the AWS console lists) and any extra tags."""
+    return {**tags, "Name": name, **extra}
+
+
+def policy_document(statements: Sequence[Mapping[str, Any]]) -> str:
+    """An IAM policy document (version 2012-10-17) as JSON text; statements are plain dicts.
+
+    Statements may hold plain values only; build them inside ``Output.apply`` when they need ARNs.
+    """
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def assume_role_policy(service: str, conditions: Mapping[str, Any] | None = None) -> str:
+    """A trust policy letting one AWS service principal (e.g. ``vpc-flow-logs.amazonaws.com``) assume a role.
+
+    ``conditions`` (an IAM ``Condition`` block) should pin ``aws:SourceAccount``/``aws:SourceArn`` to
+    prevent the confused-deputy problem (IAM User Guide, "The confused deputy problem").
+    """
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    if conditions:
+        statement["Condition"] = dict(conditions)
+    return policy_document([statement])
+
+
+def encrypted_log_group(
+    name: str,
+    *,
+    parent: pulumi.Resource,
+    kms_key_arn: pulumi.Input[str],
+    retention_days: int,
+    tags: Mapping[str, str],
+    log_group_name: pulumi.Input[str] | None = None,
+) -> aws.cloudwatch.LogGroup:
+    """A CloudWatch log group encrypted with the vault CMK and with a retention period.
+
+    Args:
+        name: Pulumi logical name (``<component>-<role>``).
+        parent: the owning component.
+        kms_key_arn: ARN of the CMK; its key policy must allow ``logs.<region>.amazonaws.com``.
+        retention_days: days to keep events (a CloudWatch allowed value, validated in the config).
+        tags: tags to apply.
+        log_group_name: explicit physical name when a service expects one (e.g. ``/aws/lambda/<fn>``);
+            default: auto-named.
+    """
+    return aws.cloudwatch.LogGroup(
+        name,
+        name=log_group_name,
+        kms_key_id=kms_key_arn,
+        retention_in_days=retention_days,
+        tags=with_name(tags, name),
+        opts=child_opts(parent),
+    )
+
+
+class AwsContext:
+    """Account, partition and region of the provider, looked up once per component (three invokes).
+
+    Attributes (all ``Output[str]``): ``account_id`` (12 digits), ``partition`` (``aws``, ``aws-cn``,
+    ``aws-us-gov``), ``region`` (e.g. ``eu-west-1``).
+    """
+
+    def __init__(self, parent: pulumi.Resource) -> None:
+        invoke_opts = pulumi.InvokeOutputOptions(parent=parent)
+        self.account_id = aws.get_caller_identity_output(opts=invoke_opts).account_id
+        self.partition = aws.get_partition_output(opts=invoke_opts).partition
+        self.region = aws.get_region_output(opts=invoke_opts).region
