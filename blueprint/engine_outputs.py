@@ -167,3 +167,101 @@ def synthesize_outputs(
     if filler is not None:
         filler(outputs, resource_id, region)
     return resource_id, outputs
+
+
+def _db_endpoint(name: str, region: str) -> str:
+    return f"{name}.c{_suffix(name, 10)}.{region}.rds.amazonaws.com"
+
+
+def _managed_secret(resource_id: str, region: str, inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
+    if not inputs.get("manageMasterUserPassword"):
+        return []
+    arn = f"arn:{PARTITION}:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!{resource_id}-{_suffix(resource_id, 6)}"
+    return [
+        {"secretArn": arn, "kmsKeyId": inputs.get("masterUserSecretKmsKeyId", ""), "secretStatus": "active"}
+    ]
+
+
+def _rds_instance(outputs: dict[str, Any], resource_id: str, region: str) -> None:
+    address = _db_endpoint(resource_id, region)
+    port = int(outputs.get("port") or 5432)
+    outputs.update(
+        address=address, endpoint=f"{address}:{port}", port=port, resourceId=f"db-{_suffix(resource_id, 26)}"
+    )
+    outputs["masterUserSecrets"] = _managed_secret(resource_id, region, outputs)
+
+
+def _rds_cluster(outputs: dict[str, Any], resource_id: str, region: str) -> None:
+    outputs.update(
+        endpoint=_db_endpoint(resource_id, region),
+        readerEndpoint=_db_endpoint(f"{resource_id}-ro", region),
+        port=int(outputs.get("port") or 5432),
+        clusterResourceId=f"cluster-{_suffix(resource_id, 26)}",
+    )
+    outputs["masterUserSecrets"] = _managed_secret(resource_id, region, outputs)
+
+
+def _rds_cluster_instance(outputs: dict[str, Any], resource_id: str, region: str) -> None:
+    outputs.update(endpoint=_db_endpoint(resource_id, region), port=5432)
+
+
+def _msk_brokers(resource_id: str, region: str) -> str:
+    return ",".join(f"b-{i}.{resource_id}.kafka.{region}.amazonaws.com:9098" for i in (1, 2, 3))
+
+
+def _msk_cluster(outputs: dict[str, Any], resource_id: str, region: str) -> None:
+    outputs.update(bootstrapBrokersSaslIam=_msk_brokers(resource_id, region), currentVersion="K3AEGXETSR30VB")
+
+
+def _msk_serverless(outputs: dict[str, Any], resource_id: str, region: str) -> None:
+    outputs.update(
+        bootstrapBrokersSaslIam=f"boot-{_suffix(resource_id, 8)}.kafka-serverless.{region}.amazonaws.com:9098"
+    )
+
+
+def _msk_configuration(outputs: dict[str, Any], _resource_id: str, _region: str) -> None:
+    outputs["latestRevision"] = 1
+
+
+def _mq_broker(outputs: dict[str, Any], resource_id: str, region: str) -> None:
+    host = f"b-{_suffix(resource_id, 8)}.mq.{region}.on.aws"
+    outputs["instances"] = [
+        {"consoleUrl": f"https://{host}", "endpoints": [f"amqps://{host}:5671"], "ipAddress": ""}
+    ]
+
+
+def _lambda_function(outputs: dict[str, Any], resource_id: str, region: str) -> None:
+    arn = outputs["arn"]
+    outputs.update(
+        invokeArn=f"arn:{PARTITION}:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+        qualifiedArn=f"{arn}:1",
+        version="1",
+    )
+
+
+def _http_api(outputs: dict[str, Any], resource_id: str, region: str) -> None:
+    outputs.update(
+        apiEndpoint=f"https://{resource_id}.execute-api.{region}.amazonaws.com",
+        executionArn=f"arn:{PARTITION}:execute-api:{region}:{ACCOUNT_ID}:{resource_id}",
+    )
+
+
+def _random_password(outputs: dict[str, Any], resource_id: str, _region: str) -> None:
+    # A fixed, obviously fake value: the SDK marks `result` secret, and reports must never print it.
+    outputs["result"] = f"offline-generated-password-{_suffix(resource_id, 12)}"
+
+
+OUTPUT_FILLERS.update(
+    {
+        "aws:rds/instance:Instance": _rds_instance,
+        "aws:rds/cluster:Cluster": _rds_cluster,
+        "aws:rds/clusterInstance:ClusterInstance": _rds_cluster_instance,
+        "aws:msk/cluster:Cluster": _msk_cluster,
+        "aws:msk/serverlessCluster:ServerlessCluster": _msk_serverless,
+        "aws:msk/configuration:Configuration": _msk_configuration,
+        "aws:mq/broker:Broker": _mq_broker,
+        "aws:lambda/function:Function": _lambda_function,
+        "aws:apigatewayv2/api:Api": _http_api,
+        "random:index/randomPassword:RandomPassword": _random_password,
+    }
+)

@@ -106,6 +106,7 @@ class Network(pulumi.ComponentResource):
     Outputs:
         vpc_id, vpc_cidr: the VPC.
         subnet_ids: tier -> subnet ids (index = AZ index).
+        subnet_cidrs: tier -> subnet CIDRs (plain strings, index = AZ index), for CIDR-based SG rules.
         route_table_ids: tier -> route table ids (public and isolated: one; private: one per AZ).
         endpoint_security_group_id: SG of the interface endpoints (443 from the VPC CIDR only).
         flow_log_group_name: the encrypted log group receiving ALL traffic records.
@@ -114,6 +115,7 @@ class Network(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     vpc_cidr: str
     subnet_ids: dict[Tier, list[pulumi.Output[str]]]
+    subnet_cidrs: dict[Tier, list[str]]
     route_table_ids: dict[Tier, list[pulumi.Output[str]]]
     endpoint_security_group_id: pulumi.Output[str]
     flow_log_group_name: pulumi.Output[str]
@@ -123,6 +125,7 @@ class Network(pulumi.ComponentResource):
         self._name, self._args = name, args
         self._ctx = AwsContext(self)
         self.vpc_cidr = args.cidr
+        self.subnet_cidrs = plan_subnets(args.cidr, args.az_count)
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
             cidr_block=args.cidr,
@@ -164,7 +167,7 @@ class Network(pulumi.ComponentResource):
         return zones.names.apply(lambda names: _pick_az(names, index, self._args.az_count))
 
     def _subnets(self, vpc: aws.ec2.Vpc) -> dict[Tier, list[aws.ec2.Subnet]]:
-        plan = plan_subnets(self._args.cidr, self._args.az_count)
+        plan = self.subnet_cidrs
         azs = [self._az(i) for i in range(self._args.az_count)]
         return {
             tier: [
