@@ -176,7 +176,8 @@ def _db_endpoint(name: str, region: str) -> str:
 def _managed_secret(resource_id: str, region: str, inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
     if not inputs.get("manageMasterUserPassword"):
         return []
-    arn = f"arn:{PARTITION}:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!{resource_id}-{_suffix(resource_id, 6)}"
+    name = f"rds!{resource_id}-{_suffix(resource_id, 6)}"
+    arn = f"arn:{PARTITION}:secretsmanager:{region}:{ACCOUNT_ID}:secret:{name}"
     return [
         {"secretArn": arn, "kmsKeyId": inputs.get("masterUserSecretKmsKeyId", ""), "secretStatus": "active"}
     ]
