@@ -15,7 +15,7 @@ import contextlib
 import os
 import runpy
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +128,21 @@ def run_stack(settings: StackSettings, project_dir: Path = PROJECT_DIR) -> Stack
         ProgramError: the program raised (e.g. ``pulumi.RunError`` for an invalid config); the message is
             the program's, without a traceback.
     """
+    program = project_dir / "__main__.py"
+    with _program_context(project_dir):
+        return run_function(lambda: runpy.run_path(str(program), run_name="__main__"), settings)
+
+
+def run_function(fn: Callable[[], object], settings: StackSettings) -> StackGraph:
+    """Run ``fn`` as a Pulumi program under the recording mocks (what tests use for single components).
+
+    Args:
+        fn: registers resources (e.g. ``lambda: Network("network", args)``); ``pulumi.export`` works.
+        settings: project, stack and config the program sees.
+
+    Raises:
+        ProgramError: as ``run_stack``.
+    """
     mocks = _RecordingMocks(settings)
     monitor = _RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(
@@ -135,14 +150,12 @@ def run_stack(settings: StackSettings, project_dir: Path = PROJECT_DIR) -> Stack
     )
     pulumi.runtime.set_all_config(dict(settings.config), sorted(settings.secret_keys))
     set_root_resource(None)  # run_in_stack creates the stack resource, as the language host does
-    program = project_dir / "__main__.py"
-    with _program_context(project_dir):
-        try:
-            _sync_await(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
-        except pulumi.RunError as exc:
-            raise ProgramError(str(exc)) from None
-        except Exception as exc:
-            raise ProgramError(f"the program failed: {type(exc).__name__}: {exc}") from exc
+    try:
+        _sync_await(run_in_stack(fn))
+    except pulumi.RunError as exc:
+        raise ProgramError(str(exc)) from None
+    except Exception as exc:
+        raise ProgramError(f"the program failed: {type(exc).__name__}: {exc}") from exc
     return StackGraph(settings.project, settings.stack, monitor.records, monitor.stack_outputs)
 
 
