@@ -255,7 +255,7 @@ def load_stack_config(raw: Mapping[str, Any], secret_keys: Iterable[str] = ()) -
         problems = [_problem_from_error(err) for err in exc.errors()]
         raise ConfigError([_hide_secret_value(p, secret_keys) for p in problems]) from None
     problems = [p for check in CROSS_CHECKS for p in check(cfg, raw)]
-    problems += _unsecured_references(cfg, secret_keys)
+    problems += _unsecured_references(cfg, set(raw), secret_keys)
     if problems:
         raise ConfigError(problems)
     return cfg
@@ -275,7 +275,7 @@ def _secret_references(raw: Mapping[str, Any]) -> set[str]:
     return {s["fromConfig"] for s in secrets if isinstance(s, dict) and isinstance(s.get("fromConfig"), str)}
 
 
-def _unsecured_references(cfg: StackConfig, secret_keys: set[str]) -> list[Problem]:
+def _unsecured_references(cfg: StackConfig, present: set[str], secret_keys: set[str]) -> list[Problem]:
     return [
         Problem(
             join_path("vault", "secrets", i, "fromConfig"),
@@ -284,7 +284,7 @@ def _unsecured_references(cfg: StackConfig, secret_keys: set[str]) -> list[Probl
             f"`pulumi config set --secret {s.from_config} <value>`",
         )
         for i, s in enumerate(cfg.vault.secrets)
-        if s.from_config is not None and s.from_config not in secret_keys
+        if s.from_config in present and s.from_config not in secret_keys
     ]
 
 
@@ -315,16 +315,16 @@ def _allowed_keys(parent: tuple[str | int, ...]) -> list[str]:
         if isinstance(part, int):
             continue
         field = next(f for name, f in model.model_fields.items() if (f.alias or name) == part)
-        model = _model_of(field.annotation)
+        model = model_of(field.annotation)
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def _model_of(annotation: Any) -> Any:
+def model_of(annotation: Any) -> Any:
     """The ConfigModel inside ``X``, ``list[X]``, ``X | None``."""
     if isinstance(annotation, type) and issubclass(annotation, ConfigModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()):
-        found = _model_of(arg)
+        found = model_of(arg)
         if found is not None:
             return found
     return None

@@ -1,0 +1,40 @@
+# staging-blueprint: `make preview` (the offline preview of the default stack) and `make test`.
+# Every target creates ./venv from the pinned requirements first; nothing needs a cloud account.
+PYTHON ?= python3
+VENV := venv
+BIN := $(VENV)/bin
+STACK ?= staging
+FORMAT ?= text
+
+.PHONY: help preview test lint fmt bench clean
+
+help:
+	@echo "make preview  offline preview + policy check of Pulumi.$(STACK).yaml (STACK=, FORMAT=text|markdown|json)"
+	@echo "make test     ruff + pytest (what CI runs)"
+	@echo "make bench    preview timing/memory and scaling benchmarks"
+	@echo "make lint     ruff check + format check;  make fmt  reformat"
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+preview: $(BIN)/.installed
+	$(BIN)/python -m blueprint preview --stack $(STACK) --format $(FORMAT)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m blueprint.bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .bench

@@ -1,0 +1,124 @@
+"""Command line of the offline tools: ``python -m blueprint preview|config-reference``.
+
+Exit codes of ``preview``: 0 no mandatory policy violation, 1 at least one, 2 a usage, stack-file,
+config or program error (nothing is written then).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from blueprint.config import ConfigError, load_stack_config
+from blueprint.config_base import NAMESPACE
+from blueprint.engine import PROJECT_DIR, ProgramError, run_stack
+from blueprint.render import render_markdown, render_text
+from blueprint.report import PolicySection, build_report
+from blueprint.stack_files import StackFileError, StackSettings, read_stack
+
+EXIT_OK, EXIT_MANDATORY, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad input (stack file, config, policy config, program failure): message shown, exit code 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m blueprint", description="staging-blueprint offline tools"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    preview = sub.add_parser(
+        "preview",
+        help="run the program offline, check it with the policy pack, print the resource tree",
+        description="Run the Pulumi program for a stack without the Pulumi CLI or a cloud account.",
+    )
+    preview.add_argument("--stack", default="staging", help="stack name; reads Pulumi.<stack>.yaml")
+    preview.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    preview.add_argument("--output", type=Path, help="write the report to FILE instead of stdout")
+    preview.add_argument(
+        "--policy-config", type=Path, help="policy pack config JSON (as --policy-pack-config)"
+    )
+    preview.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
+    reference = sub.add_parser("config-reference", help="print the stack config reference (Markdown)")
+    reference.add_argument("--update-readme", action="store_true", help="rewrite the block in README.md")
+    return parser
+
+
+def validate_config(settings: StackSettings) -> None:
+    """Raise ``UsageError`` with one line per problem if the stack config is invalid."""
+    try:
+        load_stack_config(settings.namespace(NAMESPACE), settings.secret_keys_in(NAMESPACE))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _policy_section(args: argparse.Namespace, settings: StackSettings, graph: Any) -> PolicySection:
+    return PolicySection(note="no policy pack run")
+
+
+def _render(report: dict[str, Any], fmt: str, width: int | None = None) -> str:
+    if fmt == "json":
+        return json.dumps(report, indent=2, sort_keys=False) + "\n"
+    if fmt == "markdown":
+        return render_markdown(report)
+    console = Console(record=True, width=width or 160, file=open(os.devnull, "w"))  # noqa: SIM115
+    render_text(report, console)
+    return console.export_text()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file + rename: a failure never leaves a half-written report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as tmp:
+        tmp.write(text)
+    Path(tmp.name).replace(path)
+
+
+def preview(args: argparse.Namespace) -> int:
+    """The ``preview`` command; returns the exit code."""
+    try:
+        settings = read_stack(args.project_dir, args.stack)
+    except StackFileError as exc:
+        raise UsageError(str(exc)) from None
+    validate_config(settings)
+    try:
+        graph = run_stack(settings, args.project_dir)
+    except ProgramError as exc:
+        raise UsageError(str(exc)) from None
+    policy = _policy_section(args, settings, graph)
+    report = build_report(graph, policy)
+    if args.output is not None:
+        _write_atomically(args.output, _render(report, args.format))
+        Console(stderr=True).print(report["summary"]["line"])
+    elif args.format == "text":
+        render_text(report, Console())
+    else:
+        sys.stdout.write(_render(report, args.format))
+    return EXIT_MANDATORY if policy.has_mandatory else EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "config-reference":
+            from blueprint.config_reference import render_reference, update_readme
+
+            if args.update_readme:
+                changed = update_readme(PROJECT_DIR / "README.md")
+                print("README.md updated" if changed else "README.md already up to date")
+            else:
+                sys.stdout.write(render_reference())
+            return EXIT_OK
+        return preview(args)
+    except UsageError as exc:
+        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+        return EXIT_USAGE

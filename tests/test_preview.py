@@ -1,0 +1,135 @@
+"""``python -m blueprint preview``: formats, schema, secrets, exit codes, and untouched files on failure."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from blueprint.cli import main
+from blueprint.stack_files import SECRET_PLACEHOLDER
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = json.loads((ROOT / "docs" / "preview.schema.json").read_text())
+
+
+def make_project(tmp_path: Path, config: dict) -> Path:
+    """A project dir with the real program and ``Pulumi.test.yaml`` holding ``config``."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / "__main__.py").symlink_to(ROOT / "__main__.py")
+    (tmp_path / "functions").symlink_to(ROOT / "functions")
+    (tmp_path / "schemas").symlink_to(ROOT / "schemas")
+    (tmp_path / "Pulumi.test.yaml").write_text(yaml.safe_dump({"config": config}))
+    return tmp_path
+
+
+def default_config() -> dict:
+    return yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())["config"]
+
+
+@pytest.fixture(scope="module")
+def default_json(tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("preview") / "preview.json"
+    assert main(["preview", "--format", "json", "--output", str(out)]) == 0
+    return json.loads(out.read_text())
+
+
+def test_default_stack_json_validates_against_the_schema(default_json):
+    jsonschema.validate(default_json, SCHEMA, cls=jsonschema.Draft202012Validator)
+    assert default_json["summary"]["resources"] == len(default_json["resources"]) > 40
+
+
+def test_json_graph_keeps_parents_dependencies_and_facts(default_json):
+    by_name = {r["name"]: r for r in default_json["resources"]}
+    subnet = by_name["network-isolated-0"]
+    assert subnet["parent"] == by_name["network"]["urn"]
+    assert by_name["network-vpc"]["urn"] in subnet["dependencies"]
+    assert subnet["propertyDependencies"]["vpcId"] == [by_name["network-vpc"]["urn"]]
+    assert subnet["facts"]["tier"] == "isolated"
+    assert subnet["facts"]["public IP on launch"] == "no"
+    assert by_name["vault-key"]["facts"]["rotation"] == "yes"
+
+
+def test_schema_rejects_a_report_with_a_missing_field(default_json):
+    broken = {k: v for k, v in default_json.items() if k != "policy"}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, SCHEMA, cls=jsonschema.Draft202012Validator)
+
+
+def test_secret_config_values_never_reach_any_format(tmp_path, capsys):
+    config = default_config()
+    config["staging-blueprint:vault"]["secrets"].append({"name": "x/seeded", "fromConfig": "seeded"})
+    config["staging-blueprint:seeded"] = {"secure": "v1:abc:def"}
+    project = make_project(tmp_path, config)
+    for fmt in ("json", "markdown", "text"):
+        assert main(["preview", "--stack", "test", "--format", fmt, "--project-dir", str(project)]) == 0
+        out = capsys.readouterr().out
+        assert SECRET_PLACEHOLDER not in out
+        assert "[secret]" in out
+    report_file = tmp_path / "r.json"
+    main(
+        [
+            "preview",
+            "--stack",
+            "test",
+            "--format",
+            "json",
+            "--project-dir",
+            str(project),
+            "--output",
+            str(report_file),
+        ]
+    )
+    report = json.loads(report_file.read_text())
+    version = next(r for r in report["resources"] if r["type"].endswith("secretVersion:SecretVersion"))
+    assert version["inputs"]["secretString"] == "[secret]"
+    assert version["facts"]["value"] == "[secret]"
+
+
+def test_markdown_is_a_pr_comment_with_verdict_components_and_outputs(capsys):
+    assert main(["preview", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("## ✅ Preview of `staging-blueprint/staging`")
+    assert "<details><summary>Network `network`" in out
+    assert "| `network-isolated-0` | `aws:ec2/subnet:Subnet` |" in out
+    assert "### Stack outputs" in out
+
+
+def test_bad_config_exits_2_with_the_key_path_and_leaves_the_output_untouched(tmp_path, capsys):
+    config = default_config()
+    config["staging-blueprint:network"]["natStrategy"] = "perAZ"
+    project = make_project(tmp_path, config)
+    out = tmp_path / "report.md"
+    out.write_text("previous report")
+    code = main(["preview", "--stack", "test", "--project-dir", str(project), "--output", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "staging-blueprint:network.natStrategy: must be one of 'single', 'perAz' or 'none'" in err
+    assert "Traceback" not in err
+    assert out.read_text() == "previous report"
+
+
+def test_missing_stack_file_exits_2(capsys):
+    assert main(["preview", "--stack", "nope"]) == 2
+    assert "Pulumi.nope.yaml: not found" in capsys.readouterr().err
+
+
+def test_real_process_exit_codes_and_no_traceback():
+    ok = subprocess.run(
+        [sys.executable, "-m", "blueprint", "preview"], check=False, cwd=ROOT, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert "Network network" in ok.stdout and "network-vpc aws:ec2:Vpc" in ok.stdout
+    usage = subprocess.run(
+        [sys.executable, "-m", "blueprint", "preview", "--format", "yaml"],
+        check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert usage.returncode == 2
+    assert "invalid choice: 'yaml'" in usage.stderr
