@@ -1,0 +1,50 @@
+"""Reading IAM policy statements (IAM User Guide, "IAM JSON policy elements reference").
+
+Element values may be a string or a list of strings; ``Principal`` may be ``"*"`` or an object keyed
+by principal type (``AWS``, ``Service``, ``Federated``). Keys are matched case-sensitively as IAM does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ._props import as_list
+
+
+def values(statement: Mapping[str, Any], element: str) -> list[str]:
+    """The string values of ``Action``, ``Resource``... as a list (a lone string is wrapped)."""
+    return [v for v in as_list(statement.get(element)) if isinstance(v, str)]
+
+
+def is_allow(statement: Mapping[str, Any]) -> bool:
+    return statement.get("Effect") == "Allow"
+
+
+def principals(statement: Mapping[str, Any], kind: str) -> list[str]:
+    """Principals of one ``kind`` (``AWS``, ``Service``, ``Federated``); a bare ``"*"`` counts for ``AWS``."""
+    principal = statement.get("Principal")
+    if principal == "*":
+        return ["*"] if kind == "AWS" else []
+    if isinstance(principal, Mapping):
+        return [v for v in as_list(principal.get(kind)) if isinstance(v, str)]
+    return []
+
+
+def conditions(statement: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The ``Condition`` block (operator -> {key: value(s)}); empty when absent."""
+    condition = statement.get("Condition")
+    return condition if isinstance(condition, Mapping) else {}
+
+
+def condition_values(statement: Mapping[str, Any], operators: tuple[str, ...], key: str) -> list[str] | None:
+    """Values tested for ``key`` under any of ``operators`` (also ``ForAnyValue:``/``ForAllValues:``).
+
+    Returns None when no such test exists (distinct from a test against an empty list).
+    """
+    found: list[str] | None = None
+    for operator, tests in conditions(statement).items():
+        base = operator.split(":")[-1]
+        if base in operators and isinstance(tests, Mapping) and key in tests:
+            found = (found or []) + [v for v in as_list(tests[key]) if isinstance(v, str)]
+    return found

@@ -1,0 +1,341 @@
+"""Isolation: nothing reaches staging except through its edge, and staging reaches nothing in production."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import EnforcementLevel, PolicyResource, Severity
+
+from . import _types as t
+from ._network import (
+    EXPOSURE_TAG,
+    SUBNET_TYPES,
+    TIER_TAG,
+    IngressSource,
+    ingress_sources,
+    is_internet,
+    network,
+    public_subnet_reason,
+    within_any,
+)
+from ._props import as_list, is_set, known, peek, tag_map
+from ._rule import Equivalents, Finding, RuleContext, RuleSpec, resource_rule, stack_rule
+from ._stack import StackIndex
+
+_MANDATORY = EnforcementLevel.MANDATORY
+_STRING_LIST = {"type": "array", "items": {"type": "string"}, "default": []}
+
+DATA_STORE_NOT_PUBLIC = RuleSpec(
+    name="data-store-not-publicly-accessible",
+    concern="isolation",
+    description="Databases and message brokers must not be publicly accessible.",
+    level=_MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation="Set publiclyAccessible=false (RDS, Aurora, Amazon MQ) or "
+    "brokerNodeGroupInfo.connectivityInfo.publicAccess.type=DISABLED (MSK); reach data stores from "
+    "inside the VPC or through the token broker.",
+    equivalents=Equivalents(
+        checkov=("CKV_AWS_17", "CKV_AWS_69", "CKV_AWS_291"),
+        cdk_nag=("NIST.800.53.R5-RDSInstancePublicAccess",),
+        awsguard=("rds-instance-public-access",),
+    ),
+)
+
+
+def _check_not_public(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
+    if ctx.resource_type == t.MSK_CLUSTER:
+        access = known(props, "brokerNodeGroupInfo", "connectivityInfo", "publicAccess", "type")
+        if access not in (None, "DISABLED"):
+            yield f"brokerNodeGroupInfo.connectivityInfo.publicAccess.type is {access!r}: brokers are public."
+    elif known(props, "publiclyAccessible") is True:
+        yield "publiclyAccessible is true: the endpoint resolves to a public address."
+
+
+DATA_STORE_PLACEMENT = RuleSpec(
+    name="data-store-in-private-subnets",
+    concern="isolation",
+    description="Databases and message brokers must live in private or isolated subnets of this stack.",
+    level=_MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Place data stores in the Network component's isolated subnets: an RDS subnet group (or "
+    "MSK clientSubnets / MQ subnetIds) listing only subnets tagged tier=isolated, without public IPs or "
+    "a route to an internet gateway.",
+    settings={
+        "allowedTiers": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["isolated", "private"],
+            "description": f"values of the subnet '{TIER_TAG}' tag data stores may use",
+        }
+    },
+)
+
+
+_DATA_STORES = (t.RDS_INSTANCE, t.RDS_CLUSTER, t.MSK_CLUSTER, t.MSK_SERVERLESS_CLUSTER, t.MQ_BROKER)
+
+
+def _data_store_subnets(res: PolicyResource, index: StackIndex) -> list[PolicyResource] | None:
+    """The subnets a data store is placed in; None when an RDS database names no subnet group."""
+    if res.resource_type in (t.RDS_INSTANCE, t.RDS_CLUSTER):
+        if not is_set(peek(res.props, "dbSubnetGroupName")):
+            return None if not is_set(peek(res.props, "replicateSourceDb")) else []
+        groups = index.referenced(res, "dbSubnetGroupName", {t.RDS_SUBNET_GROUP})
+        return [s for g in groups for s in index.referenced(g, "subnetIds", SUBNET_TYPES)]
+    prop = {t.MSK_CLUSTER: "brokerNodeGroupInfo", t.MSK_SERVERLESS_CLUSTER: "vpcConfigs"}.get(
+        res.resource_type, "subnetIds"
+    )
+    return index.referenced(res, prop, SUBNET_TYPES)
+
+
+def _subnet_problem(subnet: PolicyResource, index: StackIndex, allowed: list[str]) -> str | None:
+    reason = public_subnet_reason(subnet, index)
+    if reason:
+        return f"subnet {subnet.name} is public: {reason}"
+    tier = tag_map(peek(subnet.props, "tags")).get(TIER_TAG)
+    if isinstance(tier, str) and tier not in allowed:
+        return f"subnet {subnet.name} has {TIER_TAG}={tier}, not one of {', '.join(allowed)}"
+    return None
+
+
+def _check_placement(resources: list[PolicyResource], ctx: RuleContext) -> Iterator[Finding]:
+    index = StackIndex(resources)
+    allowed = list(ctx.setting("allowedTiers"))
+    for store in index.of_type(*_DATA_STORES):
+        subnets = _data_store_subnets(store, index)
+        if subnets is None:
+            yield Finding(store, "dbSubnetGroupName is not set: RDS would use the default VPC's subnets.")
+            continue
+        for subnet in subnets:
+            problem = _subnet_problem(subnet, index, allowed)
+            if problem:
+                yield Finding(store, problem + ".")
+
+
+SG_INTERNET_INGRESS = RuleSpec(
+    name="security-group-internet-ingress-https-only",
+    concern="isolation",
+    description="Security groups may admit internet sources only on TCP 443 and only from allowed CIDRs.",
+    level=_MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation="Admit clients by security group (sourceSecurityGroupId / referencedSecurityGroupId) or "
+    "private CIDRs; expose HTTPS only through the Edge's load balancer. Reach hosts with SSM Session "
+    "Manager, never SSH/RDP from the internet.",
+    equivalents=Equivalents(
+        checkov=("CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260"),
+        cdk_nag=(
+            "AwsSolutions-EC23",
+            "NIST.800.53.R5-EC2RestrictedCommonPorts",
+            "NIST.800.53.R5-EC2RestrictedSSH",
+        ),
+    ),
+    settings={
+        "allowedPublicIngressCidrs": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["0.0.0.0/0", "::/0"],
+            "description": "internet CIDRs allowed to reach TCP 443 (narrow it to close the edge)",
+        }
+    },
+)
+_SG_TYPES = frozenset({t.SECURITY_GROUP, t.SECURITY_GROUP_RULE, t.SECURITY_GROUP_INGRESS_RULE})
+
+
+def _check_internet_ingress(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
+    allowed = list(ctx.setting("allowedPublicIngressCidrs"))
+    for source in ingress_sources(props, ctx.resource_type):
+        if not is_internet(source.cidr):
+            continue
+        if not source.https_only:
+            yield f"{source.describe()} (internet): only TCP 443 may be open to the internet."
+        elif not within_any(source.cidr, allowed):
+            yield f"{source.describe()}: outside allowedPublicIngressCidrs ({', '.join(allowed) or 'none'})."
+
+
+PUBLIC_LB_ONLY = RuleSpec(
+    name="internet-ingress-only-on-public-lb",
+    concern="isolation",
+    description="Only the security group tagged exposure=public-lb may admit internet traffic.",
+    level=_MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Tag the public load balancer's security group exposure=public-lb and move internet "
+    "ingress there; every other security group admits only security groups or private CIDRs.",
+)
+
+
+def _owning_groups(res: PolicyResource, index: StackIndex) -> list[PolicyResource]:
+    if res.resource_type == t.SECURITY_GROUP:
+        return [res]
+    return index.referenced(res, "securityGroupId", {t.SECURITY_GROUP})
+
+
+def _internet_sources(res: PolicyResource) -> list[IngressSource]:
+    return [s for s in ingress_sources(res.props, res.resource_type) if is_internet(s.cidr) and s.https_only]
+
+
+def _check_public_lb(resources: list[PolicyResource], ctx: RuleContext) -> Iterator[Finding]:
+    index = StackIndex(resources)
+    key, value = EXPOSURE_TAG
+    for res in index.of_type(*sorted(_SG_TYPES)):
+        sources = _internet_sources(res)
+        if not sources:
+            continue
+        groups = _owning_groups(res, index)
+        if not groups:
+            yield Finding(res, f"{sources[0].describe()} but its security group is not in this stack.")
+        for group in groups:
+            if tag_map(peek(group.props, "tags")).get(key) != value:
+                yield Finding(
+                    res, f"{sources[0].describe()} on security group {group.name}, not tagged {key}={value}."
+                )
+
+
+DEFAULT_SG_CLOSED = RuleSpec(
+    name="default-security-group-closed",
+    concern="isolation",
+    description="Every VPC's default security group must be adopted and have no rules.",
+    level=_MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Adopt each VPC's default security group with aws.ec2.DefaultSecurityGroup(vpc_id=..., "
+    "ingress=[], egress=[]) so nothing can rely on it.",
+    equivalents=Equivalents(
+        checkov=("CKV2_AWS_12",), cdk_nag=("NIST.800.53.R5-VPCDefaultSecurityGroupClosed",)
+    ),
+)
+
+
+def _check_default_sg(resources: list[PolicyResource], ctx: RuleContext) -> Iterator[Finding]:
+    index = StackIndex(resources)
+    for group in index.of_type(t.DEFAULT_SECURITY_GROUP):
+        for direction in ("ingress", "egress"):
+            rules = as_list(peek(group.props, direction))
+            if rules:
+                yield Finding(
+                    group, f"{direction} has {len(rules)} rule(s); the default security group must be empty."
+                )
+    for vpc in index.of_type(t.VPC):
+        if not index.referrers(vpc, {t.DEFAULT_SECURITY_GROUP}, "vpcId"):
+            yield Finding(
+                vpc, "its default security group is not adopted (it allows all traffic between members)."
+            )
+
+
+SUBNET_NO_PUBLIC_IP = RuleSpec(
+    name="subnet-no-public-ip-on-launch",
+    concern="isolation",
+    description="Subnets must not assign public IPv4 addresses on launch.",
+    level=_MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Set mapPublicIpOnLaunch=false on every subnet (load balancers and NAT gateways get their "
+    "addresses explicitly); do not use default subnets.",
+    equivalents=Equivalents(
+        checkov=("CKV_AWS_130",), cdk_nag=("NIST.800.53.R5-VPCSubnetAutoAssignPublicIpDisabled",)
+    ),
+)
+
+
+def _check_subnet_public_ip(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
+    value = known(props, "mapPublicIpOnLaunch")
+    # Default subnets map public IPs unless told otherwise; ordinary subnets do not.
+    if value is True or (ctx.resource_type == t.DEFAULT_SUBNET and value is not False):
+        yield "mapPublicIpOnLaunch is true: every instance launched here gets a public IPv4 address."
+
+
+NO_PRODUCTION_PEERING = RuleSpec(
+    name="no-peering-with-production",
+    concern="isolation",
+    description="Staging must not peer or attach to production VPCs, accounts or transit gateways.",
+    level=_MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation="Remove the peering or attachment. Staging reaches shared services through public "
+    "endpoints or PrivateLink endpoint services, never a network path into production.",
+    settings={
+        "productionAccountIds": {**_STRING_LIST, "description": "AWS account ids of production"},
+        "productionVpcIds": {**_STRING_LIST, "description": "VPC ids of production"},
+        "productionTransitGatewayIds": {**_STRING_LIST, "description": "transit gateway ids of production"},
+    },
+)
+#: (resource type, property, setting listing production values, what the value is)
+_PEERING_CHECKS = (
+    (t.VPC_PEERING, "peerOwnerId", "productionAccountIds", "account"),
+    (t.VPC_PEERING, "peerVpcId", "productionVpcIds", "VPC"),
+    (t.TGW_VPC_ATTACHMENT, "transitGatewayId", "productionTransitGatewayIds", "transit gateway"),
+    (t.TGW_PEERING_ATTACHMENT, "peerAccountId", "productionAccountIds", "account"),
+    (t.TGW_PEERING_ATTACHMENT, "peerTransitGatewayId", "productionTransitGatewayIds", "transit gateway"),
+)
+
+
+def _check_peering(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
+    for resource_type, prop, setting, what in _PEERING_CHECKS:
+        if resource_type != ctx.resource_type:
+            continue
+        value = known(props, prop)
+        if value in list(ctx.setting(setting)):
+            yield f"{prop} {value} is a production {what} (policy config {setting})."
+
+
+NO_PRODUCTION_ROUTE = RuleSpec(
+    name="no-route-to-production",
+    concern="isolation",
+    description="Route tables must not route to production CIDRs.",
+    level=_MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation="Remove routes whose destination lies in a production CIDR, and routes through transit "
+    "gateways, peerings or VPN gateways that cover one.",
+    settings={"productionCidrs": {**_STRING_LIST, "description": "CIDR blocks of production networks"}},
+)
+#: Route targets that lead into private networks (rather than the internet through IGW or NAT).
+_PRIVATE_TARGETS = ("transitGatewayId", "vpcPeeringConnectionId", "coreNetworkArn", "localGatewayId")
+
+
+def _leads_privately(route: Mapping[str, Any]) -> bool:
+    gateway = peek(route, "gatewayId")
+    return any(is_set(peek(route, k)) for k in _PRIVATE_TARGETS) or (
+        isinstance(gateway, str) and gateway.startswith("vgw-")
+    )
+
+
+def _route_problem(destination: Any, route: Mapping[str, Any], production: list[str]) -> str | None:
+    net = network(destination) if isinstance(destination, str) else None
+    if net is None:
+        return None
+    for cidr in production:
+        prod = network(cidr)
+        if prod is None or prod.version != net.version or not net.overlaps(prod):
+            continue
+        if net.subnet_of(prod) or _leads_privately(route):  # type: ignore[arg-type]
+            return f"route to {destination} reaches production CIDR {cidr}."
+    return None
+
+
+def _check_routes(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
+    production = list(ctx.setting("productionCidrs"))
+    if ctx.resource_type == t.ROUTE:
+        routes = [(props, ("destinationCidrBlock", "destinationIpv6CidrBlock"))]
+    else:
+        routes = [
+            (r, ("cidrBlock", "ipv6CidrBlock"))
+            for r in as_list(known(props, "routes"))
+            if isinstance(r, Mapping)
+        ]
+    for route, keys in routes:
+        for key in keys:
+            problem = _route_problem(known(route, key), route, production)
+            if problem:
+                yield problem
+
+
+POLICIES = [
+    resource_rule(
+        DATA_STORE_NOT_PUBLIC,
+        {t.RDS_INSTANCE, t.RDS_CLUSTER, t.RDS_CLUSTER_INSTANCE, t.MQ_BROKER, t.MSK_CLUSTER},
+        _check_not_public,
+    ),
+    stack_rule(DATA_STORE_PLACEMENT, _DATA_STORES, _check_placement),
+    resource_rule(SG_INTERNET_INGRESS, _SG_TYPES, _check_internet_ingress),
+    stack_rule(PUBLIC_LB_ONLY, _SG_TYPES, _check_public_lb),
+    stack_rule(DEFAULT_SG_CLOSED, {t.VPC, t.DEFAULT_SECURITY_GROUP}, _check_default_sg),
+    resource_rule(SUBNET_NO_PUBLIC_IP, {t.SUBNET, t.DEFAULT_SUBNET}, _check_subnet_public_ip),
+    resource_rule(NO_PRODUCTION_PEERING, {r for r, *_ in _PEERING_CHECKS}, _check_peering),
+    resource_rule(NO_PRODUCTION_ROUTE, {t.ROUTE, t.ROUTE_TABLE}, _check_routes),
+]
