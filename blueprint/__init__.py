@@ -1,1 +1,1 @@
-"""Tools around the staging-blueprint Pulumi program: config schema, offline engine, policy runner, reports."""
+"""Tools around the staging-blueprint program: config schema, offline engine, policy runner, reports."""
