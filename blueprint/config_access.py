@@ -1,23 +1,353 @@
 """Config of the short-lived-token broker: ``staging-blueprint:tokenBroker``.
 
-(Filled in by the token-broker work; ``access_checks`` holds its cross-field rules.)
+The broker (``components/token_broker.py``) trusts one OpenID Connect issuer, maps the caller's IdP groups
+to staging access roles and to database users, and optionally lets GitHub Actions jobs of named
+repositories assume a deploy role. Durations are in seconds and bounded by AWS and by this blueprint:
+
+- STS ``AssumeRole`` accepts ``DurationSeconds`` from 900 s (STS API reference, "AssumeRole").
+- An IAM role's ``MaxSessionDuration`` may be 3600-43200 s (IAM API reference, "CreateRole"); this
+  blueprint caps every session at 3600 s, so credentials never outlive an hour.
+
+``access_checks`` holds the rules that span several keys (role aliases that groups name, mapped databases
+that must exist in ``databases``, durations); field rules live on the models.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from blueprint.config_base import ConfigModel, Problem
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from blueprint.config_base import ConfigModel, Problem, join_path
 
 if TYPE_CHECKING:
     from blueprint.config import StackConfig
 
+#: STS AssumeRole minimum ``DurationSeconds`` (STS API reference, "AssumeRole").
+MIN_SESSION_SECONDS = 900
+#: This blueprint's cap on any session: credentials expire within the hour (DESIGN.md section 4).
+MAX_SESSION_SECONDS = 3600
+#: Lambda's limit on the total size of a function's environment variables (Lambda quotas: 4 KB).
+LAMBDA_ENVIRONMENT_BYTES = 4096
+#: GitHub's OIDC issuer; its tokens' ``sub`` is ``repo:<owner>/<repo>:environment:<environment>``.
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+
+#: What an access role may do (``components/iam.py`` holds the statements of each preset).
+AccessPreset = Literal["readonly", "developer"]
+
+_ALIAS = re.compile(r"[a-z][a-z0-9-]{0,31}")
+_CLAIM = re.compile(r"[^\s]{1,128}")
+_GROUP = re.compile(r"[^\s,]{1,256}")
+_DB_USER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
+_OIDC_PROVIDER_ARN = re.compile(rf"arn:aws[a-z-]*:iam::\d{{12}}:oidc-provider/{re.escape(GITHUB_OIDC_HOST)}")
+
+
+def _check_issuer(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment or " " in value:
+        raise ValueError(
+            "must be the IdP's https issuer URL exactly as in its tokens' `iss` claim, without query or "
+            "fragment, e.g. https://idp.example.com/realms/staging"
+        )
+    return value
+
+
+def _to_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def _check_audience(value: str) -> str:
+    if not value.strip() or len(value) > 256:
+        raise ValueError("each audience must be 1-256 characters, e.g. staging-token-broker")
+    return value
+
+
+def _check_pattern(pattern: re.Pattern[str], what: str) -> Any:
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"must be {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _check_ci_environment(value: str) -> str:
+    if not value.strip() or len(value) > 255 or any(c in value for c in "*?:"):
+        raise ValueError(
+            "must be a GitHub environment name (1-255 characters, no `*`, `?` or `:`): the deploy role's "
+            "trust pins it exactly, wildcards are not allowed"
+        )
+    return value
+
+
+Audience = Annotated[str, AfterValidator(_check_audience)]
+Seconds = Annotated[int, Field(ge=MIN_SESSION_SECONDS, le=MAX_SESSION_SECONDS)]
+RoleAlias = Annotated[str, _check_pattern(_ALIAS, "1-32 characters: a lowercase letter, then a-z, 0-9 or -")]
+DbUser = Annotated[
+    str,
+    _check_pattern(_DB_USER, "a PostgreSQL user name: a-z or _, then up to 62 of a-z, 0-9 or _"),
+]
+
+
+class AccessRoleConfig(ConfigModel):
+    """One staging access role; the broker assumes it for callers whose group is granted its alias."""
+
+    name: RoleAlias = Field(
+        description='Alias callers request (`{"role": "developer"}`); the IAM role is named '
+        "`<environment>-<name>`. 1-32 characters: a lowercase letter, then a-z, 0-9 or -."
+    )
+    description: str = Field(
+        default="", max_length=1000, description="What the role is for (IAM role description)."
+    )
+    access: AccessPreset = Field(
+        default="readonly",
+        description="Permission preset: `readonly` (describe and read staging-tagged resources) or "
+        "`developer` (also operate them: secrets, images, Kubernetes API). Both are limited to resources "
+        "tagged `environment=<environment>` and capped by a permissions boundary.",
+    )
+    max_session_duration_seconds: Seconds = Field(
+        default=MAX_SESSION_SECONDS,
+        description="The role's IAM MaxSessionDuration, in seconds (900-3600); at most "
+        "`tokenBroker.maxDurationSeconds`.",
+    )
+
+
+class GroupGrantConfig(ConfigModel):
+    """What one IdP group may get from the broker."""
+
+    roles: list[RoleAlias] = Field(
+        default=[], description="Aliases of `tokenBroker.roles` the group may assume."
+    )
+    databases: dict[str, DbUser] = Field(
+        default={},
+        description="Database name (of `databases`) -> PostgreSQL user the group gets RDS IAM auth "
+        "tokens for. The user must exist and be granted `rds_iam` in the database.",
+    )
+
+
+class CiRepositoryConfig(ConfigModel):
+    """A GitHub repository whose jobs in one GitHub environment may assume the deploy role."""
+
+    repository: Annotated[
+        str, _check_pattern(_GITHUB_REPOSITORY, "a GitHub repository as `owner/repo`, without wildcards")
+    ] = Field(
+        description="GitHub repository as `owner/repo` (case as GitHub shows it; IAM compares exactly)."
+    )
+    environment: Annotated[str, AfterValidator(_check_ci_environment)] = Field(
+        default="staging",
+        description="GitHub environment the job must run in (`environment:` in the workflow); protect "
+        "it with required reviewers or branch rules in GitHub.",
+    )
+
+
+class CiConfig(ConfigModel):
+    """GitHub Actions OIDC: CI jobs get the deploy role's credentials (at most an hour), never stored keys."""
+
+    repositories: list[CiRepositoryConfig] = Field(
+        min_length=1,
+        description="Repositories and environments trusted by the deploy role; the trust pins each "
+        "`repo:<owner>/<repo>:environment:<environment>` subject exactly.",
+    )
+    access: AccessPreset = Field(
+        default="readonly",
+        description="Permission preset of the deploy role: `readonly` or `developer` (push images, update "
+        "workloads and secrets of staging-tagged resources). It does not deploy this blueprint itself.",
+    )
+    max_session_duration_seconds: Seconds = Field(
+        default=MAX_SESSION_SECONDS,
+        description="The deploy role's IAM MaxSessionDuration, in seconds (900-3600).",
+    )
+    provider_arn: (
+        Annotated[
+            str,
+            _check_pattern(
+                _OIDC_PROVIDER_ARN, f"an IAM OIDC provider ARN ending in `:oidc-provider/{GITHUB_OIDC_HOST}`"
+            ),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="ARN of the account's existing GitHub OIDC provider (an account has at most one "
+        "per URL). Default: the stack creates it.",
+    )
+
 
 class TokenBrokerConfig(ConfigModel):
-    """The token broker: IdP, group mappings, session limits, CI trust."""
+    """``staging-blueprint:tokenBroker``: IdP trust, group mappings, session limits, CI trust."""
+
+    issuer: Annotated[str, AfterValidator(_check_issuer)] = Field(
+        description="OpenID Connect issuer URL of your IdP (https, exactly the tokens' `iss` claim), e.g. "
+        "https://idp.example.com/realms/staging."
+    )
+    audience: Annotated[list[Audience], BeforeValidator(_to_list)] = Field(
+        min_length=1,
+        description="Accepted `aud` values of the IdP's tokens (one string or a list), e.g. "
+        "staging-token-broker.",
+    )
+    group_claim: Annotated[str, _check_pattern(_CLAIM, "1-128 characters without whitespace")] = Field(
+        default="groups", description="JWT claim that lists the caller's groups."
+    )
+    default_duration_seconds: Seconds = Field(
+        default=MIN_SESSION_SECONDS,
+        description="Session length when a request names none, in seconds (900-3600, at most "
+        "`maxDurationSeconds`; lowered to a role's maximum when that is smaller).",
+    )
+    max_duration_seconds: Seconds = Field(
+        default=MAX_SESSION_SECONDS, description="Longest session the broker issues, in seconds (900-3600)."
+    )
+    roles: list[AccessRoleConfig] = Field(
+        min_length=1, description="Staging access roles; they trust only the broker and cap their sessions."
+    )
+    groups: dict[str, GroupGrantConfig] = Field(
+        default={},
+        description="IdP group name (no spaces or commas) -> the roles and database users it is granted. "
+        "Default: nobody is granted anything.",
+    )
+    ci: CiConfig | None = Field(
+        default=None, description="GitHub Actions OIDC provider and deploy role; omit for none."
+    )
+    throttling_rate_limit: float = Field(
+        default=10,
+        ge=1,
+        le=10000,
+        description="Steady-state request rate the API accepts, in requests per second.",
+    )
+    throttling_burst_limit: int = Field(
+        default=20, ge=1, le=5000, description="Request burst the API accepts above the rate, in requests."
+    )
 
 
 def access_checks(cfg: StackConfig, raw: Mapping[str, Any]) -> Iterable[Problem]:
-    """Cross-field rules of the token broker (e.g. mapped databases exist)."""
-    return ()
+    """Cross-field rules of the token broker; no problems when the broker is not configured."""
+    broker = cfg.token_broker
+    if broker is None:
+        return []
+    return [
+        *_duration_problems(broker),
+        *_role_problems(broker),
+        *_group_problems(broker, [db.name for db in cfg.databases]),
+        *_environment_size_problems(broker, cfg.environment),
+    ]
+
+
+def _duration_problems(broker: TokenBrokerConfig) -> Iterator[Problem]:
+    if broker.default_duration_seconds > broker.max_duration_seconds:
+        yield Problem(
+            "tokenBroker.defaultDurationSeconds",
+            broker.default_duration_seconds,
+            f"is more than tokenBroker.maxDurationSeconds ({broker.max_duration_seconds}); lower it or "
+            "raise the maximum",
+        )
+
+
+def _role_problems(broker: TokenBrokerConfig) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for i, role in enumerate(broker.roles):
+        if role.name in seen:
+            yield Problem(
+                join_path("tokenBroker", "roles", i, "name"),
+                role.name,
+                "is used twice; give each role its own name",
+            )
+        seen.add(role.name)
+        if role.max_session_duration_seconds > broker.max_duration_seconds:
+            yield Problem(
+                join_path("tokenBroker", "roles", i, "maxSessionDurationSeconds"),
+                role.max_session_duration_seconds,
+                f"is more than tokenBroker.maxDurationSeconds ({broker.max_duration_seconds}), which the "
+                "broker never exceeds; lower it so the role itself enforces the limit",
+            )
+
+
+def _group_problems(broker: TokenBrokerConfig, databases: list[str]) -> Iterator[Problem]:
+    aliases = list(dict.fromkeys(role.name for role in broker.roles))
+    for group, grant in broker.groups.items():
+        path = join_path("tokenBroker", "groups", group)
+        if not _GROUP.fullmatch(group):
+            yield Problem(
+                path,
+                group,
+                "must be a group name of 1-256 characters without spaces or commas (the broker splits the "
+                "group claim on them)",
+            )
+        if not grant.roles and not grant.databases:
+            yield Problem(path, group, "grants nothing; list `roles` and/or `databases`, or remove the group")
+        for j, alias in enumerate(grant.roles):
+            if alias not in aliases:
+                yield Problem(
+                    join_path(path, "roles", j),
+                    alias,
+                    f"names no role; use one of tokenBroker.roles[].name: {', '.join(aliases)}",
+                )
+        for database in grant.databases:
+            if database not in databases:
+                defined = ", ".join(databases) or "none"
+                yield Problem(
+                    join_path(path, "databases", database),
+                    database,
+                    f"names no database; use one of databases[].name (defined: {defined})",
+                )
+
+
+def _environment_size_problems(broker: TokenBrokerConfig, environment: str) -> Iterator[Problem]:
+    """The broker's grant tables travel in the Lambda's environment, which must stay under 4 KB."""
+    size = estimated_environment_bytes(broker, environment)
+    if size > LAMBDA_ENVIRONMENT_BYTES:
+        yield Problem(
+            "tokenBroker.groups",
+            f"{len(broker.groups)} groups",
+            f"need about {size} bytes of Lambda environment variables, over Lambda's "
+            f"{LAMBDA_ENVIRONMENT_BYTES}-byte limit; map fewer groups (e.g. one IdP group per team)",
+        )
+
+
+def estimated_environment_bytes(broker: TokenBrokerConfig, environment: str) -> int:
+    """An upper estimate of the broker Lambda's environment size, in bytes.
+
+    Role ARNs are ``arn:aws-us-gov:iam::<12 digits>:role/<environment>-<alias>`` (the longest partition);
+    database host names are assumed to be RDS endpoints of 100 characters.
+    """
+    arn_prefix = "arn:aws-us-gov:iam::123456789012:role/"
+    role_map = {
+        group: {
+            alias: {
+                "roleArn": f"{arn_prefix}{environment}-{alias}",
+                "maxDurationSeconds": MAX_SESSION_SECONDS,
+            }
+            for alias in grant.roles
+        }
+        for group, grant in broker.groups.items()
+    }
+    db_map = {
+        group: {
+            db: {"hostname": "h" * 100, "port": 65535, "username": user}
+            for db, user in grant.databases.items()
+        }
+        for group, grant in broker.groups.items()
+    }
+    environ = {
+        "GROUP_CLAIM": broker.group_claim,
+        "DEFAULT_DURATION_SECONDS": str(MAX_SESSION_SECONDS),
+        "MAX_DURATION_SECONDS": str(MAX_SESSION_SECONDS),
+        "ROLE_MAP": json.dumps(role_map),
+        "DB_MAP": json.dumps(db_map),
+    }
+    return len(json.dumps(environ))
+
+
+__all__ = [
+    "MAX_SESSION_SECONDS",
+    "MIN_SESSION_SECONDS",
+    "AccessPreset",
+    "AccessRoleConfig",
+    "CiConfig",
+    "CiRepositoryConfig",
+    "GroupGrantConfig",
+    "TokenBrokerConfig",
+    "access_checks",
+]
