@@ -158,12 +158,11 @@ def parse_exemption(index: int, entry: Any, on: dt.date) -> Exemption:
     if not owner:
         problems.append("'owner' is missing")
     expires = _expiry(_text(entry, "expires", problems), problems)
-    if problems:
-        return Exemption(index, resource, reason, owner, expires, tuple(problems), "invalid")
+    status: Status = "invalid" if problems else "active"
     if expires is not None and expires < on:
-        expired = (f"expired on {expires.isoformat()}",)
-        return Exemption(index, resource, reason, owner, expires, expired, "expired")
-    return Exemption(index, resource, reason, owner, expires, (), "active")
+        problems.append(f"expired on {expires.isoformat()}")
+        status = "expired" if status == "active" else status
+    return Exemption(index, resource, reason, owner, expires, tuple(problems), status)
 
 
 def parse_exemptions(raw: Any, on: dt.date | None = None) -> list[Exemption]:
