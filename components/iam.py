@@ -1,0 +1,321 @@
+"""IAM documents of staging access: permission presets, the permissions boundary and trust policies.
+
+Pure functions returning JSON text (``policy_document``), so tests and the policy pack read exactly what
+AWS gets. Access is attribute-based: everything a staging role may change or read in detail is limited by
+``"Condition": {"StringEquals": {"aws:ResourceTag/environment": <environment>}}``. AWS evaluates that
+condition as false when an action has no taggable resource or the resource lacks the tag, so a
+mis-tagged or unsupported case fails closed (denied), never open.
+
+Only the ``DISCOVERY_ACTIONS`` run without the tag condition: list and describe calls that return
+metadata (names, ids, states), most of which AWS cannot scope to a resource at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
+
+from components.common import policy_document
+
+#: The tag every staging resource carries (``StackConfig.resource_tags``); access is scoped by its value.
+ENVIRONMENT_TAG = "environment"
+
+#: Session tags the token broker sets on every AssumeRole (``functions/token_broker/credentials.py``).
+BROKER_SESSION_TAGS = ("subject", "group")
+
+#: GitHub's OIDC issuer host and the audience its tokens carry for AWS (GitHub Docs, "Configuring OpenID
+#: Connect in Amazon Web Services").
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+GITHUB_AUDIENCE = "sts.amazonaws.com"
+
+AccessPreset = Literal["readonly", "developer"]
+
+#: Metadata reads allowed on every resource (they cannot be scoped by tag).
+DISCOVERY_ACTIONS = (
+    "ec2:Describe*",
+    "elasticloadbalancing:Describe*",
+    "rds:Describe*",
+    "eks:ListClusters",
+    "kafka:ListClusters",
+    "kafka:ListClustersV2",
+    "mq:ListBrokers",
+    "logs:DescribeLogGroups",
+    "logs:GetQueryResults",
+    "logs:StopQuery",
+    "cloudwatch:Describe*",
+    "cloudwatch:GetMetricData",
+    "cloudwatch:ListMetrics",
+    "secretsmanager:ListSecrets",
+    "glue:ListRegistries",
+    "ecr:DescribeRepositories",
+    "lambda:ListFunctions",
+    "tag:GetResources",
+)
+
+#: Reads of staging-tagged resources: cluster details, logs, message and schema reads, images.
+TAGGED_READ_ACTIONS = (
+    "eks:DescribeCluster",
+    "eks:ListNodegroups",
+    "eks:DescribeNodegroup",
+    "eks:AccessKubernetesApi",
+    "kafka:DescribeCluster",
+    "kafka:DescribeClusterV2",
+    "kafka:GetBootstrapBrokers",
+    "kafka-cluster:Connect",
+    "kafka-cluster:DescribeCluster",
+    "kafka-cluster:DescribeTopic",
+    "kafka-cluster:DescribeGroup",
+    "kafka-cluster:ReadData",
+    "mq:DescribeBroker",
+    "logs:DescribeLogStreams",
+    "logs:GetLogEvents",
+    "logs:FilterLogEvents",
+    "logs:StartQuery",
+    "secretsmanager:DescribeSecret",
+    "lambda:GetFunctionConfiguration",
+    "glue:GetRegistry",
+    "glue:GetSchema",
+    "glue:GetSchemaVersion",
+    "glue:ListSchemaVersions",
+    "ecr:DescribeImages",
+    "ecr:ListImages",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+)
+
+#: What a developer may do on top of reading: operate staging resources, never create or delete them.
+TAGGED_OPERATE_ACTIONS = (
+    "ec2:StartInstances",
+    "ec2:StopInstances",
+    "ec2:RebootInstances",
+    "rds:StartDBInstance",
+    "rds:StopDBInstance",
+    "rds:RebootDBInstance",
+    "rds:StartDBCluster",
+    "rds:StopDBCluster",
+    "kafka-cluster:WriteData",
+    "kafka-cluster:CreateTopic",
+    "kafka-cluster:AlterTopic",
+    "kafka-cluster:AlterGroup",
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:PutSecretValue",
+    "kms:Decrypt",
+    "kms:GenerateDataKey",
+    "lambda:InvokeFunction",
+    "glue:RegisterSchemaVersion",
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+    "ecr:PutImage",
+)
+
+#: Unscoped actions a developer additionally needs (``docker login`` to ECR works account-wide).
+DEVELOPER_DISCOVERY_ACTIONS = ("ecr:GetAuthorizationToken",)
+
+#: Services the permissions boundary lets a staging role touch at all (only staging-tagged resources).
+BOUNDARY_SERVICES = (
+    "ec2", "elasticloadbalancing", "rds", "eks", "kafka", "kafka-cluster", "mq", "logs", "cloudwatch",
+    "secretsmanager", "kms", "lambda", "glue", "ecr",
+)  # fmt: skip
+
+#: Long-lived credentials: IAM users and their keys, passwords and certificates. Always denied.
+LONG_LIVED_CREDENTIAL_ACTIONS = (
+    "iam:*User*",
+    "iam:*AccessKey*",
+    "iam:*LoginProfile*",
+    "iam:CreateServiceSpecificCredential",
+    "iam:UploadSSHPublicKey",
+    "iam:UploadSigningCertificate",
+)
+
+#: Tagging calls of the boundary's services; changing the ``environment`` tag would move a resource in
+#: or out of staging's reach, so the boundary denies them for that key.
+TAGGING_ACTIONS = (
+    "ec2:CreateTags", "ec2:DeleteTags", "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags",
+    "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "mq:CreateTags", "mq:DeleteTags",
+    "logs:TagLogGroup", "logs:UntagLogGroup",
+    *(
+        f"{service}:{verb}"
+        for service in ("eks", "kafka", "logs", "cloudwatch", "secretsmanager", "kms", "lambda", "glue",
+                        "ecr")
+        for verb in ("TagResource", "UntagResource")
+    ),
+)  # fmt: skip
+
+
+def _tag_condition(environment: str) -> dict[str, Any]:
+    return {"StringEquals": {f"aws:ResourceTag/{ENVIRONMENT_TAG}": environment}}
+
+
+def preset_actions(preset: AccessPreset) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(unscoped discovery actions, staging-tagged actions) of a permission preset."""
+    if preset == "developer":
+        return (
+            DISCOVERY_ACTIONS + DEVELOPER_DISCOVERY_ACTIONS,
+            TAGGED_READ_ACTIONS + TAGGED_OPERATE_ACTIONS,
+        )
+    return DISCOVERY_ACTIONS, TAGGED_READ_ACTIONS
+
+
+def access_policy(preset: AccessPreset, environment: str) -> str:
+    """The inline policy of a staging access role: discovery everywhere, the rest on tagged resources."""
+    discovery, tagged = preset_actions(preset)
+    return policy_document(
+        [
+            {"Sid": "DiscoverResources", "Effect": "Allow", "Action": list(discovery), "Resource": "*"},
+            {
+                "Sid": "UseStagingTaggedResources",
+                "Effect": "Allow",
+                "Action": list(tagged),
+                "Resource": "*",
+                "Condition": _tag_condition(environment),
+            },
+        ]
+    )
+
+
+def permissions_boundary(environment: str) -> str:
+    """The boundary of every staging role: at most discovery plus the boundary services on resources
+    tagged ``environment=<environment>``; never IAM users or keys, never a change of the environment tag.
+
+    A boundary only caps: whatever is later attached to a role beyond this (even AdministratorAccess) has
+    no effect.
+    """
+    discovery, _ = preset_actions("developer")
+    return policy_document(
+        [
+            {"Sid": "DiscoverResources", "Effect": "Allow", "Action": list(discovery), "Resource": "*"},
+            {
+                "Sid": "OnlyStagingTaggedResources",
+                "Effect": "Allow",
+                "Action": [f"{service}:*" for service in BOUNDARY_SERVICES],
+                "Resource": "*",
+                "Condition": _tag_condition(environment),
+            },
+            {
+                "Sid": "NoLongLivedCredentials",
+                "Effect": "Deny",
+                "Action": list(LONG_LIVED_CREDENTIAL_ACTIONS),
+                "Resource": "*",
+            },
+            {
+                "Sid": "NoEnvironmentTagChanges",
+                "Effect": "Deny",
+                "Action": list(TAGGING_ACTIONS),
+                "Resource": "*",
+                "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": [ENVIRONMENT_TAG]}},
+            },
+        ]
+    )
+
+
+def broker_trust_policy(broker_role_arn: str) -> str:
+    """Trust of a staging access role: only the broker's execution role, only with a source identity.
+
+    ``sts:SourceIdentity`` must be set (the broker sets the caller's JWT ``sub``); it sticks to the
+    session and shows in CloudTrail. Session tags are limited to the broker's own keys.
+    """
+    principal = {"AWS": broker_role_arn}
+    source_identity_set = {"StringLike": {"sts:SourceIdentity": "*"}}
+    return policy_document(
+        [
+            {
+                "Sid": "BrokerAssumesWithSourceIdentity",
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "sts:AssumeRole",
+                "Condition": source_identity_set,
+            },
+            {
+                "Sid": "BrokerSetsSourceIdentity",
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "sts:SetSourceIdentity",
+                "Condition": source_identity_set,
+            },
+            {
+                "Sid": "BrokerTagsSessions",
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "sts:TagSession",
+                "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": list(BROKER_SESSION_TAGS)}},
+            },
+        ]
+    )
+
+
+def github_subject(repository: str, environment: str) -> str:
+    """The ``sub`` claim of a GitHub Actions job running in a GitHub environment."""
+    return f"repo:{repository}:environment:{environment}"
+
+
+def github_trust_policy(provider_arn: str, subjects: Iterable[str]) -> str:
+    """Trust of the CI deploy role: GitHub's OIDC tokens for AWS, only from the listed subjects (exact)."""
+    return policy_document(
+        [
+            {
+                "Sid": "GithubActionsOfPinnedRepositoriesAndEnvironments",
+                "Effect": "Allow",
+                "Principal": {"Federated": provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{GITHUB_OIDC_HOST}:aud": GITHUB_AUDIENCE,
+                        f"{GITHUB_OIDC_HOST}:sub": sorted(subjects),
+                    }
+                },
+            }
+        ]
+    )
+
+
+def broker_permissions(
+    *,
+    access_role_arns: Sequence[str],
+    log_group_arn: str,
+    db_user_arns: Sequence[str],
+    key_arn: str,
+    function_name: str,
+) -> str:
+    """The broker's execution-role policy: assume the access roles, write its log group, sign database
+    tokens for the mapped users, and decrypt its own environment (encrypted with the vault CMK; Lambda
+    passes the function name as encryption context)."""
+    statements: list[Mapping[str, Any]] = [
+        {
+            "Sid": "AssumeStagingAccessRoles",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+            "Resource": sorted(access_role_arns),
+        },
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [log_group_arn, f"{log_group_arn}:*"],
+        },
+        {
+            "Sid": "DecryptOwnEnvironment",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": key_arn,
+            "Condition": {"StringEquals": {"kms:EncryptionContext:LambdaFunctionName": function_name}},
+        },
+    ]
+    if db_user_arns:
+        statements.append(
+            {
+                "Sid": "SignDatabaseTokensForMappedUsers",
+                "Effect": "Allow",
+                "Action": "rds-db:connect",
+                "Resource": sorted(set(db_user_arns)),
+            }
+        )
+    return policy_document(statements)
+
+
+def db_user_arn(partition: str, region: str, account_id: str, resource_id: str | None, user: str) -> str:
+    """``arn:<partition>:rds-db:<region>:<account>:dbuser:<resource id>/<user>`` (RDS User Guide,
+    "Creating and using an IAM policy for IAM database access"); ``*`` when the database's resource id
+    (``DbiResourceId`` / ``ClusterResourceId``) is not known, which still limits the grant to that user."""
+    return f"arn:{partition}:rds-db:{region}:{account_id}:dbuser:{resource_id or '*'}/{user}"
