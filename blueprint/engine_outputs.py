@@ -247,6 +247,11 @@ def _http_api(outputs: dict[str, Any], resource_id: str, region: str) -> None:
     )
 
 
+def _oidc_provider(outputs: dict[str, Any], _resource_id: str, _region: str) -> None:
+    host = str(outputs.get("url", "")).removeprefix("https://")
+    outputs["arn"] = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:oidc-provider/{host}"
+
+
 def _random_password(outputs: dict[str, Any], resource_id: str, _region: str) -> None:
     # A fixed, obviously fake value: the SDK marks `result` secret, and reports must never print it.
     outputs["result"] = f"offline-generated-password-{_suffix(resource_id, 12)}"
@@ -263,6 +268,7 @@ OUTPUT_FILLERS.update(
         "aws:mq/broker:Broker": _mq_broker,
         "aws:lambda/function:Function": _lambda_function,
         "aws:apigatewayv2/api:Api": _http_api,
+        "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
         "random:index/randomPassword:RandomPassword": _random_password,
     }
 )
