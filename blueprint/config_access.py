@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, Field, field_validator
 
 from blueprint.config_base import ConfigModel, Problem, join_path
 
@@ -42,6 +42,8 @@ AccessPreset = Literal["readonly", "developer"]
 _ALIAS = re.compile(r"[a-z][a-z0-9-]{0,31}")
 _CLAIM = re.compile(r"[^\s]{1,128}")
 _GROUP = re.compile(r"[^\s,]{1,256}")
+#: IAM role descriptions: up to 1000 of these characters (IAM API reference, "CreateRole").
+_IAM_DESCRIPTION = re.compile(r"[\t\n\r\x20-\x7e\xa1-\xff]{0,1000}")
 _DB_USER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
 _OIDC_PROVIDER_ARN = re.compile(rf"arn:aws[a-z-]*:iam::\d{{12}}:oidc-provider/{re.escape(GITHUB_OIDC_HOST)}")
@@ -54,16 +56,6 @@ def _check_issuer(value: str) -> str:
             "must be the IdP's https issuer URL exactly as in its tokens' `iss` claim, without query or "
             "fragment, e.g. https://idp.example.com/realms/staging"
         )
-    return value
-
-
-def _to_list(value: Any) -> Any:
-    return [value] if isinstance(value, str) else value
-
-
-def _check_audience(value: str) -> str:
-    if not value.strip() or len(value) > 256:
-        raise ValueError("each audience must be 1-256 characters, e.g. staging-token-broker")
     return value
 
 
@@ -85,13 +77,8 @@ def _check_ci_environment(value: str) -> str:
     return value
 
 
-Audience = Annotated[str, AfterValidator(_check_audience)]
 Seconds = Annotated[int, Field(ge=MIN_SESSION_SECONDS, le=MAX_SESSION_SECONDS)]
 RoleAlias = Annotated[str, _check_pattern(_ALIAS, "1-32 characters: a lowercase letter, then a-z, 0-9 or -")]
-DbUser = Annotated[
-    str,
-    _check_pattern(_DB_USER, "a PostgreSQL user name: a-z or _, then up to 62 of a-z, 0-9 or _"),
-]
 
 
 class AccessRoleConfig(ConfigModel):
@@ -101,9 +88,9 @@ class AccessRoleConfig(ConfigModel):
         description='Alias callers request (`{"role": "developer"}`); the IAM role is named '
         "`<environment>-<name>`. 1-32 characters: a lowercase letter, then a-z, 0-9 or -."
     )
-    description: str = Field(
-        default="", max_length=1000, description="What the role is for (IAM role description)."
-    )
+    description: Annotated[
+        str, _check_pattern(_IAM_DESCRIPTION, "at most 1000 characters of printable ASCII or Latin-1")
+    ] = Field(default="", description="What the role is for (IAM role description).")
     access: AccessPreset = Field(
         default="readonly",
         description="Permission preset: `readonly` (describe and read staging-tagged resources) or "
@@ -120,10 +107,8 @@ class AccessRoleConfig(ConfigModel):
 class GroupGrantConfig(ConfigModel):
     """What one IdP group may get from the broker."""
 
-    roles: list[RoleAlias] = Field(
-        default=[], description="Aliases of `tokenBroker.roles` the group may assume."
-    )
-    databases: dict[str, DbUser] = Field(
+    roles: list[str] = Field(default=[], description="Aliases of `tokenBroker.roles` the group may assume.")
+    databases: dict[str, str] = Field(
         default={},
         description="Database name (of `databases`) -> PostgreSQL user the group gets RDS IAM auth "
         "tokens for. The user must exist and be granted `rds_iam` in the database.",
@@ -162,19 +147,20 @@ class CiConfig(ConfigModel):
         default=MAX_SESSION_SECONDS,
         description="The deploy role's IAM MaxSessionDuration, in seconds (900-3600).",
     )
-    provider_arn: (
-        Annotated[
-            str,
-            _check_pattern(
-                _OIDC_PROVIDER_ARN, f"an IAM OIDC provider ARN ending in `:oidc-provider/{GITHUB_OIDC_HOST}`"
-            ),
-        ]
-        | None
-    ) = Field(
+    provider_arn: str | None = Field(
         default=None,
         description="ARN of the account's existing GitHub OIDC provider (an account has at most one "
         "per URL). Default: the stack creates it.",
     )
+
+    @field_validator("provider_arn")
+    @classmethod
+    def _github_provider(cls, value: str | None) -> str | None:
+        if value is not None and not _OIDC_PROVIDER_ARN.fullmatch(value):
+            raise ValueError(
+                f"must be an IAM OIDC provider ARN ending in `:oidc-provider/{GITHUB_OIDC_HOST}`"
+            )
+        return value
 
 
 class TokenBrokerConfig(ConfigModel):
@@ -184,7 +170,7 @@ class TokenBrokerConfig(ConfigModel):
         description="OpenID Connect issuer URL of your IdP (https, exactly the tokens' `iss` claim), e.g. "
         "https://idp.example.com/realms/staging."
     )
-    audience: Annotated[list[Audience], BeforeValidator(_to_list)] = Field(
+    audience: list[str] = Field(
         min_length=1,
         description="Accepted `aud` values of the IdP's tokens (one string or a list), e.g. "
         "staging-token-broker.",
@@ -220,6 +206,18 @@ class TokenBrokerConfig(ConfigModel):
     throttling_burst_limit: int = Field(
         default=20, ge=1, le=5000, description="Request burst the API accepts above the rate, in requests."
     )
+
+    @field_validator("audience", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("audience")
+    @classmethod
+    def _audiences(cls, value: list[str]) -> list[str]:
+        if any(not a.strip() or len(a) > 256 for a in value):
+            raise ValueError("each audience must be 1-256 characters, e.g. staging-token-broker")
+        return value
 
 
 def access_checks(cfg: StackConfig, raw: Mapping[str, Any]) -> Iterable[Problem]:
@@ -284,7 +282,13 @@ def _group_problems(broker: TokenBrokerConfig, databases: list[str]) -> Iterator
                     alias,
                     f"names no role; use one of tokenBroker.roles[].name: {', '.join(aliases)}",
                 )
-        for database in grant.databases:
+        for database, user in grant.databases.items():
+            if not _DB_USER.fullmatch(user):
+                yield Problem(
+                    join_path(path, "databases", database),
+                    user,
+                    "must be a PostgreSQL user name: a-z or _, then up to 62 of a-z, 0-9 or _",
+                )
             if database not in databases:
                 defined = ", ".join(databases) or "none"
                 yield Problem(
