@@ -113,12 +113,6 @@ TAGGED_OPERATE_ACTIONS = (
 #: Unscoped actions a developer additionally needs (``docker login`` to ECR works account-wide).
 DEVELOPER_DISCOVERY_ACTIONS = ("ecr:GetAuthorizationToken",)
 
-#: Services the permissions boundary lets a staging role touch at all (only staging-tagged resources).
-BOUNDARY_SERVICES = (
-    "ec2", "elasticloadbalancing", "rds", "eks", "kafka", "kafka-cluster", "mq", "logs", "cloudwatch",
-    "secretsmanager", "kms", "lambda", "glue", "ecr",
-)  # fmt: skip
-
 #: Long-lived credentials: IAM users and their keys, passwords and certificates. Always denied.
 LONG_LIVED_CREDENTIAL_ACTIONS = (
     "iam:*User*",
@@ -129,8 +123,8 @@ LONG_LIVED_CREDENTIAL_ACTIONS = (
     "iam:UploadSigningCertificate",
 )
 
-#: Tagging calls of the boundary's services; changing the ``environment`` tag would move a resource in
-#: or out of staging's reach, so the boundary denies them for that key.
+#: Tagging calls of the services staging roles use. Changing the ``environment`` tag would move a
+#: resource in or out of staging's reach, so the boundary denies them for that key.
 TAGGING_ACTIONS = (
     "ec2:CreateTags", "ec2:DeleteTags", "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags",
     "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "mq:CreateTags", "mq:DeleteTags",
@@ -176,20 +170,21 @@ def access_policy(preset: AccessPreset, environment: str) -> str:
 
 
 def permissions_boundary(environment: str) -> str:
-    """The boundary of every staging role: at most discovery plus the boundary services on resources
-    tagged ``environment=<environment>``; never IAM users or keys, never a change of the environment tag.
+    """The boundary of every staging role: at most the ``developer`` preset (discovery everywhere, the
+    rest on resources tagged ``environment=<environment>``); never IAM users or keys, never a change of
+    the environment tag.
 
-    A boundary only caps: whatever is later attached to a role beyond this (even AdministratorAccess) has
-    no effect.
+    A boundary only caps: whatever is attached to a role beyond it later (even AdministratorAccess) has
+    no effect. Service-wide grants (``ec2:*``) are deliberately absent, even under the tag condition.
     """
-    discovery, _ = preset_actions("developer")
+    discovery, tagged = preset_actions("developer")
     return policy_document(
         [
             {"Sid": "DiscoverResources", "Effect": "Allow", "Action": list(discovery), "Resource": "*"},
             {
                 "Sid": "OnlyStagingTaggedResources",
                 "Effect": "Allow",
-                "Action": [f"{service}:*" for service in BOUNDARY_SERVICES],
+                "Action": list(tagged),
                 "Resource": "*",
                 "Condition": _tag_condition(environment),
             },
