@@ -1,0 +1,334 @@
+"""``Database``: PostgreSQL on RDS (one instance) or Aurora (a cluster, provisioned or Serverless v2).
+
+Every variant gets the same posture:
+
+- Placement: a DB subnet group over the subnets it is given (the isolated tier), not publicly
+  accessible, one security group admitting only the named clients on 5432 (``components.security_groups``).
+- Credentials: no password anywhere in code, config or state. RDS generates the master password and keeps
+  it in Secrets Manager, encrypted with the vault CMK (``manage_master_user_password``); applications use
+  IAM database authentication (on) through the token broker.
+- Encryption: storage (and so snapshots and backups) with the vault CMK; Performance Insights data with
+  the same key; TLS forced by ``rds.force_ssl=1`` in a parameter group of this stack; server certificates
+  from ``rds-ca-rsa2048-g1``.
+- Logs: ``postgresql`` (and ``upgrade`` for instances) exported to CloudWatch. RDS writes into
+  ``/aws/rds/{instance|cluster}/<identifier>/<log>``; those groups are created here first, with the CMK and
+  the stack's retention, because RDS would otherwise create them unencrypted and never expiring. This is why
+  the identifier is explicit rather than auto-named.
+- Data safety: deletion protection on, automated backups kept after deletion, tags copied to snapshots,
+  and a final snapshot on deletion, named ``<identifier>-final-<nonce>``. The nonce is the random suffix
+  Pulumi gave this database's parameter group when it was created: it is fixed for the database's
+  lifetime and new for every re-creation, so a stack destroyed twice never collides with the snapshot of the
+  first destroy (RDS rejects an existing snapshot name and the deletion would fail).
+- Versions: the engine version is pinned and minor versions are not upgraded automatically: staging moves
+  when production moves, by changing the config. (RDS still force-upgrades minor versions it deprecates.)
+- Restore: ``snapshot_identifier`` restores a (sanitized) snapshot. The master user and database name then
+  come from the snapshot. An RDS instance keeps the snapshot's KMS key, so copy the snapshot with the vault
+  key first (``aws rds copy-db-snapshot --kms-key-id``); an Aurora cluster re-encrypts with ``kms_key_id``.
+
+Performance Insights: on by default with 7 days' retention (the free tier) and the vault key. AWS ends the
+Performance Insights console on 2026-07-31 in favour of CloudWatch Database Insights, whose Standard mode
+reads the same Performance Insights data, API and key; nothing here changes. RDS for PostgreSQL does not
+offer it on ``micro``/``small`` instance classes (the config rejects that combination).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.common import TYPE_PREFIX, child_opts, encrypted_log_group, with_name
+from components.security_groups import Client, ServicePort, data_store_security_group
+
+Engine = Literal["postgres", "aurora-postgresql"]
+
+#: PostgreSQL's port; clients are admitted on it only.
+PORT = 5432
+#: RDS certificate authority for server certificates (RSA 2048, valid until 2061).
+CA_CERTIFICATE = "rds-ca-rsa2048-g1"
+#: Performance Insights retention: 7 days is the free tier (other values: 31 * months, up to 731).
+PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7
+#: Server parameters of every database (all dynamic: they apply without a reboot).
+PARAMETERS = {
+    "rds.force_ssl": "1",  # reject connections without TLS
+    "log_connections": "1",
+    "log_disconnections": "1",
+    "log_min_duration_statement": "1000",  # log statements slower than 1000 ms
+    "log_lock_waits": "1",
+    "log_statement": "ddl",  # every schema change, never data
+}
+#: CloudWatch log exports per engine (``upgrade`` exists for RDS instances only).
+LOG_EXPORTS: dict[Engine, tuple[str, ...]] = {
+    "postgres": ("postgresql", "upgrade"),
+    "aurora-postgresql": ("postgresql",),
+}
+
+
+@dataclass(frozen=True)
+class ServerlessCapacity:
+    """Aurora Serverless v2 capacity in ACUs (steps of 0.5; minimum 0 pauses an idle cluster, max 256)."""
+
+    min_acu: float
+    max_acu: float
+
+
+@dataclass(frozen=True)
+class DatabaseArgs:
+    """Arguments of ``Database``.
+
+    Attributes:
+        identifier: RDS identifier (instance, or cluster for Aurora), e.g. ``staging-orders``; Aurora
+            instances are ``<identifier>-<n>``.
+        engine: ``postgres`` (RDS instance) or ``aurora-postgresql`` (Aurora cluster).
+        engine_version: exact version, e.g. ``17.6``.
+        instance_class: e.g. ``db.t4g.medium``; ignored for Serverless v2 (``db.serverless``).
+        vpc_id: the VPC.
+        subnet_ids: subnets of the DB subnet group (the isolated tier, one per AZ).
+        subnet_tier: name of that tier, recorded as the ``tier`` tag.
+        kms_key_arn: the vault CMK.
+        clients: who may connect on 5432.
+        tags: tags for every resource.
+        log_retention_days: retention of the exported PostgreSQL logs, in days.
+        database_name: database created at launch (not used when restoring a snapshot).
+        master_username: master user (not used when restoring a snapshot); its password is RDS-managed.
+        allocated_storage_gib: gp3 storage of an RDS instance, in GiB (Aurora storage grows by itself).
+        max_allocated_storage_gib: storage autoscaling ceiling in GiB; None disables autoscaling.
+        multi_az: standby in a second AZ (RDS instance).
+        instance_count: Aurora instances (1 writer + readers).
+        serverless: Aurora Serverless v2 capacity; None for provisioned instances.
+        backup_retention_days: automated backup retention, 1-35 days.
+        deletion_protection: refuse deletion until turned off (default on).
+        skip_final_snapshot: delete without a final snapshot (default off; weakens data safety).
+        snapshot_identifier: snapshot name or ARN to restore from; None creates an empty database.
+        performance_insights: Performance Insights with the CMK (default on).
+    """
+
+    identifier: str
+    engine: Engine
+    engine_version: str
+    instance_class: str
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    kms_key_arn: pulumi.Input[str]
+    clients: Sequence[Client]
+    tags: Mapping[str, str]
+    subnet_tier: str = "isolated"
+    log_retention_days: int = 90
+    database_name: str = "app"
+    master_username: str = "dbadmin"
+    allocated_storage_gib: int = 20
+    max_allocated_storage_gib: int | None = None
+    multi_az: bool = False
+    instance_count: int = 1
+    serverless: ServerlessCapacity | None = None
+    backup_retention_days: int = 7
+    deletion_protection: bool = True
+    skip_final_snapshot: bool = False
+    snapshot_identifier: str | None = None
+    performance_insights: bool = True
+
+
+def parameter_group_family(engine: Engine, engine_version: str) -> str:
+    """``postgres`` 17.6 -> ``postgres17``; ``aurora-postgresql`` 16.9 -> ``aurora-postgresql16``."""
+    return f"{engine}{engine_version.split('.', 1)[0]}"
+
+
+def final_snapshot_name(identifier: str, nonce_source_id: str) -> str:
+    """``<identifier>-final-<nonce>``, the nonce being the random suffix of an auto-named resource id."""
+    return f"{identifier}-final-{nonce_source_id.rsplit('-', 1)[-1]}"
+
+
+class Database(pulumi.ComponentResource):
+    """A PostgreSQL database on RDS or Aurora with the posture described in the module docstring.
+
+    Outputs:
+        endpoint: host name to connect to (the writer endpoint for Aurora).
+        port: 5432.
+        master_secret_arn: ARN of the RDS-managed Secrets Manager secret holding the master credentials.
+        security_group_id: the database's security group (add it to clients' egress if they restrict it).
+    """
+
+    endpoint: pulumi.Output[str]
+    port: int
+    master_secret_arn: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(f"{TYPE_PREFIX}Database", name, None, opts)
+        self._name, self._args = name, args
+        group = data_store_security_group(
+            name,
+            parent=self,
+            vpc_id=args.vpc_id,
+            description=f"PostgreSQL {args.identifier}: named clients on {PORT} only",
+            ports=[ServicePort(PORT, "PostgreSQL")],
+            clients=args.clients,
+            tags=args.tags,
+        )
+        subnets = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            description=f"{args.identifier}: {args.subnet_tier} subnets",
+            subnet_ids=list(args.subnet_ids),
+            tags=with_name(args.tags, f"{name}-subnets", tier=args.subnet_tier),
+            opts=child_opts(self),
+        )
+        common = self._common_inputs(group, subnets)
+        if args.engine == "postgres":
+            self.endpoint, self.master_secret_arn = self._instance(common)
+        else:
+            self.endpoint, self.master_secret_arn = self._cluster(common)
+        self.port = PORT
+        self.security_group_id = group.id
+        self.register_outputs(
+            {
+                "endpoint": self.endpoint,
+                "port": self.port,
+                "masterSecretArn": self.master_secret_arn,
+                "securityGroupId": self.security_group_id,
+            }
+        )
+
+    def _common_inputs(self, group: aws.ec2.SecurityGroup, subnets: aws.rds.SubnetGroup) -> dict[str, object]:
+        """Inputs an RDS instance and an Aurora cluster share, under the same argument names."""
+        args = self._args
+        return {
+            "engine": args.engine,
+            "engine_version": args.engine_version,
+            "storage_encrypted": True,
+            "kms_key_id": args.kms_key_arn,
+            "manage_master_user_password": True,
+            "master_user_secret_kms_key_id": args.kms_key_arn,
+            "iam_database_authentication_enabled": True,
+            "db_subnet_group_name": subnets.name,
+            "vpc_security_group_ids": [group.id],
+            "port": PORT,
+            "backup_retention_period": args.backup_retention_days,
+            "copy_tags_to_snapshot": True,
+            "delete_automated_backups": False,
+            "deletion_protection": args.deletion_protection,
+            "skip_final_snapshot": args.skip_final_snapshot,
+            "snapshot_identifier": args.snapshot_identifier,
+            "enabled_cloudwatch_logs_exports": list(LOG_EXPORTS[args.engine]),
+            "allow_major_version_upgrade": False,
+            "apply_immediately": False,
+        }
+
+    def _log_groups(self, kind: str) -> list[aws.cloudwatch.LogGroup]:
+        """The log groups RDS exports into, pre-created with the CMK and retention (see module docstring)."""
+        args = self._args
+        return [
+            encrypted_log_group(
+                f"{self._name}-log-{log}",
+                parent=self,
+                kms_key_arn=args.kms_key_arn,
+                retention_days=args.log_retention_days,
+                tags=args.tags,
+                log_group_name=f"/aws/rds/{kind}/{args.identifier}/{log}",
+            )
+            for log in LOG_EXPORTS[args.engine]
+        ]
+
+    def _performance_insights(self) -> dict[str, object]:
+        if not self._args.performance_insights:
+            return {"performance_insights_enabled": False}
+        return {
+            "performance_insights_enabled": True,
+            "performance_insights_kms_key_id": self._args.kms_key_arn,
+            "performance_insights_retention_period": PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+        }
+
+    def _final_snapshot(self, nonce_source: pulumi.Output[str]) -> pulumi.Output[str] | None:
+        if self._args.skip_final_snapshot:
+            return None
+        return nonce_source.apply(lambda source_id: final_snapshot_name(self._args.identifier, source_id))
+
+    def _tags(self, name: str) -> dict[str, str]:
+        return with_name(self._args.tags, name, tier=self._args.subnet_tier)
+
+    def _instance(self, common: dict[str, object]) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        args = self._args
+        restore = args.snapshot_identifier is not None
+        params = aws.rds.ParameterGroup(
+            f"{self._name}-params",
+            family=parameter_group_family(args.engine, args.engine_version),
+            description=f"{args.identifier}: TLS only, connection and slow-statement logging",
+            parameters=[aws.rds.ParameterGroupParameterArgs(name=k, value=v) for k, v in PARAMETERS.items()],
+            tags=with_name(args.tags, f"{self._name}-params"),
+            opts=child_opts(self),
+        )
+        instance = aws.rds.Instance(
+            f"{self._name}-instance",
+            identifier=args.identifier,
+            instance_class=args.instance_class,
+            allocated_storage=args.allocated_storage_gib,
+            max_allocated_storage=args.max_allocated_storage_gib,
+            storage_type="gp3",
+            db_name=None if restore else args.database_name,
+            username=None if restore else args.master_username,
+            publicly_accessible=False,
+            multi_az=args.multi_az,
+            parameter_group_name=params.name,
+            ca_cert_identifier=CA_CERTIFICATE,
+            auto_minor_version_upgrade=False,
+            final_snapshot_identifier=self._final_snapshot(params.id),
+            tags=self._tags(args.identifier),
+            opts=child_opts(self, depends_on=self._log_groups("instance")),
+            **self._performance_insights(),
+            **common,
+        )
+        return instance.address, instance.master_user_secrets.apply(lambda s: s[0].secret_arn)
+
+    def _cluster(self, common: dict[str, object]) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        args = self._args
+        restore = args.snapshot_identifier is not None
+        params = aws.rds.ClusterParameterGroup(
+            f"{self._name}-params",
+            family=parameter_group_family(args.engine, args.engine_version),
+            description=f"{args.identifier}: TLS only, connection and slow-statement logging",
+            parameters=[
+                aws.rds.ClusterParameterGroupParameterArgs(name=k, value=v) for k, v in PARAMETERS.items()
+            ],
+            tags=with_name(args.tags, f"{self._name}-params"),
+            opts=child_opts(self),
+        )
+        scaling = None
+        if args.serverless is not None:
+            scaling = aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
+                min_capacity=args.serverless.min_acu, max_capacity=args.serverless.max_acu
+            )
+        cluster = aws.rds.Cluster(
+            f"{self._name}-cluster",
+            cluster_identifier=args.identifier,
+            database_name=None if restore else args.database_name,
+            master_username=None if restore else args.master_username,
+            db_cluster_parameter_group_name=params.name,
+            serverlessv2_scaling_configuration=scaling,
+            final_snapshot_identifier=self._final_snapshot(params.id),
+            tags=self._tags(args.identifier),
+            opts=child_opts(self, depends_on=self._log_groups("cluster")),
+            **common,
+        )
+        instance_class = "db.serverless" if args.serverless is not None else args.instance_class
+        for index in range(args.instance_count):
+            identifier = f"{args.identifier}-{index + 1}"
+            aws.rds.ClusterInstance(
+                f"{self._name}-instance-{index + 1}",
+                identifier=identifier,
+                cluster_identifier=cluster.id,
+                engine=args.engine,
+                engine_version=args.engine_version,
+                instance_class=instance_class,
+                db_subnet_group_name=common["db_subnet_group_name"],
+                publicly_accessible=False,
+                ca_cert_identifier=CA_CERTIFICATE,
+                auto_minor_version_upgrade=False,
+                promotion_tier=index,
+                copy_tags_to_snapshot=True,
+                tags=self._tags(identifier),
+                opts=child_opts(self),
+                **self._performance_insights(),
+            )
+        return cluster.endpoint, cluster.master_user_secrets.apply(lambda s: s[0].secret_arn)
