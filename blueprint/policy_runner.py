@@ -617,8 +617,17 @@ class PolicyPackSession:
             violations=tuple(violations),
             not_applicable=tuple(skipped),
             config=effective,
-            exemptions=tuple(exemption_report(user_config, pack_dir=self.pack_dir)),
+            exemptions=self._exemptions(user_config),
         )
+
+    def _exemptions(self, config: Mapping[str, PolicySettings]) -> tuple[ExemptionStatus, ...]:
+        """The configured exemptions with their status, per this pack's own exemption rules.
+
+        A pack without ``guardrails/exemptions.py`` (not staging-guardrails) has no exemptions to list.
+        """
+        if not (self.pack_dir / "guardrails" / "exemptions.py").is_file():
+            return ()
+        return tuple(exemption_report(config, pack_dir=self.pack_dir))
 
     def _violation(self, d: pb.AnalyzeDiagnostic, urn: str) -> Violation:
         return Violation(

@@ -1,0 +1,134 @@
+"""Exemptions through the pack: suppression, expiry, malformed entries, matching by name and URN.
+
+The session's pack runs with ``STAGING_GUARDRAILS_TODAY`` = ``conftest.TODAY`` (2026-06-15).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.policies.conftest import findings
+from tests.policies.stack import Stack, baseline, urn
+
+RULE = "rds-deletion-protection"
+DB_URN = urn("aws:rds/instance:Instance", "db")
+REASON = "restored nightly from a sanitized snapshot"
+
+
+def exemption(resource: str | None = "db", **fields: Any) -> dict[str, Any]:
+    entry = {"resource": resource, "reason": REASON, "owner": "data-team", "expires": "2026-12-31", **fields}
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+def config(*entries: dict[str, Any], rule: str = RULE) -> dict[str, Any]:
+    return {rule: {"exemptions": list(entries)}}
+
+
+def unprotected() -> Stack:
+    stack = baseline()
+    stack.set("db", deletionProtection=False)
+    return stack
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["db", DB_URN, "urn:pulumi:*::aws:rds/instance:Instance::d?", "d[a-c]"],
+    ids=["name", "urn", "urn-glob", "name-glob"],
+)
+def test_active_exemption_suppresses_the_violation(analyze: Any, pattern: str) -> None:
+    report = analyze(unprotected(), config(exemption(pattern)))
+    assert findings(report) == set()
+    assert [(e.policy, e.resource, e.status) for e in report.exemptions] == [(RULE, pattern, "active")]
+
+
+def test_exemption_for_another_resource_suppresses_nothing(analyze: Any) -> None:
+    report = analyze(unprotected(), config(exemption("db-other")))
+    assert [v.detail for v in report.violations] == [
+        "deletionProtection is not true: one destroy deletes the database."
+    ]
+
+
+def test_exemption_still_applies_on_its_expiry_day(analyze: Any) -> None:
+    assert findings(analyze(unprotected(), config(exemption(expires="2026-06-15")))) == set()
+
+
+def _details(report: Any) -> list[tuple[str, str]]:
+    return sorted((v.urn.rsplit("::", 1)[-1], v.detail) for v in report.violations)
+
+
+def test_expired_exemption_is_itself_a_violation(analyze: Any) -> None:
+    report = analyze(unprotected(), config(exemption(expires="2026-06-14")))
+    assert _details(report) == [
+        ("db", "deletionProtection is not true: one destroy deletes the database."),
+        ("db", "exemption #0 (resource 'db', owner 'data-team') is not honoured: expired on 2026-06-14."),
+    ]
+    assert {v.enforcement_level for v in report.violations} == {"mandatory"}
+    assert report.exemptions[0].status == "expired"
+
+
+def test_expired_exemption_is_reported_even_when_the_resource_complies(analyze: Any) -> None:
+    report = analyze(baseline(), config(exemption(expires="2025-01-01")))
+    assert _details(report) == [
+        ("db", "exemption #0 (resource 'db', owner 'data-team') is not honoured: expired on 2025-01-01."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "problems"),
+    [
+        (exemption(reason="tmp"), "'reason' must be at least 10 characters (got 3)"),
+        (
+            exemption(reason=None, owner=None),
+            "'reason' must be at least 10 characters (got 0); 'owner' is missing",
+        ),
+        (exemption(expires="31/12/2026"), "'expires' '31/12/2026' is not a YYYY-MM-DD date"),
+        (exemption(expires=None), "'expires' is missing (YYYY-MM-DD)"),
+    ],
+    ids=["short-reason", "no-reason-no-owner", "bad-date", "no-expiry"],
+)
+def test_invalid_exemption_suppresses_nothing_and_is_reported(
+    analyze: Any, entry: dict[str, Any], problems: str
+) -> None:
+    report = analyze(unprotected(), config(entry))
+    assert findings(report) == {(RULE, "db")}
+    assert len(report.violations) == 2
+    assert any(v.detail.endswith(f"is not honoured: {problems}.") for v in report.violations)
+    assert report.exemptions[0].status == "invalid"
+
+
+def test_exemption_without_pattern_is_reported_on_every_resource_the_rule_checks(analyze: Any) -> None:
+    report = analyze(baseline(), config(exemption(resource=None)))
+    assert findings(report) == {(RULE, "db"), (RULE, "aurora")}
+    assert all("'resource' pattern is missing" in v.detail for v in report.violations)
+
+
+def test_stack_rule_exemption_suppresses_and_expired_one_is_reported_once(analyze: Any) -> None:
+    stack = baseline()
+    stack.remove("flow-log")
+    active = config(exemption("vpc"), rule="vpc-flow-logs-enabled")
+    assert findings(analyze(stack, active)) == set()
+    expired = config(exemption("vpc", expires="2026-01-31"), rule="vpc-flow-logs-enabled")
+    report = analyze(stack, expired)
+    assert findings(report) == {("vpc-flow-logs-enabled", "vpc"), ("vpc-flow-logs-enabled", "<stack>")}
+    assert len(report.violations) == 2
+
+
+def test_exemption_problems_take_the_rules_level(analyze: Any) -> None:
+    # pulumi-policy has one level per policy: an advisory rule reports its broken exemptions as advisory.
+    report = analyze(baseline(), config(exemption("secret", expires="2020-01-01"), rule="required-tags"))
+    assert [(v.policy_name, v.enforcement_level) for v in report.violations] == [
+        ("required-tags", "advisory")
+    ]
+
+
+def test_report_lists_every_exemption_with_its_status(analyze: Any) -> None:
+    entries = [exemption(), exemption("aurora", expires="2026-01-01"), exemption("x", owner="")]
+    report = analyze(baseline(), config(*entries))
+    assert [(e.index, e.resource, e.status) for e in report.exemptions] == [
+        (0, "db", "active"),
+        (1, "aurora", "expired"),
+        (2, "x", "invalid"),
+    ]
+    assert report.exemptions[2].as_dict()["problems"] == ["'owner' is missing"]

@@ -1,0 +1,159 @@
+"""The policy runner's process handling and protocol plumbing, with throw-away packs in temp dirs."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import blueprint.policy_runner as runner
+from blueprint.graph import ResourceRecord, StackGraph
+from blueprint.policy_runner import PolicyPackError, PolicyPackSession, run_policies
+from tests.policies.stack import baseline
+
+ONE_RESOURCE = StackGraph(
+    "proj",
+    "dev",
+    [
+        ResourceRecord(
+            "urn:pulumi:dev::proj::aws:sqs/queue:Queue::q", "aws:sqs/queue:Queue", "q", True, inputs={"x": 1}
+        )
+    ],
+)
+
+
+def make_pack(tmp_path: Path, main: str) -> Path:
+    """A pack directory whose ``__main__.py`` is ``main``."""
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 9.9.9\n")
+    (tmp_path / "__main__.py").write_text(textwrap.dedent(main))
+    return tmp_path
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_pack_that_crashes_on_start_reports_its_stderr(tmp_path: Path) -> None:
+    pack = make_pack(tmp_path, 'raise RuntimeError("boom: rules failed to import")\n')
+    with pytest.raises(PolicyPackError) as err:
+        PolicyPackSession(pack)
+    message = str(err.value)
+    assert "policy pack exited with code 1 before serving" in message
+    assert "RuntimeError: boom: rules failed to import" in message
+    assert f"-m pulumi.policy {runner.ENGINE_ADDRESS} {pack}" in message
+
+
+def test_silent_pack_times_out_and_is_stopped(tmp_path: Path) -> None:
+    pack = make_pack(
+        tmp_path,
+        "import os, pathlib, time\npathlib.Path('pid').write_text(str(os.getpid()))\ntime.sleep(60)\n",
+    )
+    with pytest.raises(PolicyPackError, match="policy pack printed no port within 1 s"):
+        PolicyPackSession(pack, startup_timeout=1)
+    assert gone(int((pack / "pid").read_text()))  # the pack runs in its own directory, as under the engine
+
+
+def test_pack_printing_something_else_is_rejected(tmp_path: Path) -> None:
+    pack = make_pack(tmp_path, "print('hello from the pack')\n")
+    with pytest.raises(PolicyPackError, match="printed 'hello from the pack' instead of its port"):
+        PolicyPackSession(pack)
+
+
+def test_interrupt_during_startup_stops_the_pack(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[Any] = []
+
+    def interrupted(self: Any, timeout: float) -> int:
+        started.append(self.proc)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner._PackProcess, "read_port", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        PolicyPackSession()
+    assert started[0].poll() is not None
+
+
+def test_pack_process_is_gone_after_the_session(tmp_path: Path) -> None:
+    with PolicyPackSession() as session:
+        process = session.process
+        assert process.poll() is None
+    assert process.poll() is not None
+    with pytest.raises(ValueError, match="inside"), PolicyPackSession() as session:
+        process = session.process
+        raise ValueError("failure inside the session")
+    assert process.poll() is not None
+
+
+def test_failing_rule_surfaces_as_pack_error(tmp_path: Path) -> None:
+    pack = make_pack(
+        tmp_path,
+        """
+        from pulumi_policy import PolicyPack, ResourceValidationPolicy
+
+        def explode(args, report_violation):
+            raise RuntimeError("kaput in " + args.name)
+
+        explodes = ResourceValidationPolicy("explodes", "Always raises.", validate=explode)
+        PolicyPack("fragile", policies=[explodes])
+        """,
+    )
+    with pytest.raises(PolicyPackError) as err:
+        run_policies(ONE_RESOURCE, pack)
+    assert "Analyze failed: UNKNOWN" in str(err.value)
+    assert "kaput in q" in str(err.value)
+
+
+def test_custom_pack_sees_engine_shaped_requests(tmp_path: Path) -> None:
+    """Provider, options and number types arrive as the engine sends them."""
+    pack = make_pack(
+        tmp_path,
+        """
+        from pulumi_policy import PolicyPack, ResourceValidationPolicy
+
+        def echo(args, report_violation):
+            p, props = args.provider, sorted(dict(args.provider.props).items())
+            report_violation(
+                f"x={args.props['x']!r} provider={p.urn} {props} parent={args.opts.parent} "
+                f"protect={args.opts.protect} timeout={args.opts.custom_timeouts.create_seconds}"
+            )
+
+        PolicyPack("echo", policies=[ResourceValidationPolicy("echo-it", "Echo.", validate=echo)])
+        """,
+    )
+    rec = ONE_RESOURCE.resources[0]
+    rec = ResourceRecord(
+        **{
+            **vars(rec),
+            "parent": "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev",
+            "options": {"protect": True, "customTimeouts": {"create": "1h30m"}},
+        }
+    )
+    report = run_policies(StackGraph("proj", "dev", [rec]), pack, stack_config={"aws:region": "eu-west-1"})
+    (violation,) = report.violations
+    assert report.pack_name == "echo" and report.pack_version == "9.9.9"
+    assert violation.detail == (
+        "x=1.0 provider=urn:pulumi:dev::proj::pulumi:providers:aws::default_7_51_1 "
+        "[('region', 'eu-west-1'), ('version', '7.51.1')] "
+        "parent=urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev protect=True timeout=5400.0"
+    )
+    assert violation.enforcement_level == "advisory"  # the pack's default level
+
+
+def test_run_policies_on_the_baseline_stack() -> None:
+    report = run_policies(baseline().graph(), env={"STAGING_GUARDRAILS_TODAY": "2026-06-15"})
+    assert report.pack_name == "staging-guardrails"
+    assert not report.has_mandatory and report.violations == ()
+    assert len(report.policies) == 36
+
+
+def test_go_durations() -> None:
+    assert runner._seconds("1h30m") == 5400
+    assert runner._seconds("90s") == 90
+    assert runner._seconds("250ms") == 0.25
+    assert runner._seconds(None) == 0
