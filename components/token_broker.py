@@ -310,7 +310,7 @@ class TokenBroker(pulumi.ComponentResource):
         self.function_role_arn = function_role.arn
         boundary = aws.iam.Policy(
             f"{name}-boundary",
-            name=f"{args.name_prefix}-staging-access-boundary",
+            name=f"{args.name_prefix}-access-boundary",
             description=f"Caps staging access roles to resources tagged environment={args.environment}",
             policy=permissions_boundary(args.environment),
             tags=with_name(args.tags, f"{name}-boundary"),
