@@ -252,6 +252,11 @@ def _oidc_provider(outputs: dict[str, Any], _resource_id: str, _region: str) -> 
     outputs["arn"] = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:oidc-provider/{host}"
 
 
+def _auto_named(outputs: dict[str, Any], resource_id: str, _region: str) -> None:
+    """Types whose ``name`` the provider auto-generates and whose id is that name."""
+    outputs.setdefault("name", resource_id)
+
+
 def _random_password(outputs: dict[str, Any], resource_id: str, _region: str) -> None:
     # A fixed, obviously fake value: the SDK marks `result` secret, and reports must never print it.
     outputs["result"] = f"offline-generated-password-{_suffix(resource_id, 12)}"
@@ -270,5 +275,18 @@ OUTPUT_FILLERS.update(
         "aws:apigatewayv2/api:Api": _http_api,
         "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
         "random:index/randomPassword:RandomPassword": _random_password,
+        "aws:rds/subnetGroup:SubnetGroup": _auto_named,
+        "aws:rds/parameterGroup:ParameterGroup": _auto_named,
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup": _auto_named,
     }
 )
+
+
+def _generated_password(args: Mapping[str, Any], _region: str) -> dict[str, Any]:
+    # A fixed, obviously fake value of the requested length; the program marks it secret.
+    length = int(args.get("passwordLength") or 32)
+    value = ("offlineGeneratedPassword" * 8)[:length]
+    return {"randomPassword": value, "id": "offline-generated-password"}
+
+
+INVOKES["aws:secretsmanager/getRandomPassword:getRandomPassword"] = _generated_password
