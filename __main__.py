@@ -5,7 +5,19 @@ from __future__ import annotations
 import pulumi
 
 from blueprint.config import ConfigError, StackConfig, load_stack_config, raw_from_pulumi
+from blueprint.config_data import (
+    DEFAULT_DB_STORAGE_GIB,
+    DEFAULT_KAFKA_VOLUME_GIB,
+    BrokerConfig,
+    ClientsConfig,
+    DatabaseConfig,
+)
+from components.broker import KafkaSettings, MessageBroker, MessageBrokerArgs, RabbitMqSettings
+from components.database import Database, DatabaseArgs, ServerlessCapacity
 from components.network import Network, NetworkArgs
+from components.schema_files import SCHEMA_DIR, read_schema_file
+from components.schema_registry import SchemaRegistry, SchemaRegistryArgs
+from components.security_groups import Client, subnet_clients
 from components.vault import SecretArgs, SecretVault, SecretVaultArgs
 
 
@@ -59,15 +71,145 @@ def build_network(cfg: StackConfig, vault: SecretVault) -> Network:
     )
 
 
+def data_store_clients(clients: ClientsConfig, network: Network) -> list[Client]:
+    """The named clients of a data store: its client security groups, then every subnet of its tiers."""
+    groups = [Client(group_id, security_group_id=group_id) for group_id in clients.security_group_ids]
+    return groups + [c for tier in clients.tiers for c in subnet_clients(tier, network.subnet_cidrs[tier])]
+
+
+def build_database(cfg: StackConfig, db: DatabaseConfig, vault: SecretVault, network: Network) -> Database:
+    serverless = db.serverless
+    return Database(
+        f"db-{db.name}",
+        DatabaseArgs(
+            identifier=f"{cfg.environment}-{db.name}",
+            engine=db.engine,
+            engine_version=db.engine_version,
+            instance_class=db.instance_class_or_default(),
+            vpc_id=network.vpc_id,
+            subnet_ids=network.subnet_ids["isolated"],
+            subnet_tier="isolated",
+            kms_key_arn=vault.key_arn,
+            clients=data_store_clients(db.clients, network),
+            tags=cfg.resource_tags(),
+            log_retention_days=cfg.log_retention_days,
+            database_name=db.database_name,
+            master_username=db.master_username,
+            allocated_storage_gib=db.allocated_storage_gib or DEFAULT_DB_STORAGE_GIB,
+            max_allocated_storage_gib=db.max_allocated_storage_gib,
+            multi_az=db.multi_az,
+            instance_count=db.instances or 1,
+            serverless=ServerlessCapacity(serverless.min_capacity, serverless.max_capacity)
+            if serverless
+            else None,
+            backup_retention_days=db.backup_retention_days,
+            deletion_protection=db.deletion_protection,
+            skip_final_snapshot=db.skip_final_snapshot,
+            snapshot_identifier=db.snapshot_identifier,
+            performance_insights=db.performance_insights,
+        ),
+    )
+
+
+def build_broker(
+    cfg: StackConfig, broker: BrokerConfig, vault: SecretVault, network: Network
+) -> MessageBroker:
+    az_count = cfg.network.az_count
+    kafka = rabbitmq = None
+    if broker.engine == "kafka":
+        kafka = KafkaSettings(
+            kafka_version=broker.engine_version,
+            serverless=broker.serverless,
+            broker_count=broker.broker_count_or_default(az_count),
+            instance_type=broker.instance_type_or_default(),
+            volume_size_gib=broker.volume_size_gib or DEFAULT_KAFKA_VOLUME_GIB,
+        )
+    else:
+        rabbitmq = RabbitMqSettings(
+            engine_version=str(broker.engine_version),
+            instance_type=broker.instance_type_or_default(),
+            cluster=broker.broker_count_or_default(az_count) > 1,
+            open_management_port=broker.open_management_port,
+        )
+    return MessageBroker(
+        f"broker-{broker.name}",
+        MessageBrokerArgs(
+            broker_name=f"{cfg.environment}-{broker.name}",
+            vpc_id=network.vpc_id,
+            subnet_ids=network.subnet_ids["private"][: broker.subnet_count(az_count)],
+            subnet_tier="private",
+            kms_key_arn=vault.key_arn,
+            clients=data_store_clients(broker.clients, network),
+            tags=cfg.resource_tags(),
+            log_retention_days=cfg.log_retention_days,
+            deletion_protection=broker.deletion_protection,
+            kafka=kafka,
+            rabbitmq=rabbitmq,
+        ),
+    )
+
+
+def build_schema_registry(cfg: StackConfig) -> SchemaRegistry | None:
+    """The stack's Glue registry with the schema files the Kafka brokers list; None when they list none."""
+    schemas = [read_schema_file(SCHEMA_DIR / s.file, s.compatibility) for b in cfg.brokers for s in b.schemas]
+    if not schemas:
+        return None
+    return SchemaRegistry(
+        "schemas",
+        SchemaRegistryArgs(
+            registry_name=f"{pulumi.get_project()}-{cfg.environment}",
+            tags=cfg.resource_tags(),
+            schemas=schemas,
+        ),
+    )
+
+
+def export_data_plane(
+    databases: dict[str, Database], brokers: dict[str, MessageBroker], registry: SchemaRegistry | None
+) -> None:
+    """Connection facts of the data plane; secrets only as ARNs, never values."""
+    pulumi.export(
+        "databases",
+        {
+            name: {
+                "endpoint": db.endpoint,
+                "port": db.port,
+                "masterSecretArn": db.master_secret_arn,
+                "securityGroupId": db.security_group_id,
+            }
+            for name, db in databases.items()
+        },
+    )
+    pulumi.export(
+        "brokers",
+        {
+            name: {
+                "engine": broker.engine,
+                "endpoint": broker.endpoint,
+                "port": broker.port,
+                "securityGroupId": broker.security_group_id,
+                "credentialsSecretArn": broker.credentials_secret_arn,
+            }
+            for name, broker in brokers.items()
+        },
+    )
+    if registry is not None:
+        pulumi.export("schemaRegistry", {"arn": registry.registry_arn, "name": registry.registry_name})
+
+
 def main() -> None:
     cfg = load_config()
     vault = build_vault(cfg)
     network = build_network(cfg, vault)
+    databases = {db.name: build_database(cfg, db, vault, network) for db in cfg.databases}
+    brokers = {b.name: build_broker(cfg, b, vault, network) for b in cfg.brokers}
+    registry = build_schema_registry(cfg)
     pulumi.export("environment", cfg.environment)
     pulumi.export("kmsKeyArn", vault.key_arn)
     pulumi.export("vpcId", network.vpc_id)
     pulumi.export("subnetIds", network.subnet_ids)
     pulumi.export("flowLogGroup", network.flow_log_group_name)
+    export_data_plane(databases, brokers, registry)
 
 
 main()
