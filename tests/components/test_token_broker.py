@@ -502,9 +502,12 @@ def test_component_registers_typed_outputs(graph):
 
 
 def build_token_broker(
-    cfg: StackConfig, vault: SecretVault, databases: Mapping[str, DatabaseTarget] | None = None
+    cfg: StackConfig, vault: SecretVault, databases: Mapping[str, DatabaseTarget]
 ) -> TokenBroker | None:
-    """The builder for ``__main__.py`` (kept identical to the one handed over for integration)."""
+    """The short-lived-credential broker; None when ``tokenBroker`` is not configured.
+
+    The builder handed over for ``__main__.py``, verbatim, so this test exercises the real wiring.
+    """
     broker = cfg.token_broker
     if broker is None:
         return None
@@ -527,7 +530,7 @@ def build_token_broker(
                 group: GroupGrantArgs(roles=grant.roles, databases=grant.databases)
                 for group, grant in broker.groups.items()
             },
-            databases=databases or {},
+            databases=databases,
             group_claim=broker.group_claim,
             default_duration_seconds=broker.default_duration_seconds,
             max_duration_seconds=broker.max_duration_seconds,
@@ -580,7 +583,7 @@ def program_graph() -> StackGraph:
         vault = SecretVault(
             "vault", SecretVaultArgs(alias="staging-blueprint-staging", tags=cfg.resource_tags())
         )
-        broker = build_token_broker(cfg, vault)
+        broker = build_token_broker(cfg, vault, {})
         assert broker is not None
         pulumi.export("tokenBrokerUrl", broker.api_endpoint)
         pulumi.export("stagingRoleArns", broker.role_arns)
