@@ -378,14 +378,17 @@ class _PackProcess:
 
     def __init__(self, argv: list[str], env: Mapping[str, str], cwd: Path) -> None:
         self.argv = argv
-        self.proc = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        try:
+            self.proc = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except OSError as exc:  # missing interpreter or pack directory
+            raise PolicyPackError(f"cannot start policy pack: {exc}\ncommand: {' '.join(argv)}") from None
         self._stdout: queue.Queue[str | None] = queue.Queue()
         self._stderr: collections.deque[str] = collections.deque(maxlen=400)
         self._threads = [
@@ -435,13 +438,18 @@ class _PackProcess:
             thread.join(timeout=5)
 
 
+def _config_strings(stack_config: Mapping[str, Any] | None) -> dict[str, str]:
+    """Stack config as the engine passes it: every value a string (structured values as JSON text)."""
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in (stack_config or {}).items()}
+
+
 def _pack_env(
-    project: str, stack: str, stack_config: Mapping[str, str], extra: Mapping[str, str]
+    project: str, stack: str, stack_config: Mapping[str, Any], extra: Mapping[str, str]
 ) -> dict[str, str]:
     """The launcher's environment: ours plus the engine's PULUMI_* variables (constructEnv)."""
     env = {**os.environ, "PULUMI_PROJECT": project, "PULUMI_STACK": stack, "PULUMI_DRY_RUN": "true"}
     if stack_config:
-        env["PULUMI_CONFIG"] = json.dumps(dict(stack_config))
+        env["PULUMI_CONFIG"] = json.dumps(_config_strings(stack_config))
     return {**env, **extra}
 
 
@@ -461,7 +469,8 @@ class PolicyPackSession:
         pack_dir: the policy pack directory (holds ``PulumiPolicy.yaml`` and ``__main__.py``).
         python: interpreter to run the pack with; default ``sys.executable`` (the project venv).
         project, stack: what the pack's runtime is configured with (``PULUMI_PROJECT``/``PULUMI_STACK``).
-        stack_config: stack config (``{"aws:region": "eu-west-1"}``) passed as ``PULUMI_CONFIG``.
+        stack_config: stack config (``{"aws:region": "eu-west-1"}``; structured values become JSON text)
+            passed as ``PULUMI_CONFIG``.
         env: extra environment variables for the pack (e.g. ``STAGING_GUARDRAILS_TODAY``).
         startup_timeout: seconds to wait for the port.
 
@@ -476,7 +485,7 @@ class PolicyPackSession:
         *,
         project: str = "staging-blueprint",
         stack: str = "staging",
-        stack_config: Mapping[str, str] | None = None,
+        stack_config: Mapping[str, Any] | None = None,
         env: Mapping[str, str] | None = None,
         startup_timeout: float = STARTUP_TIMEOUT_S,
     ) -> None:
@@ -555,7 +564,7 @@ class PolicyPackSession:
     def configure_stack(
         self,
         graph: StackGraph,
-        stack_config: Mapping[str, str] | None = None,
+        stack_config: Mapping[str, Any] | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> None:
         """Send ``ConfigureStack`` (stack, project, organization, dry run, config, stack tags)."""
@@ -564,20 +573,20 @@ class PolicyPackSession:
             project=graph.project,
             organization="organization",
             dry_run=True,
-            config=dict(stack_config or {}),
+            config=_config_strings(stack_config),
             tags=dict(tags or {}),
         )
         self._call("ConfigureStack", request)
 
     def analyze(
-        self, graph: StackGraph, stack_config: Mapping[str, str] | None = None
+        self, graph: StackGraph, stack_config: Mapping[str, Any] | None = None
     ) -> tuple[list[Violation], list[NotApplicable]]:
         """``Analyze`` every registration (inputs), then ``AnalyzeStack`` once (outputs).
 
         Requests are pipelined (all sent, then awaited in order): the pack's server has worker threads
         and per-call latency, not rule time, dominates.
         """
-        providers = _Providers(graph, stack_config or {})
+        providers = _Providers(graph, _config_strings(stack_config))
         requests = [self._analyze_request(rec, providers) for rec in graph.resources]
         try:
             futures = [self._stub.Analyze.future(r, timeout=RPC_TIMEOUT_S) for r in requests]
@@ -602,7 +611,7 @@ class PolicyPackSession:
         graph: StackGraph,
         policy_config: Mapping[str, Any] | None = None,
         *,
-        stack_config: Mapping[str, str] | None = None,
+        stack_config: Mapping[str, Any] | None = None,
         stack_tags: Mapping[str, str] | None = None,
     ) -> PolicyReport:
         """Configure, ConfigureStack and analyze ``graph``; see ``run_policies`` for the arguments."""
@@ -693,7 +702,7 @@ def run_policies(
     policy_config: Mapping[str, Any] | None = None,
     python: str | None = None,
     *,
-    stack_config: Mapping[str, str] | None = None,
+    stack_config: Mapping[str, Any] | None = None,
     stack_tags: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> PolicyReport:

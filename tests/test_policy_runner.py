@@ -157,3 +157,8 @@ def test_go_durations() -> None:
     assert runner._seconds("90s") == 90
     assert runner._seconds("250ms") == 0.25
     assert runner._seconds(None) == 0
+
+
+def test_missing_pack_directory(tmp_path: Path) -> None:
+    with pytest.raises(PolicyPackError, match="cannot start policy pack"):
+        PolicyPackSession(tmp_path / "nowhere")

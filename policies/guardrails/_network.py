@@ -115,7 +115,7 @@ def ingress_sources(props: Mapping[str, Any], resource_type: str) -> list[Ingres
 
 def internet_route_target(table: PolicyResource, index: StackIndex) -> str | None:
     """Name of the internet gateway (or its id) a route table sends traffic to, if any."""
-    for route in index.referrers(table, {t.ROUTE}, "routeTableId"):
+    for route in index.referrers(table, "routeTableId", {t.ROUTE}):
         gateways = index.referenced(route, "gatewayId", {t.INTERNET_GATEWAY})
         if gateways:
             return gateways[0].name
@@ -137,7 +137,7 @@ def public_subnet_reason(subnet: PolicyResource, index: StackIndex) -> str | Non
         return f"it is tagged {TIER_TAG}=public"
     if peek(subnet.props, "mapPublicIpOnLaunch") is True:
         return "mapPublicIpOnLaunch is true"
-    for association in index.referrers(subnet, {t.ROUTE_TABLE_ASSOCIATION}, "subnetId"):
+    for association in index.referrers(subnet, "subnetId", {t.ROUTE_TABLE_ASSOCIATION}):
         for table in index.referenced(association, "routeTableId", {t.ROUTE_TABLE}):
             gateway = internet_route_target(table, index)
             if gateway:

@@ -14,6 +14,7 @@ exemption step. A resource check yields messages for the resource being analyzed
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,7 @@ from pulumi_policy import (
 
 from .exemptions import EXEMPTIONS_SCHEMA, Exemption, parse_exemptions
 
+_KEBAB = re.compile(r"[a-z0-9]+(-[a-z0-9]+)+")
 #: Concerns, in the order the README lists them.
 CONCERNS = ("isolation", "robots", "encryption", "credentials", "logging", "data-safety", "tagging")
 
@@ -84,6 +86,12 @@ class RuleSpec:
     remediation: str
     equivalents: Equivalents = Equivalents()
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not _KEBAB.fullmatch(self.name):
+            raise ValueError(f"rule name {self.name!r} must be kebab-case")
+        if self.concern not in CONCERNS:
+            raise ValueError(f"rule {self.name}: concern {self.concern!r} is not one of {CONCERNS}")
 
     def config_schema(self) -> PolicyConfigSchema:
         return PolicyConfigSchema(properties={"exemptions": EXEMPTIONS_SCHEMA, **self.settings})

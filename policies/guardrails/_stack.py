@@ -50,7 +50,7 @@ class StackIndex:
             found.extend(r for r in self._by_value.get(value, []) if r.resource_type in types)
         return _unique(found)
 
-    def referrers(self, target: PolicyResource, types: Collection[str], prop: str) -> list[PolicyResource]:
+    def referrers(self, target: PolicyResource, prop: str, types: Collection[str]) -> list[PolicyResource]:
         """Resources of ``types`` whose property ``prop`` refers to ``target``."""
         return [
             res

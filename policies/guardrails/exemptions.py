@@ -176,9 +176,9 @@ def parse_exemptions(raw: Any, on: dt.date | None = None) -> list[Exemption]:
     Returns:
         One ``Exemption`` per entry, in configuration order.
     """
-    when = on or today()
     if raw is None:
         return []
+    when = on or today()
     if isinstance(raw, str) or not isinstance(raw, Sequence):
         problem = f"'exemptions' must be a list of objects (got {type(raw).__name__})"
         return [Exemption(0, "", "", "", None, (problem,), "invalid")]

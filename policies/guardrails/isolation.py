@@ -214,7 +214,7 @@ def _check_default_sg(resources: list[PolicyResource], ctx: RuleContext) -> Iter
                     group, f"{direction} has {len(rules)} rule(s); the default security group must be empty."
                 )
     for vpc in index.of_type(t.VPC):
-        if not index.referrers(vpc, {t.DEFAULT_SECURITY_GROUP}, "vpcId"):
+        if not index.referrers(vpc, "vpcId", {t.DEFAULT_SECURITY_GROUP}):
             yield Finding(
                 vpc, "its default security group is not adopted (it allows all traffic between members)."
             )

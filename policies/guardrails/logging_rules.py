@@ -34,7 +34,7 @@ FLOW_LOGS = RuleSpec(
 
 
 def _flow_log_problem(vpc: PolicyResource, index: StackIndex) -> str | None:
-    logs = index.referrers(vpc, {t.FLOW_LOG}, "vpcId")
+    logs = index.referrers(vpc, "vpcId", {t.FLOW_LOG})
     if not logs:
         return "no aws:ec2/flowLog:FlowLog refers to this VPC (vpcId)."
     traffic = {peek(log.props, "trafficType") for log in logs}
