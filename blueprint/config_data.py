@@ -317,7 +317,7 @@ def _version_problem(path: str, engine: str, version: str | None) -> Problem | N
         return Problem(
             path,
             version,
-            f"is not a {engine} version AWS offers for new resources; use one of "
+            f"is not a version AWS offers for new {engine} resources; use one of "
             f"{', '.join(table.versions)} (blueprint/engine_versions.py)",
         )
     return None
@@ -377,7 +377,11 @@ def _engine_field_problems(at: Any, db: DatabaseConfig) -> list[Problem]:
         return problems
     if db.serverless is not None:
         problems.append(
-            Problem(at("serverless"), "set", "is for aurora-postgresql only; remove it or change engine")
+            Problem(
+                at("serverless"),
+                db.serverless.model_dump(by_alias=True),
+                "is for aurora-postgresql only; remove it or change engine",
+            )
         )
     if db.instances is not None:
         problems.append(
@@ -527,7 +531,7 @@ def _rabbitmq_problems(at: Any, broker: BrokerConfig) -> list[Problem | None]:
         ),
         (
             "schemas",
-            broker.schemas or None,
+            [schema.file for schema in broker.schemas] or None,
             "are for kafka only (the Glue registry serves Kafka serializers)",
         ),
     ):

@@ -6,7 +6,8 @@ the files; it imports nothing from Pulumi, so the stack config can check referen
 provider.
 
 Validity (``validate_schema``):
-- Avro: ``fastavro.parse_schema`` (full Avro specification: types, names, defaults).
+- Avro: ``fastavro.parse_schema`` (types, names, enum symbols, defaults matching their types). It is
+  lenient in places (it accepts a record without ``fields``); Glue rejects those when it registers them.
 - JSON Schema: the draft the document declares in ``$schema`` (default 2020-12), via
   ``jsonschema.validators.validator_for(...).check_schema`` against its metaschema.
 - Protobuf: no protoc is available here, so only a structural check: a ``syntax = "proto2"|"proto3"``
