@@ -19,8 +19,11 @@ from rich.console import Console
 from blueprint.config import ConfigError, load_stack_config
 from blueprint.config_base import NAMESPACE
 from blueprint.engine import PROJECT_DIR, ProgramError, run_stack
+from blueprint.graph import StackGraph
+from blueprint.policy_config import PolicyConfigError, load_policy_config
+from blueprint.policy_runner import PolicyPackError, PolicyReport, run_policies
 from blueprint.render import render_markdown, render_text
-from blueprint.report import PolicySection, build_report
+from blueprint.report import build_report
 from blueprint.stack_files import StackFileError, StackSettings, read_stack
 
 EXIT_OK, EXIT_MANDATORY, EXIT_USAGE = 0, 1, 2
@@ -60,8 +63,21 @@ def validate_config(settings: StackSettings) -> None:
         raise UsageError(str(exc)) from None
 
 
-def _policy_section(args: argparse.Namespace, settings: StackSettings, graph: Any) -> PolicySection:
-    return PolicySection(note="no policy pack run")
+def _load_policy_config(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    try:
+        return load_policy_config(path)
+    except PolicyConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def check_policies(graph: StackGraph, settings: StackSettings, policy_config: Any) -> PolicyReport:
+    """Run ``staging-guardrails`` over ``graph`` via the analyzer protocol; ``UsageError`` if it fails."""
+    try:
+        return run_policies(graph, policy_config=policy_config, stack_config=settings.config)
+    except (PolicyPackError, PolicyConfigError) as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _render(report: dict[str, Any], fmt: str, width: int | None = None) -> str:
@@ -89,12 +105,14 @@ def preview(args: argparse.Namespace) -> int:
     except StackFileError as exc:
         raise UsageError(str(exc)) from None
     validate_config(settings)
+    policy_config = _load_policy_config(args.policy_config)
     try:
         graph = run_stack(settings, args.project_dir)
     except ProgramError as exc:
         raise UsageError(str(exc)) from None
-    policy = _policy_section(args, settings, graph)
-    report = build_report(graph, policy)
+    policy = check_policies(graph, settings, policy_config)
+    note = f"policy config {args.policy_config}" if args.policy_config else "default policy config"
+    report = build_report(graph, policy, note)
     if args.output is not None:
         _write_atomically(args.output, _render(report, args.format))
         Console(stderr=True).print(report["summary"]["line"])

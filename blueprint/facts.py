@@ -130,8 +130,11 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _secret_value(rec: ResourceRecord) -> dict[str, str]:
-    value = rec.inputs.get("secretString")
-    return {"value": REDACTED if is_secret(value) else "NOT SECRET"} if value is not None else {}
+    """Whether the stored value travels as a secret; ``secretStringWo`` is write-only (never in state)."""
+    for key, label in (("secretStringWo", "value (write-only)"), ("secretString", "value")):
+        if key in rec.inputs:
+            return {label: REDACTED if is_secret(rec.inputs[key]) else "NOT SECRET"}
+    return {}
 
 
 #: Facts derived from more than one property, by type token.

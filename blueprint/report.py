@@ -9,62 +9,15 @@ Secrets are redacted here, once, so no renderer can leak them.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from blueprint.facts import security_facts
 from blueprint.graph import ResourceRecord, StackGraph, redact
 
+if TYPE_CHECKING:
+    from blueprint.policy_runner import PolicyReport
+
 SCHEMA_VERSION = "1.0"
-
-
-@dataclass
-class Violation:
-    """One policy violation as the analyzer reported it.
-
-    Attributes:
-        policy: rule name (kebab-case).
-        level: enforcement level: ``mandatory``, ``advisory`` or ``remediate``.
-        message: the rule's description and its message for this resource.
-        urn: the resource's URN; empty for stack-level findings without a resource.
-        severity: ``low``/``medium``/``high``/``critical`` or empty.
-    """
-
-    policy: str
-    level: str
-    message: str
-    urn: str = ""
-    severity: str = ""
-
-
-@dataclass
-class PolicySection:
-    """What the policy pack said about the stack.
-
-    Attributes:
-        ran: False when no pack ran (``note`` says why).
-        pack: pack name and version, e.g. ``{"name": "staging-guardrails", "version": "0.1.0"}``.
-        violations: every violation, all levels.
-        exemptions: exemptions from the policy config with their ``status`` (active, expired, invalid).
-        not_applicable: ``{"policy", "reason"}`` for rules that did not apply.
-        policies: ``{"name", "level", "description"}`` of every rule in the pack.
-        note: a human sentence for the report (why nothing ran, or which config was used).
-    """
-
-    ran: bool = False
-    pack: dict[str, str] | None = None
-    violations: list[Violation] = field(default_factory=list)
-    exemptions: list[dict[str, Any]] = field(default_factory=list)
-    not_applicable: list[dict[str, str]] = field(default_factory=list)
-    policies: list[dict[str, str]] = field(default_factory=list)
-    note: str = "no policy pack run"
-
-    def count(self, level: str) -> int:
-        return sum(1 for v in self.violations if v.level == level)
-
-    @property
-    def has_mandatory(self) -> bool:
-        return self.count("mandatory") > 0
 
 
 def _resource_entry(rec: ResourceRecord) -> dict[str, Any]:
@@ -85,16 +38,54 @@ def _resource_entry(rec: ResourceRecord) -> dict[str, Any]:
     }
 
 
-def _policy_entry(section: PolicySection) -> dict[str, Any]:
+def _no_policy(note: str) -> dict[str, Any]:
     return {
-        "ran": section.ran,
-        "pack": section.pack,
-        "note": section.note,
-        "counts": {level: section.count(level) for level in ("mandatory", "advisory")},
-        "violations": [vars(v) for v in section.violations],
-        "exemptions": section.exemptions,
-        "notApplicable": section.not_applicable,
-        "policies": section.policies,
+        "ran": False,
+        "pack": None,
+        "note": note,
+        "counts": {"mandatory": 0, "advisory": 0},
+        "violations": [],
+        "exemptions": [],
+        "notApplicable": [],
+        "policies": [],
+    }
+
+
+def _policy_entry(policy: PolicyReport | None, note: str) -> dict[str, Any]:
+    if policy is None:
+        return _no_policy(note)
+    return {
+        "ran": True,
+        "pack": {"name": policy.pack_name, "version": policy.pack_version},
+        "note": note,
+        "counts": {level: len(policy.at_level(level)) for level in ("mandatory", "advisory")},
+        "violations": [
+            {
+                "policy": v.policy_name,
+                "level": v.enforcement_level,
+                "severity": v.severity,
+                "urn": v.urn,
+                "description": v.description,
+                "message": v.detail,
+            }
+            for v in policy.violations
+        ],
+        "exemptions": [e.as_dict() for e in policy.exemptions],
+        "notApplicable": [
+            {"policy": n.policy_name, "reason": n.reason, "urn": n.urn} for n in policy.not_applicable
+        ],
+        "policies": [
+            {
+                "name": p.name,
+                "level": p.enforcement_level,
+                "severity": p.severity,
+                "type": p.policy_type,
+                "description": p.description,
+                "remediation": p.remediation,
+                "tags": list(p.tags),
+            }
+            for p in policy.policies
+        ],
     }
 
 
@@ -113,14 +104,14 @@ def summary_line(report: dict[str, Any]) -> str:
     )
 
 
-def build_report(graph: StackGraph, policy: PolicySection | None = None) -> dict[str, Any]:
+def build_report(graph: StackGraph, policy: PolicyReport | None = None, note: str = "") -> dict[str, Any]:
     """The preview document for ``graph`` (see ``docs/preview-json.md`` for every field).
 
     Args:
         graph: the recorded stack.
-        policy: policy results; None when no pack ran.
+        policy: what the policy pack reported; None when no pack ran.
+        note: a sentence for the policy section (which config was used, or why no pack ran).
     """
-    policy = policy or PolicySection()
     custom = sum(1 for r in graph.resources if r.custom)
     report = {
         "schemaVersion": SCHEMA_VERSION,
@@ -135,7 +126,7 @@ def build_report(graph: StackGraph, policy: PolicySection | None = None) -> dict
         },
         "resources": [_resource_entry(r) for r in sorted(graph.resources, key=lambda r: r.urn)],
         "outputs": redact(dict(sorted(graph.outputs.items()))),
-        "policy": _policy_entry(policy),
+        "policy": _policy_entry(policy, note or ("no policy pack run" if policy is None else "")),
     }
     report["summary"]["line"] = summary_line(report)
     return report
