@@ -149,12 +149,15 @@ class Database(pulumi.ComponentResource):
         port: 5432.
         master_secret_arn: ARN of the RDS-managed Secrets Manager secret holding the master credentials.
         security_group_id: the database's security group (add it to clients' egress if they restrict it).
+        resource_id: the instance's ``DbiResourceId`` or the cluster's ``ClusterResourceId``: what IAM
+            database authentication policies name (``arn:aws:rds-db:<region>:<account>:dbuser:<id>/<user>``).
     """
 
     endpoint: pulumi.Output[str]
     port: int
     master_secret_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
+    resource_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(f"{TYPE_PREFIX}Database", name, None, opts)
@@ -176,10 +179,8 @@ class Database(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         common = self._common_inputs(group, subnets)
-        if args.engine == "postgres":
-            self.endpoint, self.master_secret_arn = self._instance(common)
-        else:
-            self.endpoint, self.master_secret_arn = self._cluster(common)
+        builder = self._instance if args.engine == "postgres" else self._cluster
+        self.endpoint, self.master_secret_arn, self.resource_id = builder(common)
         self.port = PORT
         self.security_group_id = group.id
         self.register_outputs(
@@ -188,6 +189,7 @@ class Database(pulumi.ComponentResource):
                 "port": self.port,
                 "masterSecretArn": self.master_secret_arn,
                 "securityGroupId": self.security_group_id,
+                "resourceId": self.resource_id,
             }
         )
 
@@ -248,7 +250,8 @@ class Database(pulumi.ComponentResource):
     def _tags(self, name: str) -> dict[str, str]:
         return with_name(self._args.tags, name, tier=self._args.subnet_tier)
 
-    def _instance(self, common: dict[str, object]) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+    def _instance(self, common: dict[str, object]) -> tuple[pulumi.Output[str], ...]:
+        """The RDS instance; returns (endpoint, master secret ARN, DbiResourceId)."""
         args = self._args
         restore = args.snapshot_identifier is not None
         params = aws.rds.ParameterGroup(
@@ -279,9 +282,11 @@ class Database(pulumi.ComponentResource):
             **self._performance_insights(),
             **common,
         )
-        return instance.address, instance.master_user_secrets.apply(lambda s: s[0].secret_arn)
+        secret_arn = instance.master_user_secrets.apply(lambda s: s[0].secret_arn)
+        return instance.address, secret_arn, instance.resource_id
 
-    def _cluster(self, common: dict[str, object]) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+    def _cluster(self, common: dict[str, object]) -> tuple[pulumi.Output[str], ...]:
+        """The Aurora cluster and its instances; returns (endpoint, master secret ARN, ClusterResourceId)."""
         args = self._args
         restore = args.snapshot_identifier is not None
         params = aws.rds.ClusterParameterGroup(
@@ -331,4 +336,5 @@ class Database(pulumi.ComponentResource):
                 opts=child_opts(self),
                 **self._performance_insights(),
             )
-        return cluster.endpoint, cluster.master_user_secrets.apply(lambda s: s[0].secret_arn)
+        secret_arn = cluster.master_user_secrets.apply(lambda s: s[0].secret_arn)
+        return cluster.endpoint, secret_arn, cluster.cluster_resource_id

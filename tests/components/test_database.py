@@ -41,6 +41,7 @@ def build(**overrides):
         pulumi.export("port", db.port)
         pulumi.export("secret", db.master_secret_arn)
         pulumi.export("sg", db.security_group_id)
+        pulumi.export("resourceId", db.resource_id)
 
     return record(program)
 
@@ -115,6 +116,7 @@ def test_outputs_are_the_endpoint_port_managed_secret_and_security_group():
     assert graph.outputs["port"] == 5432
     assert graph.outputs["secret"] == instance.outputs["masterUserSecrets"][0]["secretArn"]
     assert graph.outputs["sg"] == one(graph, SG).id
+    assert graph.outputs["resourceId"] == instance.outputs["resourceId"]
 
 
 def test_security_group_admits_only_the_named_clients_on_5432():
@@ -167,6 +169,7 @@ def test_aurora_provisioned_cluster_and_instances():
     assert log.urn in cluster.dependencies
     assert graph.outputs["endpoint"] == cluster.outputs["endpoint"]
     assert graph.outputs["secret"] == cluster.outputs["masterUserSecrets"][0]["secretArn"]
+    assert graph.outputs["resourceId"] == cluster.outputs["clusterResourceId"]
 
 
 def test_aurora_serverless_v2_scales_between_the_configured_acus():
