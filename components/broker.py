@@ -7,7 +7,9 @@ Kafka, MSK provisioned:
 - brokers in the subnets given (the private tier, two or three AZs), never publicly reachable;
 - broker logs to a CloudWatch log group of this stack, encrypted with the CMK, with retention;
 - a cluster configuration with ``auto.create.topics.enable=false`` (topics are declared, not typo-created)
-  and replication that fits the broker count (``replication_settings``);
+  and replication that fits the broker count (``replication_settings``); it names no Kafka versions, since
+  these properties mean the same in every supported version (and MSK would replace the configuration on
+  every version upgrade otherwise);
 - the security group admits the named clients on 9098 (SASL/IAM inside the VPC) only.
 
 Kafka, MSK Serverless: IAM authentication and TLS are built in and cannot be turned off. Two honest limits:
@@ -255,7 +257,6 @@ class MessageBroker(pulumi.ComponentResource):
             f"{self._name}-config",
             description=f"{args.broker_name}: no auto-created topics, replication for "
             f"{kafka.broker_count} brokers",
-            kafka_versions=[kafka.kafka_version],
             server_properties=server_properties(kafka.broker_count),
             opts=child_opts(self),
         )
