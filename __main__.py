@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 
 from blueprint.config import ConfigError, StackConfig, load_stack_config, raw_from_pulumi
@@ -18,6 +20,15 @@ from components.network import Network, NetworkArgs
 from components.schema_files import SCHEMA_DIR, read_schema_file
 from components.schema_registry import SchemaRegistry, SchemaRegistryArgs
 from components.security_groups import Client, subnet_clients
+from components.token_broker import (
+    AccessRoleArgs,
+    CiRepository,
+    DatabaseTarget,
+    GithubCiArgs,
+    GroupGrantArgs,
+    TokenBroker,
+    TokenBrokerArgs,
+)
 from components.vault import SecretArgs, SecretVault, SecretVaultArgs
 
 
@@ -164,6 +175,69 @@ def build_schema_registry(cfg: StackConfig) -> SchemaRegistry | None:
     )
 
 
+def database_targets(databases: Mapping[str, Database]) -> dict[str, DatabaseTarget]:
+    """Where the token broker's database tokens are for, by database name."""
+    return {
+        name: DatabaseTarget(hostname=db.endpoint, port=db.port, resource_id=db.resource_id)
+        for name, db in databases.items()
+    }
+
+
+def build_token_broker(
+    cfg: StackConfig, vault: SecretVault, databases: Mapping[str, DatabaseTarget]
+) -> TokenBroker | None:
+    """The short-lived-credential broker; None when ``tokenBroker`` is not configured."""
+    broker = cfg.token_broker
+    if broker is None:
+        return None
+    ci = broker.ci
+    return TokenBroker(
+        "token-broker",
+        TokenBrokerArgs(
+            name_prefix=cfg.environment,
+            environment=cfg.environment,
+            issuer=broker.issuer,
+            audiences=broker.audience,
+            roles=[
+                AccessRoleArgs(r.name, r.access, r.max_session_duration_seconds, r.description)
+                for r in broker.roles
+            ],
+            kms_key_arn=vault.key_arn,
+            tags=cfg.resource_tags(),
+            log_retention_days=cfg.log_retention_days,
+            groups={
+                group: GroupGrantArgs(roles=grant.roles, databases=grant.databases)
+                for group, grant in broker.groups.items()
+            },
+            databases=databases,
+            group_claim=broker.group_claim,
+            default_duration_seconds=broker.default_duration_seconds,
+            max_duration_seconds=broker.max_duration_seconds,
+            ci=None
+            if ci is None
+            else GithubCiArgs(
+                repositories=[CiRepository(r.repository, r.environment) for r in ci.repositories],
+                access=ci.access,
+                max_session_duration_seconds=ci.max_session_duration_seconds,
+                provider_arn=ci.provider_arn,
+            ),
+            throttling_rate_limit=broker.throttling_rate_limit,
+            throttling_burst_limit=broker.throttling_burst_limit,
+        ),
+    )
+
+
+def export_token_broker(broker: TokenBroker | None) -> None:
+    """Where people get staging credentials (docs/token-broker.md) and which roles exist."""
+    if broker is None:
+        return
+    pulumi.export("tokenBrokerUrl", broker.api_endpoint)
+    pulumi.export("stagingRoleArns", broker.role_arns)
+    pulumi.export("tokenBrokerAuditLogGroup", broker.audit_log_group_name)
+    if broker.deploy_role_arn is not None:
+        pulumi.export("ciDeployRoleArn", broker.deploy_role_arn)
+
+
 def export_data_plane(
     databases: dict[str, Database], brokers: dict[str, MessageBroker], registry: SchemaRegistry | None
 ) -> None:
@@ -204,12 +278,16 @@ def main() -> None:
     databases = {db.name: build_database(cfg, db, vault, network) for db in cfg.databases}
     brokers = {b.name: build_broker(cfg, b, vault, network) for b in cfg.brokers}
     registry = build_schema_registry(cfg)
+    token_broker = build_token_broker(cfg, vault, database_targets(databases))
     pulumi.export("environment", cfg.environment)
     pulumi.export("kmsKeyArn", vault.key_arn)
     pulumi.export("vpcId", network.vpc_id)
     pulumi.export("subnetIds", network.subnet_ids)
     pulumi.export("flowLogGroup", network.flow_log_group_name)
     export_data_plane(databases, brokers, registry)
+    export_token_broker(token_broker)
 
 
-main()
+# The language host runs this file as __main__; tests load it under another name to reuse the builders.
+if __name__ == "__main__":
+    main()

@@ -257,11 +257,6 @@ def _auto_named(outputs: dict[str, Any], resource_id: str, _region: str) -> None
     outputs.setdefault("name", resource_id)
 
 
-def _random_password(outputs: dict[str, Any], resource_id: str, _region: str) -> None:
-    # A fixed, obviously fake value: the SDK marks `result` secret, and reports must never print it.
-    outputs["result"] = f"offline-generated-password-{_suffix(resource_id, 12)}"
-
-
 OUTPUT_FILLERS.update(
     {
         "aws:rds/instance:Instance": _rds_instance,
@@ -274,7 +269,6 @@ OUTPUT_FILLERS.update(
         "aws:lambda/function:Function": _lambda_function,
         "aws:apigatewayv2/api:Api": _http_api,
         "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
-        "random:index/randomPassword:RandomPassword": _random_password,
         "aws:rds/subnetGroup:SubnetGroup": _auto_named,
         "aws:rds/parameterGroup:ParameterGroup": _auto_named,
         "aws:rds/clusterParameterGroup:ClusterParameterGroup": _auto_named,

@@ -4,6 +4,7 @@ and no IAM user or access key anywhere in the stack."""
 from __future__ import annotations
 
 import json
+import runpy
 import shutil
 import subprocess
 import sys
@@ -501,51 +502,9 @@ def test_component_registers_typed_outputs(graph):
 # --- the program wiring (what __main__.py runs) --------------------------------------------------------
 
 
-def build_token_broker(
-    cfg: StackConfig, vault: SecretVault, databases: Mapping[str, DatabaseTarget]
-) -> TokenBroker | None:
-    """The short-lived-credential broker; None when ``tokenBroker`` is not configured.
-
-    The builder handed over for ``__main__.py``, verbatim, so this test exercises the real wiring.
-    """
-    broker = cfg.token_broker
-    if broker is None:
-        return None
-    ci = broker.ci
-    return TokenBroker(
-        "token-broker",
-        TokenBrokerArgs(
-            name_prefix=cfg.environment,
-            environment=cfg.environment,
-            issuer=broker.issuer,
-            audiences=broker.audience,
-            roles=[
-                AccessRoleArgs(r.name, r.access, r.max_session_duration_seconds, r.description)
-                for r in broker.roles
-            ],
-            kms_key_arn=vault.key_arn,
-            tags=cfg.resource_tags(),
-            log_retention_days=cfg.log_retention_days,
-            groups={
-                group: GroupGrantArgs(roles=grant.roles, databases=grant.databases)
-                for group, grant in broker.groups.items()
-            },
-            databases=databases,
-            group_claim=broker.group_claim,
-            default_duration_seconds=broker.default_duration_seconds,
-            max_duration_seconds=broker.max_duration_seconds,
-            ci=None
-            if ci is None
-            else GithubCiArgs(
-                repositories=[CiRepository(r.repository, r.environment) for r in ci.repositories],
-                access=ci.access,
-                max_session_duration_seconds=ci.max_session_duration_seconds,
-                provider_arn=ci.provider_arn,
-            ),
-            throttling_rate_limit=broker.throttling_rate_limit,
-            throttling_burst_limit=broker.throttling_burst_limit,
-        ),
-    )
+#: The program's own builders (``__main__.py`` run under another name, so ``main()`` does not run).
+PROGRAM = runpy.run_path(str(ROOT / "__main__.py"), run_name="staging_blueprint_program")
+build_token_broker = PROGRAM["build_token_broker"]
 
 
 def documented_block() -> dict:
