@@ -42,9 +42,10 @@ class ProgramError(Exception):
 class _RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self, settings: StackSettings) -> None:
         self.region = settings.config.get("aws:region", "us-east-1")
+        self.stack = settings.stack
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
-        return synthesize_outputs(args.typ, args.name, args.inputs, self.region)
+        return synthesize_outputs(args.typ, args.name, args.inputs, self.region, self.stack)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
         return answer_invoke(args.token, args.args, self.region), []

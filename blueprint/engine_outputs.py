@@ -139,25 +139,26 @@ OUTPUT_FILLERS: dict[str, Callable[[dict[str, Any], str, str], None]] = {
 }
 
 
-def _physical_id(type_token: str, name: str, inputs: Mapping[str, Any]) -> str:
+def _physical_id(type_token: str, name: str, inputs: Mapping[str, Any], seed: str) -> str:
     if type_token == "aws:kms/key:Key":
-        digest = _suffix(name, 32)
+        digest = _suffix(seed, 32)
         return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
     if type_token in ID_PREFIXES:
-        return ID_PREFIXES[type_token] + _suffix(name)
+        return ID_PREFIXES[type_token] + _suffix(seed)
     explicit = inputs.get("name")
-    return explicit if isinstance(explicit, str) and explicit else f"{name}-{_suffix(name, 7)}"
+    return explicit if isinstance(explicit, str) and explicit else f"{name}-{_suffix(seed, 7)}"
 
 
 def synthesize_outputs(
-    type_token: str, name: str, inputs: Mapping[str, Any], region: str
+    type_token: str, name: str, inputs: Mapping[str, Any], region: str, stack: str = ""
 ) -> tuple[str, dict[str, Any]]:
     """The (id, outputs) a provider would plausibly return for a new resource.
 
     Outputs are the inputs plus ``id``, an ``arn`` for AWS types that lack one, and the type-specific
-    values of ``OUTPUT_FILLERS``.
+    values of ``OUTPUT_FILLERS``. Ids and auto-names are derived from (stack, type, name): stable across
+    runs, distinct across stacks and types, as real ids and Pulumi's random name suffixes are.
     """
-    resource_id = _physical_id(type_token, name, inputs)
+    resource_id = _physical_id(type_token, name, inputs, f"{stack}/{type_token}/{name}")
     outputs = dict(inputs)
     outputs.setdefault("id", resource_id)
     if type_token.startswith("aws:"):
