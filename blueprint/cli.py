@@ -106,7 +106,7 @@ def _render(report: dict[str, Any], fmt: str, width: int | None = None) -> str:
         return json.dumps(report, indent=2, sort_keys=False) + "\n"
     if fmt == "markdown":
         return render_markdown(report)
-    console = Console(record=True, width=width or 160, file=open(os.devnull, "w"))  # noqa: SIM115
+    console = Console(record=True, width=width or 160, file=open(os.devnull, "w"), emoji=False)  # noqa: SIM115
     render_text(report, console)
     return console.export_text()
 
@@ -139,7 +139,7 @@ def preview(args: argparse.Namespace) -> int:
         _write_atomically(args.output, _render(report, args.format))
         Console(stderr=True).print(report["summary"]["line"])
     elif args.format == "text":
-        render_text(report, Console())
+        render_text(report, Console(emoji=False))
     else:
         sys.stdout.write(_render(report, args.format))
     return EXIT_MANDATORY if policy.has_mandatory else EXIT_OK

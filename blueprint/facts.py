@@ -129,6 +129,56 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _dig(value: Any, *path: str) -> Any:
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _msk_cluster(rec: ResourceRecord) -> dict[str, str]:
+    inputs = rec.inputs
+    sasl = _dig(inputs, "clientAuthentication", "sasl") or {}
+    auth = [name for name in ("iam", "scram") if sasl.get(name)]
+    if _dig(inputs, "clientAuthentication", "tls"):
+        auth.append("mTLS")
+    if _dig(inputs, "clientAuthentication", "unauthenticated"):
+        auth.append("UNAUTHENTICATED")
+    public = _dig(inputs, "brokerNodeGroupInfo", "connectivityInfo", "publicAccess", "type") or "DISABLED"
+    return {
+        "engine": "kafka",
+        "auth": "SASL/" + "+".join(a.upper() for a in auth) if auth else "none",
+        "in transit": str(_dig(inputs, "encryptionInfo", "encryptionInTransit", "clientBroker") or "default"),
+        "KMS key": _short(_dig(inputs, "encryptionInfo", "encryptionAtRestKmsKeyArn") or "AWS-managed"),
+        "public": "no" if public == "DISABLED" else f"yes ({public})",
+    }
+
+
+def _msk_serverless(rec: ResourceRecord) -> dict[str, str]:
+    iam = _dig(rec.inputs, "clientAuthentication", "sasl", "iam", "enabled")
+    return {"engine": "kafka (serverless)", "auth": "SASL/IAM" if iam else "none", "KMS key": "AWS-managed"}
+
+
+def _mq_broker(rec: ResourceRecord) -> dict[str, str]:
+    rabbit = str(rec.inputs.get("engineType", "")).lower() == "rabbitmq"
+    key = _dig(rec.inputs, "encryptionOptions", "kmsKeyId")
+    return {
+        "KMS key": _short(key)
+        if key
+        else ("AWS-owned (RabbitMQ supports no CMK)" if rabbit else "AWS-owned"),
+        "auth": str(rec.inputs.get("authenticationStrategy", "simple")),
+        "general logs": _short(bool(_dig(rec.inputs, "logs", "general"))),
+        "deployment": str(rec.inputs.get("deploymentMode", "")),
+    }
+
+
+def _rds_auth(rec: ResourceRecord) -> dict[str, str]:
+    if "engine" not in rec.inputs:
+        return {}
+    methods = ["IAM"] if rec.inputs.get("iamDatabaseAuthenticationEnabled") else []
+    methods.append("managed master password" if rec.inputs.get("manageMasterUserPassword") else "PASSWORD")
+    return {"auth": " + ".join(methods)}
+
+
 def _secret_value(rec: ResourceRecord) -> dict[str, str]:
     """Whether the stored value travels as a secret; ``secretStringWo`` is write-only (never in state)."""
     for key, label in (("secretStringWo", "value (write-only)"), ("secretString", "value")):
@@ -139,12 +189,23 @@ def _secret_value(rec: ResourceRecord) -> dict[str, str]:
 
 #: Facts derived from more than one property, by type token.
 DERIVED_FACTS: dict[str, Callable[[ResourceRecord], dict[str, str]]] = {
-    "aws:ec2/subnet:Subnet": _tier,
-    "aws:ec2/routeTable:RouteTable": _tier,
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _default_sg,
     "aws:iam/role:Role": _trust,
     "aws:secretsmanager/secretVersion:SecretVersion": _secret_value,
+    "aws:msk/cluster:Cluster": _msk_cluster,
+    "aws:msk/serverlessCluster:ServerlessCluster": _msk_serverless,
+    "aws:mq/broker:Broker": _mq_broker,
+    "aws:rds/instance:Instance": _rds_auth,
+    "aws:rds/cluster:Cluster": _rds_auth,
 }
+
+
+def _generic(rec: ResourceRecord) -> dict[str, str]:
+    """Facts any type can have: its subnet tier (the ``tier`` tag) and Pulumi's ``protect`` option."""
+    facts = _tier(rec)
+    if rec.options.get("protect"):
+        facts["protected"] = "yes (pulumi protect)"
+    return facts
 
 
 def security_facts(rec: ResourceRecord) -> dict[str, str]:
@@ -154,7 +215,7 @@ def security_facts(rec: ResourceRecord) -> dict[str, str]:
     spellings) is not repeated.
     """
     derive = DERIVED_FACTS.get(rec.type)
-    facts: dict[str, str] = derive(rec) if derive else {}
+    facts: dict[str, str] = {**_generic(rec), **(derive(rec) if derive else {})}
     for key, label in PROPERTY_FACTS.items():
         if key in rec.inputs and label not in facts:
             facts[label] = _short(rec.inputs[key])

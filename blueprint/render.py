@@ -91,12 +91,15 @@ def _exemptions_table(policy: dict[str, Any]) -> Table | None:
 
 
 def render_text(report: dict[str, Any], console: Console) -> None:
-    """Print the tree grouped by component, the outputs, the policy results and the summary line."""
+    """Print the tree grouped by component, the outputs, the policy results and the summary line.
+
+    Every value is a ``Text`` (never markup): a ``[secret]`` or an ARN's ``:secret:`` prints as written.
+    """
     tree = Tree(Text.assemble(("stack ", "dim"), (f"{report['project']}/{report['stack']}", "bold")))
     _add(tree, report["stackUrn"], _children(report), _violations_by_urn(report))
     outputs = Table(title="Stack outputs", show_header=False)
     for key, value in report["outputs"].items():
-        outputs.add_row(key, value if isinstance(value, str) else json.dumps(value))
+        outputs.add_row(Text(key), Text(value if isinstance(value, str) else json.dumps(value)))
     parts: list[Any] = [tree, outputs, _policy_table(report["policy"])]
     exemptions = _exemptions_table(report["policy"])
     if exemptions is not None:
