@@ -366,21 +366,42 @@ class TokenBroker(pulumi.ComponentResource):
     def _access_role(
         self, spec: AccessRoleArgs, broker: aws.iam.Role, boundary: aws.iam.Policy
     ) -> aws.iam.Role:
-        label = f"{self._name}-role-{spec.alias}"
+        return self._bounded_role(
+            f"{self._name}-role-{spec.alias}",
+            role_name=f"{self._args.name_prefix}-{spec.alias}",
+            description=spec.description or f"Staging {spec.access} access, issued by the token broker",
+            trust=broker.arn.apply(broker_trust_policy),
+            max_session_seconds=spec.max_session_duration_seconds,
+            access=spec.access,
+            boundary=boundary,
+        )
+
+    def _bounded_role(
+        self,
+        label: str,
+        *,
+        role_name: str,
+        description: str,
+        trust: pulumi.Input[str],
+        max_session_seconds: int,
+        access: str,
+        boundary: aws.iam.Policy,
+    ) -> aws.iam.Role:
+        """A staging role: capped by the permissions boundary, with the ``access`` preset as its policy."""
         role = aws.iam.Role(
             label,
-            name=f"{self._args.name_prefix}-{spec.alias}",
-            description=spec.description or f"Staging {spec.access} access, issued by the token broker",
-            assume_role_policy=broker.arn.apply(broker_trust_policy),
-            max_session_duration=spec.max_session_duration_seconds,
+            name=role_name,
+            description=description,
+            assume_role_policy=trust,
+            max_session_duration=max_session_seconds,
             permissions_boundary=boundary.arn,
-            tags=with_name(self._args.tags, label, access=spec.access),
+            tags=with_name(self._args.tags, label, access=access),
             opts=child_opts(self),
         )
         aws.iam.RolePolicy(
             f"{label}-access",
             role=role.id,
-            policy=access_policy(spec.access, self._args.environment),
+            policy=access_policy(access, self._args.environment),
             opts=child_opts(self),
         )
         return role
@@ -557,22 +578,14 @@ class TokenBroker(pulumi.ComponentResource):
             )
             provider_arn = provider.arn
         subjects = [github_subject(r.repository, r.environment) for r in ci.repositories]
-        label = f"{self._name}-ci-deploy"
-        role = aws.iam.Role(
-            label,
-            name=f"{self._args.name_prefix}-ci-deploy",
+        role = self._bounded_role(
+            f"{self._name}-ci-deploy",
+            role_name=f"{self._args.name_prefix}-ci-deploy",
             description="GitHub Actions deploy role for staging; trusted subjects are pinned exactly",
-            assume_role_policy=provider_arn.apply(lambda arn: github_trust_policy(arn, subjects)),
-            max_session_duration=ci.max_session_duration_seconds,
-            permissions_boundary=boundary.arn,
-            tags=with_name(self._args.tags, label, access=ci.access),
-            opts=child_opts(self),
-        )
-        aws.iam.RolePolicy(
-            f"{label}-access",
-            role=role.id,
-            policy=access_policy(ci.access, self._args.environment),
-            opts=child_opts(self),
+            trust=provider_arn.apply(lambda arn: github_trust_policy(arn, subjects)),
+            max_session_seconds=ci.max_session_duration_seconds,
+            access=ci.access,
+            boundary=boundary,
         )
         return role.arn, provider_arn
 
