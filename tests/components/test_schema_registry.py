@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from blueprint.schema_check import validate_schema
 from components.schema_files import (
     SCHEMA_DIR,
     SchemaError,
     SchemaFile,
     read_schema_file,
-    validate_schema,
 )
 from components.schema_registry import SchemaRegistry, SchemaRegistryArgs
 from tests.support import TAGS, inputs, one, record
