@@ -43,6 +43,14 @@ class StackIndex:
         """Resources whose type is one of ``types``, in stack order."""
         return [res for t in types for res in self._by_type.get(t, [])]
 
+    def identified_by(self, value: str, types: Collection[str]) -> list[PolicyResource]:
+        """Resources of ``types`` whose ``id``, ``arn`` or ``name`` is ``value`` (a value reference).
+
+        For values embedded in other text, such as an ARN inside a policy document, where
+        ``referenced`` cannot split the property into references.
+        """
+        return _unique(r for r in self._by_value.get(value, []) if r.resource_type in types)
+
     def referenced(self, res: PolicyResource, prop: str, types: Collection[str]) -> list[PolicyResource]:
         """Resources of ``types`` that ``res``'s top-level property ``prop`` refers to (deduplicated)."""
         found = [dep for dep in res.property_dependencies.get(prop, []) if dep.resource_type in types]

@@ -39,6 +39,11 @@ IAM_ROLE = "aws:iam/role:Role"
 IAM_POLICY = "aws:iam/policy:Policy"
 IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 IAM_GROUP_POLICY = "aws:iam/groupPolicy:GroupPolicy"
+
+LAMBDA_FUNCTION = "aws:lambda/function:Function"
+LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
+LAMBDA_FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+APIGW2_ROUTE = "aws:apigatewayv2/route:Route"
 #: Everything that creates or equips an IAM user: long-lived credentials staging must not have.
 IAM_USER_TYPES = frozenset(
     {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import keyword
 import re
 import subprocess
 import sys
@@ -117,6 +118,7 @@ def test_type_tokens_exist_in_the_sdk() -> None:
     tokens += [t for v in vars(types).values() if isinstance(v, frozenset) for t in v if t.startswith("aws:")]
     for token in tokens:
         module, member = token.removeprefix("aws:").split(":")[0].split("/")
+        module += "_" if keyword.iskeyword(module) else ""  # aws:lambda/... lives in pulumi_aws.lambda_
         source = sdk / module / (re.sub(r"(?<!^)(?=[A-Z])", "_", member).lower() + ".py")
         assert source.is_file() and f"'{token}'" in source.read_text(encoding="utf-8"), token
 
