@@ -6,13 +6,15 @@ violations the whole pack must report, so a case also fails when an unrelated ru
 
 from __future__ import annotations
 
+import importlib
 import json
-from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from blueprint.graph import SECRET_SIG_KEY, SECRET_SIG_VALUE, UNKNOWN
+from tests.policies.cases import Mutation, case, violated_policies
 from tests.policies.conftest import findings
 from tests.policies.stack import (
     APP_RULE,
@@ -26,12 +28,6 @@ from tests.policies.stack import (
     doc,
     github_trust,
 )
-
-Mutation = Callable[[Stack], Any]
-
-
-def case(mutate: Mutation, *expected: tuple[str, str], config: dict[str, Any] | None = None, id: str) -> Any:
-    return pytest.param(mutate, set(expected), config, id=id)
 
 
 def _kafka(**changes: Any) -> Mutation:
@@ -696,10 +692,11 @@ TAGGING = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("mutate", "expected", "config"),
-    [*ISOLATION, *ROBOTS, *ENCRYPTION, *CREDENTIALS, *LOGGING_AND_SAFETY, *TAGGING],
-)
+#: The cases of this module. Every ``test_rules*.py`` module lists its cases as ``CASES``.
+CASES = [*ISOLATION, *ROBOTS, *ENCRYPTION, *CREDENTIALS, *LOGGING_AND_SAFETY, *TAGGING]
+
+
+@pytest.mark.parametrize(("mutate", "expected", "config"), CASES)
 def test_rule(
     analyze: Any, mutate: Mutation, expected: set[tuple[str, str]], config: dict[str, Any] | None
 ) -> None:
@@ -714,10 +711,11 @@ def test_baseline_satisfies_every_rule(analyze: Any) -> None:
     assert report.not_applicable == ()  # every stack rule found something to check
 
 
+def all_cases() -> list[Any]:
+    """The ``CASES`` of every rule-test module (``test_rules*.py``) of this package."""
+    modules = sorted(Path(__file__).parent.glob("test_rules*.py"))
+    return [c for m in modules for c in importlib.import_module(f"{__package__}.{m.stem}").CASES]
+
+
 def test_every_rule_has_a_violating_case(pack: Any) -> None:
-    covered = {
-        policy
-        for params in [*ISOLATION, *ROBOTS, *ENCRYPTION, *CREDENTIALS, *LOGGING_AND_SAFETY, *TAGGING]
-        for policy, _ in params.values[1]
-    }
-    assert covered == {p.name for p in pack.policies}
+    assert violated_policies(all_cases()) == {p.name for p in pack.policies}
