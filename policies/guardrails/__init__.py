@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import credentials, data_safety, encryption, isolation, logging_rules, robots, tagging
+from . import access, credentials, data_safety, encryption, isolation, logging_rules, robots, tagging
 from ._rule import CONCERNS, RuleSpec, spec_of
 
 #: The pack's name, as the engine and ``--policy-pack-config`` know it.
@@ -22,6 +22,7 @@ ALL_POLICIES: list[Policy] = [
     *robots.POLICIES,
     *encryption.POLICIES,
     *credentials.POLICIES,
+    *access.POLICIES,
     *logging_rules.POLICIES,
     *data_safety.POLICIES,
     *tagging.POLICIES,

@@ -36,7 +36,16 @@ from .exemptions import EXEMPTIONS_SCHEMA, Exemption, parse_exemptions
 
 _KEBAB = re.compile(r"[a-z0-9]+(-[a-z0-9]+)+")
 #: Concerns, in the order the README lists them.
-CONCERNS = ("isolation", "robots", "encryption", "credentials", "logging", "data-safety", "tagging")
+CONCERNS = (
+    "isolation",
+    "robots",
+    "encryption",
+    "credentials",
+    "access",
+    "logging",
+    "data-safety",
+    "tagging",
+)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 from blueprint.graph import ResourceRecord, StackGraph
 from blueprint.policy_config import PACK_DIR
+from components.iam import access_policy, broker_trust_policy
 
 PROJECT = "staging-blueprint"
 STACK = "test"
@@ -57,12 +58,14 @@ class Stack:
         *,
         refs: dict[str, Any] | None = None,
         tags: bool = True,
+        arn: str | None = None,
         **record: Any,
     ) -> ResourceRecord:
         """Register ``name``; ``refs`` maps a property to the record(s) it references.
 
         A referenced property missing from ``inputs`` is set to the target's id (or list of ids).
         Taggable types get the stack tags unless ``tags`` is False or ``inputs`` has its own.
+        ``arn`` replaces the synthesized ``arn:aws:test:::<name>`` output (for rules that read ARNs).
         """
         inputs = dict(inputs or {})
         if tags and type_ in taggable():
@@ -82,7 +85,7 @@ class Stack:
             dependencies=sorted({u for us in deps.values() for u in us}),
             property_dependencies=deps,
             inputs=inputs,
-            outputs={"name": name, **inputs, "id": rid, "arn": f"arn:aws:test:::{name}"},
+            outputs={"name": name, **inputs, "id": rid, "arn": arn or f"arn:aws:test:::{name}"},
             id=rid,
             **record,
         )
@@ -329,13 +332,103 @@ def _identities(s: Stack) -> None:
     s.add(
         "aws:iam/role:Role",
         "deploy-role",
-        {"assumeRolePolicy": github_trust("repo:acme/staging:environment:staging")},
+        {
+            "assumeRolePolicy": github_trust("repo:acme/staging:environment:staging"),
+            "tags": {**TAGS, "access": "readonly"},  # like the CI deploy role: an access role, trusting OIDC
+        },
     )
     s.add(
         "aws:iam/rolePolicy:RolePolicy",
         "app-extra",
         {"policy": doc({**reader, "Action": "kms:Decrypt", "Resource": KEY_ARN})},
         refs={"role": s["app-role"]},
+    )
+
+
+BROKER_ROLE_NAME = "staging-token-broker"
+BROKER_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{BROKER_ROLE_NAME}"
+API_EXECUTION_ARN = f"arn:aws:execute-api:eu-west-1:{ACCOUNT}:broker-api"
+LAMBDA = "aws:lambda/function:Function"
+LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
+LAMBDA_URL = "aws:lambda/functionUrl:FunctionUrl"
+API_ROUTE = "aws:apigatewayv2/route:Route"
+IAM_ROLE = "aws:iam/role:Role"
+
+
+def _token_broker(s: Stack) -> None:
+    """The token broker as components/token_broker.py builds it: Lambda + role, HTTP API with a JWT
+    authorizer, and an access role trusting only the Lambda's role (components.iam's trust policy)."""
+    role = s.add(
+        IAM_ROLE,
+        "broker-role",
+        {
+            "name": BROKER_ROLE_NAME,
+            "maxSessionDuration": 3600,
+            "assumeRolePolicy": doc(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+                }
+            ),
+        },
+        arn=BROKER_ROLE_ARN,
+    )
+    function = s.add(
+        LAMBDA,
+        "broker-fn",
+        {"name": BROKER_ROLE_NAME, "runtime": "python3.12", "kmsKeyArn": KEY_ARN, "role": BROKER_ROLE_ARN},
+        refs={"role": role},
+    )
+    api = s.add("aws:apigatewayv2/api:Api", "broker-api", {"protocolType": "HTTP"})
+    jwt = s.add(
+        "aws:apigatewayv2/authorizer:Authorizer",
+        "broker-jwt",
+        {
+            "authorizerType": "JWT",
+            "identitySources": ["$request.header.Authorization"],
+            "jwtConfiguration": {"issuer": "https://idp.example.com", "audiences": ["staging-token-broker"]},
+        },
+        refs={"apiId": api},
+    )
+    for name, key in (
+        ("broker-route-credentials", "POST /v1/aws-credentials"),
+        ("broker-route-db", "POST /v1/db-token"),
+    ):
+        s.add(
+            API_ROUTE,
+            name,
+            {"routeKey": key, "authorizationType": "JWT"},
+            refs={"apiId": api, "authorizerId": jwt},
+        )
+    s.add(
+        API_ROUTE,
+        "broker-route-healthz",
+        {"routeKey": "GET /v1/healthz", "authorizationType": "NONE"},
+        refs={"apiId": api},
+    )
+    s.add(
+        LAMBDA_PERMISSION,
+        "broker-invoke",
+        {
+            "action": "lambda:InvokeFunction",
+            "principal": "apigateway.amazonaws.com",
+            "sourceArn": f"{API_EXECUTION_ARN}/*/*",
+        },
+        refs={"function": function, "sourceArn": api},
+    )
+    s.add(
+        IAM_ROLE,
+        "access-readonly",
+        {
+            "name": "staging-readonly",
+            "maxSessionDuration": 3600,
+            "assumeRolePolicy": broker_trust_policy(BROKER_ROLE_ARN),
+            "inlinePolicies": [{"name": "access", "policy": access_policy("readonly", "test")}],
+            "tags": {**TAGS, "access": "readonly"},
+        },
+        refs={"assumeRolePolicy": role},
     )
 
 
@@ -386,6 +479,6 @@ def _edge(s: Stack) -> None:
 def baseline() -> Stack:
     """A stack that satisfies every rule of the pack (the test asserts so)."""
     s = Stack()
-    for build in (_network, _vault, _databases, _brokers, _identities, _edge):
+    for build in (_network, _vault, _databases, _brokers, _identities, _token_broker, _edge):
         build(s)
     return s

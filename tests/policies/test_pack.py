@@ -24,6 +24,7 @@ STACK_RULES = {
     "robots-txt-disallow-all",
     "rds-uses-tls-parameter-group",
     "vpc-flow-logs-enabled",
+    "access-role-trusts-only-broker",
 }
 ADVISORY = {"log-group-retention-set", "rds-enhanced-monitoring-enabled", "required-tags"}
 
@@ -40,7 +41,7 @@ def test_analyzer_info_describes_every_rule(pack: Any) -> None:
     policies = {p.name: p for p in pack.policies}
     assert pack.pack_name == "staging-guardrails"
     assert pack.pack_version == "0.1.0"  # from PulumiPolicy.yaml, as the engine reports it
-    assert len(policies) == len(pack.policies) == 36
+    assert len(policies) == len(pack.policies) == 40
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", name) for name in policies)
     assert {n for n, p in policies.items() if p.policy_type == "stack"} == STACK_RULES
     assert {n for n, p in policies.items() if p.enforcement_level == "advisory"} == ADVISORY

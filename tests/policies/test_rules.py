@@ -519,6 +519,8 @@ CREDENTIALS = [
         lambda s: None,
         ("iam-role-max-session-duration", "app-role"),
         ("iam-role-max-session-duration", "deploy-role"),
+        ("iam-role-max-session-duration", "broker-role"),
+        ("iam-role-max-session-duration", "access-readonly"),
         config={"iam-role-max-session-duration": {"maxSessionDurationSeconds": 1800}},
         id="session-limit-from-config",
     ),
