@@ -54,7 +54,7 @@ def test_policies_import_nothing_from_the_program(path):
 
 
 def _program_modules() -> list[Path]:
-    config = [ROOT / "blueprint" / f"{m.split('.')[1]}.py" for m in PROGRAM_BLUEPRINT]
+    config = [ROOT / "blueprint" / f"{m.split('.')[1]}.py" for m in sorted(PROGRAM_BLUEPRINT)]
     return [
         ROOT / "__main__.py",
         *python_files("components"),
