@@ -7,13 +7,10 @@ config or program error (nothing is written then).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +21,7 @@ from blueprint.config_base import NAMESPACE
 from blueprint.engine import PROJECT_DIR, ProgramError, run_stack
 from blueprint.graph import StackGraph
 from blueprint.policy_config import PolicyConfigError, load_policy_config
-from blueprint.policy_runner import PolicyPackError, PolicyPackSession, PolicyReport
+from blueprint.policy_runner import BackgroundAnalysis, PolicyPackError, PolicyReport
 from blueprint.render import render_markdown, render_text
 from blueprint.report import build_report
 from blueprint.stack_files import StackFileError, StackSettings, read_stack
@@ -75,29 +72,18 @@ def _load_policy_config(path: Path | None) -> dict[str, Any] | None:
         raise UsageError(str(exc)) from None
 
 
-@contextlib.contextmanager
-def booting_pack(settings: StackSettings) -> Iterator[Future[PolicyPackSession]]:
-    """Start ``staging-guardrails`` in the background while the program runs (as the engine starts its
-    analyzers up front); the pack process is always stopped on leaving, whatever happened."""
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policy-pack")
-    future = pool.submit(
-        PolicyPackSession, project=settings.project, stack=settings.stack, stack_config=settings.config
-    )
+def analyze_while_running(
+    settings: StackSettings, project_dir: Path, policy_config: Any
+) -> tuple[StackGraph, PolicyReport]:
+    """Run the program with ``staging-guardrails`` analyzing each registration as it happens (the pack
+    boots while the program starts, as the engine starts analyzers up front); ``UsageError`` on failure."""
     try:
-        yield future
-    finally:
-        pool.shutdown(wait=True)
-        if future.exception() is None:
-            future.result().close()
-
-
-def check_policies(
-    pack: Future[PolicyPackSession], graph: StackGraph, settings: StackSettings, policy_config: Any
-) -> PolicyReport:
-    """Analyze ``graph`` with the booted pack over the analyzer protocol; ``UsageError`` if it fails."""
-    try:
-        return pack.result().run(graph, policy_config, stack_config=settings.config)
-    except (PolicyPackError, PolicyConfigError) as exc:
+        with BackgroundAnalysis(
+            settings.project, settings.stack, policy_config, stack_config=settings.config
+        ) as analysis:
+            graph = run_stack(settings, project_dir, on_register=analysis.submit)
+            return graph, analysis.finish(graph)
+    except (ProgramError, PolicyPackError, PolicyConfigError) as exc:
         raise UsageError(str(exc)) from None
 
 
@@ -127,12 +113,7 @@ def preview(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     validate_config(settings)
     policy_config = _load_policy_config(args.policy_config)
-    with booting_pack(settings) as pack:
-        try:
-            graph = run_stack(settings, args.project_dir)
-        except ProgramError as exc:
-            raise UsageError(str(exc)) from None
-        policy = check_policies(pack, graph, settings, policy_config)
+    graph, policy = analyze_while_running(settings, args.project_dir, policy_config)
     note = f"policy config {args.policy_config}" if args.policy_config else "default policy config"
     report = build_report(graph, policy, note)
     if args.output is not None:

@@ -54,8 +54,9 @@ class _RecordingMocks(pulumi.runtime.Mocks):
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock resource monitor that also keeps what the real engine would see of each registration."""
 
-    def __init__(self, mocks: _RecordingMocks) -> None:
+    def __init__(self, mocks: _RecordingMocks, on_register: Callable[[ResourceRecord], None] | None) -> None:
         super().__init__(mocks)
+        self.on_register = on_register
         self.records: list[ResourceRecord] = []
         self.stack_outputs: dict[str, Any] = {}
         self.stack_urn = ""
@@ -65,7 +66,10 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         if request.type == "pulumi:pulumi:Stack":
             self.stack_urn = response.urn
             return response
-        self.records.append(_record(request, response))
+        record = _record(request, response)
+        self.records.append(record)
+        if self.on_register is not None:
+            self.on_register(record)
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
@@ -115,12 +119,18 @@ def _program_context(project_dir: Path) -> Iterator[None]:
         sys.path[:] = old_path
 
 
-def run_stack(settings: StackSettings, project_dir: Path = PROJECT_DIR) -> StackGraph:
+def run_stack(
+    settings: StackSettings,
+    project_dir: Path = PROJECT_DIR,
+    on_register: Callable[[ResourceRecord], None] | None = None,
+) -> StackGraph:
     """Run ``<project_dir>/__main__.py`` for ``settings`` and return everything it registered.
 
     Args:
         settings: the stack config (see ``blueprint.stack_files.read_stack``).
         project_dir: directory holding ``Pulumi.yaml`` and ``__main__.py``.
+        on_register: called with each record as it registers (from the SDK's executor threads), e.g. to
+            analyze it while the program goes on, as the engine does.
 
     Returns:
         The recorded ``StackGraph`` (resources in registration order, stack exports).
@@ -131,21 +141,26 @@ def run_stack(settings: StackSettings, project_dir: Path = PROJECT_DIR) -> Stack
     """
     program = project_dir / "__main__.py"
     with _program_context(project_dir):
-        return run_function(lambda: runpy.run_path(str(program), run_name="__main__"), settings)
+        return run_function(lambda: runpy.run_path(str(program), run_name="__main__"), settings, on_register)
 
 
-def run_function(fn: Callable[[], object], settings: StackSettings) -> StackGraph:
+def run_function(
+    fn: Callable[[], object],
+    settings: StackSettings,
+    on_register: Callable[[ResourceRecord], None] | None = None,
+) -> StackGraph:
     """Run ``fn`` as a Pulumi program under the recording mocks (what tests use for single components).
 
     Args:
         fn: registers resources (e.g. ``lambda: Network("network", args)``); ``pulumi.export`` works.
         settings: project, stack and config the program sees.
+        on_register: as in ``run_stack``.
 
     Raises:
         ProgramError: as ``run_stack``.
     """
     mocks = _RecordingMocks(settings)
-    monitor = _RecordingMonitor(mocks)
+    monitor = _RecordingMonitor(mocks, on_register)
     pulumi.runtime.set_mocks(
         mocks, project=settings.project, stack=settings.stack, preview=False, monitor=monitor
     )

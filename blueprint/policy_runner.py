@@ -257,7 +257,6 @@ class _Providers:
     def __init__(self, graph: StackGraph, stack_config: Mapping[str, str]) -> None:
         self._graph = graph
         self._config = stack_config
-        self._by_urn = graph.by_urn()
         self.defaults: dict[str, pb.AnalyzerProviderResource] = {}
 
     def _default(self, package: str) -> pb.AnalyzerProviderResource:
@@ -281,7 +280,7 @@ class _Providers:
     def of(self, rec: ResourceRecord) -> pb.AnalyzerProviderResource | None:
         if rec.provider:
             urn = rec.provider.rsplit("::", 1)[0]
-            prov = self._by_urn.get(urn)
+            prov = next((r for r in self._graph.resources if r.urn == urn), None)
             segments = urn.split("::")
             return pb.AnalyzerProviderResource(
                 type=prov.type if prov else segments[-2].split("$")[-1],
@@ -563,14 +562,15 @@ class PolicyPackSession:
 
     def configure_stack(
         self,
-        graph: StackGraph,
+        project: str,
+        stack: str,
         stack_config: Mapping[str, Any] | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> None:
         """Send ``ConfigureStack`` (stack, project, organization, dry run, config, stack tags)."""
         request = pb.AnalyzerStackConfigureRequest(
-            stack=graph.stack,
-            project=graph.project,
+            stack=stack,
+            project=project,
             organization="organization",
             dry_run=True,
             config=_config_strings(stack_config),
@@ -578,33 +578,26 @@ class PolicyPackSession:
         )
         self._call("ConfigureStack", request)
 
-    def analyze(
-        self, graph: StackGraph, stack_config: Mapping[str, Any] | None = None
-    ) -> tuple[list[Violation], list[NotApplicable]]:
-        """``Analyze`` every registration (inputs), then ``AnalyzeStack`` once (outputs).
+    def start(
+        self,
+        project: str,
+        stack: str,
+        policy_config: Mapping[str, Any] | None = None,
+        *,
+        stack_config: Mapping[str, Any] | None = None,
+        stack_tags: Mapping[str, str] | None = None,
+    ) -> Analysis:
+        """Send ``Configure`` and ``ConfigureStack``, then return an ``Analysis`` taking registrations.
 
-        Requests are pipelined (all sent, then awaited in order): the pack's server has worker threads
-        and per-call latency, not rule time, dominates.
+        Raises:
+            PolicyConfigError: the policy config is invalid (see ``configure``).
         """
-        providers = _Providers(graph, _config_strings(stack_config))
-        requests = [self._analyze_request(rec, providers) for rec in graph.resources]
-        try:
-            futures = [self._stub.Analyze.future(r, timeout=RPC_TIMEOUT_S) for r in requests]
-            responses = [f.result() for f in futures]
-        except grpc.RpcError as exc:
-            raise self._rpc_error("Analyze", exc) from None
-        violations: list[Violation] = []
-        skipped: list[NotApplicable] = []
-        for rec, response in zip(graph.resources, responses, strict=True):
-            # The engine attributes per-resource diagnostics to the analyzed resource, whatever they say.
-            violations += [self._violation(d, rec.urn) for d in response.diagnostics]
-            skipped += [NotApplicable(n.policy_name, n.reason, rec.urn) for n in response.not_applicable]
-        stack_response = self._call("AnalyzeStack", self._stack_request(graph, providers))
-        known_urns = {r.urn for r in graph.resources}
-        for d in stack_response.diagnostics:
-            violations.append(self._violation(d, d.urn if d.urn in known_urns else graph.stack_urn))
-        skipped += [NotApplicable(n.policy_name, n.reason) for n in stack_response.not_applicable]
-        return violations, skipped
+        user_config = _normalize_config(policy_config)
+        effective = self.configure(user_config)
+        self.configure_stack(project, stack, stack_config, stack_tags)
+        return Analysis(
+            self, StackGraph(project, stack), stack_config, effective, self._exemptions(user_config)
+        )
 
     def run(
         self,
@@ -615,19 +608,12 @@ class PolicyPackSession:
         stack_tags: Mapping[str, str] | None = None,
     ) -> PolicyReport:
         """Configure, ConfigureStack and analyze ``graph``; see ``run_policies`` for the arguments."""
-        user_config = _normalize_config(policy_config)
-        effective = self.configure(user_config)
-        self.configure_stack(graph, stack_config, stack_tags)
-        violations, skipped = self.analyze(graph, stack_config)
-        return PolicyReport(
-            pack_name=self.pack_name,
-            pack_version=self.pack_version,
-            policies=self.policies,
-            violations=tuple(violations),
-            not_applicable=tuple(skipped),
-            config=effective,
-            exemptions=self._exemptions(user_config),
+        analysis = self.start(
+            graph.project, graph.stack, policy_config, stack_config=stack_config, stack_tags=stack_tags
         )
+        for rec in graph.resources:
+            analysis.analyze(rec)
+        return analysis.finish(graph)
 
     def _exemptions(self, config: Mapping[str, PolicySettings]) -> tuple[ExemptionStatus, ...]:
         """The configured exemptions with their status, per this pack's own exemption rules.
@@ -694,6 +680,146 @@ class PolicyPackSession:
             for p in providers.defaults.values()
         ]
         return pb.AnalyzeStackRequest(resources=[root, *defaults, *resources])
+
+
+class Analysis:
+    """One stack's analysis: ``Analyze`` per registration, as the engine calls it while the program runs,
+    then ``AnalyzeStack`` once in ``finish``. Made by ``PolicyPackSession.start``.
+
+    ``analyze`` sends without waiting (requests are pipelined: the pack's server has worker threads and
+    per-call latency, not rule time, dominates); ``finish`` collects every answer in order.
+    """
+
+    def __init__(
+        self,
+        session: PolicyPackSession,
+        seen: StackGraph,
+        stack_config: Mapping[str, Any] | None,
+        effective_config: dict[str, PolicySettings],
+        exemptions: tuple[ExemptionStatus, ...],
+    ) -> None:
+        self._session = session
+        self._seen = seen
+        self._providers = _Providers(seen, _config_strings(stack_config))
+        self._sent: list[tuple[ResourceRecord, grpc.Future]] = []
+        self._config = effective_config
+        self._exemptions = exemptions
+
+    def analyze(self, rec: ResourceRecord) -> None:
+        """Send ``Analyze`` for one registration (its inputs, options and provider)."""
+        self._seen.resources.append(rec)
+        request = self._session._analyze_request(rec, self._providers)
+        self._sent.append((rec, self._session._stub.Analyze.future(request, timeout=RPC_TIMEOUT_S)))
+
+    def finish(self, graph: StackGraph) -> PolicyReport:
+        """Collect the ``Analyze`` answers, send ``AnalyzeStack`` for ``graph`` (outputs, parents,
+        dependencies) and return the report.
+
+        Raises:
+            PolicyPackError: an RPC failed (the message includes the pack's stderr).
+        """
+        session = self._session
+        violations: list[Violation] = []
+        skipped: list[NotApplicable] = []
+        try:
+            for rec, future in self._sent:
+                response = future.result()
+                # The engine attributes per-resource diagnostics to the analyzed resource, whatever they say.
+                violations += [session._violation(d, rec.urn) for d in response.diagnostics]
+                skipped += [NotApplicable(n.policy_name, n.reason, rec.urn) for n in response.not_applicable]
+        except grpc.RpcError as exc:
+            raise session._rpc_error("Analyze", exc) from None
+        stack_response = session._call("AnalyzeStack", session._stack_request(graph, self._providers))
+        known_urns = {r.urn for r in graph.resources}
+        for d in stack_response.diagnostics:
+            violations.append(session._violation(d, d.urn if d.urn in known_urns else graph.stack_urn))
+        skipped += [NotApplicable(n.policy_name, n.reason) for n in stack_response.not_applicable]
+        return PolicyReport(
+            pack_name=session.pack_name,
+            pack_version=session.pack_version,
+            policies=session.policies,
+            violations=tuple(violations),
+            not_applicable=tuple(skipped),
+            config=self._config,
+            exemptions=self._exemptions,
+        )
+
+
+_DONE = object()
+
+
+class BackgroundAnalysis:
+    """Boot the pack and analyze registrations on a background thread while the program runs.
+
+    The engine does the same: it starts analyzers before the program and calls ``Analyze`` as each
+    resource registers, so policy work overlaps the program instead of following it. Use::
+
+        with BackgroundAnalysis(project, stack, policy_config, stack_config=cfg) as analysis:
+            graph = run_stack(settings, on_register=analysis.submit)
+            report = analysis.finish(graph)
+
+    Leaving the block always stops the pack. ``submit`` is thread-safe (registrations arrive from the
+    Pulumi SDK's executor threads).
+    """
+
+    def __init__(
+        self,
+        project: str,
+        stack: str,
+        policy_config: Mapping[str, Any] | None = None,
+        *,
+        stack_config: Mapping[str, Any] | None = None,
+        pack_dir: Path = DEFAULT_PACK_DIR,
+    ) -> None:
+        self._args = (project, stack, policy_config, stack_config, pack_dir)
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._session: PolicyPackSession | None = None
+        self._analysis: Analysis | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="policy-analysis", daemon=True)
+        self._thread.start()
+
+    def submit(self, rec: ResourceRecord) -> None:
+        """Queue one registration for ``Analyze``."""
+        self._queue.put(rec)
+
+    def _work(self) -> None:
+        project, stack, policy_config, stack_config, pack_dir = self._args
+        try:
+            self._session = PolicyPackSession(
+                pack_dir, project=project, stack=stack, stack_config=stack_config
+            )
+            analysis = self._session.start(project, stack, policy_config, stack_config=stack_config)
+            while (rec := self._queue.get()) is not _DONE:
+                analysis.analyze(rec)
+            self._analysis = analysis
+        except BaseException as exc:  # re-raised by finish(), in the caller's thread
+            self._error = exc
+
+    def _stop_thread(self) -> None:
+        self._queue.put(_DONE)
+        self._thread.join()
+
+    def finish(self, graph: StackGraph) -> PolicyReport:
+        """Wait for every ``Analyze``, run ``AnalyzeStack`` on ``graph`` and return the report.
+
+        Raises:
+            PolicyPackError, PolicyConfigError: as ``PolicyPackSession`` and ``start`` raise them.
+        """
+        self._stop_thread()
+        if self._error is not None:
+            raise self._error
+        assert self._analysis is not None
+        return self._analysis.finish(graph)
+
+    def __enter__(self) -> BackgroundAnalysis:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread.is_alive():
+            self._stop_thread()
+        if self._session is not None:
+            self._session.close()
 
 
 def run_policies(
