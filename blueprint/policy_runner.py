@@ -25,6 +25,12 @@ or, to analyze many graphs with one pack process (tests)::
 
     with PolicyPackSession() as pack:
         report = pack.run(graph, policy_config)
+
+or, as the preview does and the engine does, analyzing each registration while the program runs::
+
+    with BackgroundAnalysis(project, stack, policy_config, stack_config=cfg) as analysis:
+        graph = run_stack(settings, on_register=analysis.submit)
+        report = analysis.finish(graph)
 """
 
 from __future__ import annotations
