@@ -28,7 +28,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from blueprint.cli import _render
+from blueprint.cli import render_report
 from blueprint.config_base import NAMESPACE
 from blueprint.engine import PROJECT_DIR, run_stack
 from blueprint.graph import StackGraph
@@ -105,7 +105,7 @@ def _pipeline(settings: StackSettings, environments: int) -> int:
         for i in range(environments):
             merged.resources += run_stack(_environment(settings, i), on_register=analysis.submit).resources
         policy = analysis.finish(merged)
-    _render(build_report(merged, policy), "text")
+    render_report(build_report(merged, policy), "text")
     return len(merged.resources)
 
 

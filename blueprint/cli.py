@@ -87,7 +87,8 @@ def analyze_while_running(
         raise UsageError(str(exc)) from None
 
 
-def _render(report: dict[str, Any], fmt: str, width: int | None = None) -> str:
+def render_report(report: dict[str, Any], fmt: str, width: int | None = None) -> str:
+    """``report`` as text (Rich tree, ``width`` columns, default 160), markdown or JSON."""
     if fmt == "json":
         return json.dumps(report, indent=2, sort_keys=False) + "\n"
     if fmt == "markdown":
@@ -117,12 +118,12 @@ def preview(args: argparse.Namespace) -> int:
     note = f"policy config {args.policy_config}" if args.policy_config else "default policy config"
     report = build_report(graph, policy, note)
     if args.output is not None:
-        _write_atomically(args.output, _render(report, args.format))
+        _write_atomically(args.output, render_report(report, args.format))
         Console(stderr=True).print(report["summary"]["line"])
     elif args.format == "text":
         render_text(report, Console(emoji=False))
     else:
-        sys.stdout.write(_render(report, args.format))
+        sys.stdout.write(render_report(report, args.format))
     return EXIT_MANDATORY if policy.has_mandatory else EXIT_OK
 
 

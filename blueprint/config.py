@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, Literal
@@ -25,6 +24,7 @@ from blueprint.config_base import (
     ConfigError,
     ConfigModel,
     Problem,
+    decode_value,
     join_path,
 )
 from blueprint.config_data import BrokerConfig, DatabaseConfig, data_plane_checks
@@ -328,17 +328,6 @@ def model_of(annotation: Any) -> Any:
         if found is not None:
             return found
     return None
-
-
-def decode_value(value: Any) -> Any:
-    """Pulumi hands structured config to programs as JSON text; decode it, keep plain strings as they are."""
-    if not isinstance(value, str):
-        return value
-    try:
-        decoded = json.loads(value)
-    except ValueError:
-        return value
-    return decoded if isinstance(decoded, dict | list) else value
 
 
 def raw_from_pulumi() -> tuple[dict[str, Any], set[str]]:

@@ -6,6 +6,7 @@ alias generator maps one to the other, so a key path in an error is always the o
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,3 +77,14 @@ def join_path(*parts: str | int) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
+
+
+def decode_value(value: Any) -> Any:
+    """Pulumi hands structured config to programs as JSON text; decode it, keep plain strings as they are."""
+    if not isinstance(value, str):
+        return value
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return value
+    return decoded if isinstance(decoded, dict | list) else value

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from blueprint.config_base import decode_value
+
 #: What an offline run sees instead of a ``secure:`` value. Reports must never print it.
 SECRET_PLACEHOLDER = "offline-preview-secret-placeholder"
 
@@ -41,19 +43,11 @@ class StackSettings:
     def namespace(self, namespace: str) -> dict[str, Any]:
         """Keys of one namespace (without the prefix) with structured values decoded."""
         prefix = f"{namespace}:"
-        return {k[len(prefix) :]: _decode(v) for k, v in self.config.items() if k.startswith(prefix)}
+        return {k[len(prefix) :]: decode_value(v) for k, v in self.config.items() if k.startswith(prefix)}
 
     def secret_keys_in(self, namespace: str) -> set[str]:
         prefix = f"{namespace}:"
         return {k[len(prefix) :] for k in self.secret_keys if k.startswith(prefix)}
-
-
-def _decode(value: str) -> Any:
-    try:
-        decoded = json.loads(value)
-    except ValueError:
-        return value
-    return decoded if isinstance(decoded, dict | list) else value
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:

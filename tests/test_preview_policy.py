@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from blueprint.cli import _render, main
+from blueprint.cli import main, render_report
 from blueprint.graph import SECRET_SIG_KEY, SECRET_SIG_VALUE, StackGraph
 from blueprint.report import build_report
 from tests.test_preview import default_config, make_project
@@ -154,6 +154,6 @@ def test_text_output_prints_values_literally():
     graph = StackGraph(
         "p", "s", outputs={"arn": "arn:aws:secretsmanager:eu-west-1:1:secret:db", "token": SECRET}
     )
-    out = _render(build_report(graph), "text", width=200)  # what --format text --output FILE writes
+    out = render_report(build_report(graph), "text", width=200)  # what --format text --output FILE writes
     assert "arn:aws:secretsmanager:eu-west-1:1:secret:db" in out  # not an emoji, not eaten as markup
     assert "[secret]" in out and "hunter2" not in out
