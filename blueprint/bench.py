@@ -129,6 +129,19 @@ def bench_scaling(runs: int) -> dict[str, dict[str, float]]:
     return results
 
 
+def cpu_reference_s() -> float:
+    """Seconds a fixed pure-Python loop (10 million additions) takes: the machine's speed right now.
+
+    Shared 2-core machines vary by tens of percent from hour to hour; printing this next to the figures
+    tells a slower machine from a slower preview.
+    """
+    start = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.perf_counter() - start
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m blueprint.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median reported)")
@@ -136,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console()
     console.print(f"[bold]make bench[/] on {os.cpu_count()} cores: {sys.executable} -m blueprint.bench")
+    console.print(f"CPU reference (10M-iteration Python loop): {cpu_reference_s():.2f} s")
     cli = bench_cli(args.runs)
     table = Table(title=f"python -m blueprint preview (default stack, {args.runs} fresh processes)")
     for column in ("median wall (s)", "min-max (s)", "median peak RSS, process tree (MB)", "targets"):
