@@ -46,6 +46,15 @@ def principals(statement: Mapping[str, Any], kind: str) -> list[str]:
     return []
 
 
+def unconditional_public_sids(statements: list[Mapping[str, Any]]) -> list[str]:
+    """Sids (``#<index>`` if unnamed) of Allow statements granting AWS principal ``"*"`` unconditionally."""
+    return [
+        str(statement.get("Sid") or f"#{i}")
+        for i, statement in enumerate(statements)
+        if is_allow(statement) and "*" in principals(statement, "AWS") and not conditions(statement)
+    ]
+
+
 def conditions(statement: Mapping[str, Any]) -> Mapping[str, Any]:
     """The ``Condition`` block (operator -> {key: value(s)}); empty when absent."""
     condition = statement.get("Condition")

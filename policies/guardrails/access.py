@@ -202,14 +202,8 @@ TRUST_NOT_PUBLIC = RuleSpec(
 
 
 def _check_trust_not_public(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
-    for i, statement in enumerate(statements(known(props, "assumeRolePolicy"))):
-        if (
-            _iam.is_allow(statement)
-            and "*" in _iam.principals(statement, "AWS")
-            and not _iam.conditions(statement)
-        ):
-            sid = statement.get("Sid") or f"#{i}"
-            yield f'statement {sid} allows principal "*" without a Condition: anyone can assume the role.'
+    for sid in _iam.unconditional_public_sids(statements(known(props, "assumeRolePolicy"))):
+        yield f'statement {sid} allows principal "*" without a Condition: anyone can assume the role.'
 
 
 POLICIES = [

@@ -235,14 +235,8 @@ KMS_POLICY = RuleSpec(
 
 
 def _check_key_policy(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
-    for i, statement in enumerate(statements(known(props, "policy"))):
-        if (
-            _iam.is_allow(statement)
-            and "*" in _iam.principals(statement, "AWS")
-            and not _iam.conditions(statement)
-        ):
-            sid = statement.get("Sid") or f"#{i}"
-            yield f'statement {sid} allows principal "*" without a Condition: any account may use the key.'
+    for sid in _iam.unconditional_public_sids(statements(known(props, "policy"))):
+        yield f'statement {sid} allows principal "*" without a Condition: any account may use the key.'
 
 
 POLICIES = [
