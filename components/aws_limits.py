@@ -1,0 +1,147 @@
+"""The AWS limits and behaviours this blueprint relies on, each with its source: one table, checked by
+config validation (``blueprint/config``) and used by the components.
+
+Pulumi mocks accept any value, so a limit that is not encoded here is found only by the first real
+``pulumi up``. Each constant below names the AWS document (or provider source) that states it; when AWS
+changes a limit, change it here and only here. Plain Python, no Pulumi imports: the config schema and the
+components both read it.
+
+A few behaviours are not numbers but still shape the program:
+
+- IAM allows **one OpenID Connect provider per URL per account** (CreateOpenIDConnectProvider fails with
+  ``EntityAlreadyExists``), so the GitHub provider is looked up by default, never created twice.
+- **Role chaining** (the token broker's Lambda runs as a role and assumes the access roles) caps a
+  session at one hour whatever the role's ``MaxSessionDuration`` (IAM User Guide, "Roles terms and
+  concepts": role chaining), which is why IAM roles stay at 3600 s and the broker enforces shorter
+  sessions through ``DurationSeconds``.
+- **MSK topics and groups carry no tags**, so ``aws:ResourceTag`` conditions never match them; grants on
+  topics and groups name their ARNs (MSK Developer Guide, "IAM access control": resources; "Authorization
+  based on tags" applies to clusters only).
+- **Secrets Manager keeps a deleted secret's name** for its recovery window: re-creating a secret of the
+  same name fails until the window ends or the secret is restored (DeleteSecret API reference).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_DOCS = "https://docs.aws.amazon.com"
+
+
+@dataclass(frozen=True)
+class Range:
+    """An inclusive integer range AWS accepts, and where AWS says so.
+
+    Attributes:
+        low, high: inclusive bounds.
+        unit: what the numbers count (``s``, ``days``, ``characters``).
+        source: the document that states the range.
+    """
+
+    low: int
+    high: int
+    unit: str
+    source: str
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, int) and self.low <= value <= self.high
+
+    def text(self) -> str:
+        """``3600-43200 s``."""
+        return f"{self.low}-{self.high} {self.unit}"
+
+
+# --- IAM and STS -----------------------------------------------------------------------------------------
+
+#: An IAM role's ``MaxSessionDuration``.
+IAM_MAX_SESSION_DURATION = Range(3600, 43200, "s", f"{_DOCS}/IAM/latest/APIReference/API_CreateRole.html")
+#: STS ``AssumeRole`` ``DurationSeconds`` (at most the role's MaxSessionDuration; 3600 when role chaining).
+STS_DURATION = Range(900, 43200, "s", f"{_DOCS}/STS/latest/APIReference/API_AssumeRole.html")
+#: This blueprint's cap on every session: credentials expire within the hour (and role chaining, which the
+#: token broker does, allows no more: IAM User Guide, "Role chaining").
+SESSION_CAP_SECONDS = 3600
+#: IAM role names (and the Lambda function names derived like them).
+IAM_ROLE_NAME = Range(1, 64, "characters", f"{_DOCS}/IAM/latest/APIReference/API_CreateRole.html")
+#: IAM managed policy names.
+IAM_POLICY_NAME = Range(1, 128, "characters", f"{_DOCS}/IAM/latest/APIReference/API_CreatePolicy.html")
+#: GitHub's OIDC issuer host; its tokens' ``sub`` is ``repo:<owner>/<repo>:environment:<environment>``
+#: (GitHub Docs, "Configuring OpenID Connect in Amazon Web Services"). One IAM provider per URL per account.
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+#: The audience GitHub's tokens carry for AWS (same GitHub document).
+GITHUB_AUDIENCE = "sts.amazonaws.com"
+OIDC_ONE_PROVIDER_PER_URL_SOURCE = (
+    f"{_DOCS}/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html (EntityAlreadyExists)"
+)
+
+# --- Lambda and API Gateway ------------------------------------------------------------------------------
+
+#: Lambda function names.
+LAMBDA_FUNCTION_NAME = Range(1, 64, "characters", f"{_DOCS}/lambda/latest/api/API_CreateFunction.html")
+#: Total size of a function's environment variables, in bytes (Lambda quotas: 4 KB).
+LAMBDA_ENVIRONMENT_BYTES = 4096
+LAMBDA_ENVIRONMENT_SOURCE = f"{_DOCS}/lambda/latest/dg/gettingstarted-limits.html"
+#: HTTP API stage throttling: the account-level default quota in a region (API Gateway quotas).
+API_THROTTLING_RATE = Range(1, 10000, "requests/s", f"{_DOCS}/apigateway/latest/developerguide/limits.html")
+API_THROTTLING_BURST = Range(1, 5000, "requests", f"{_DOCS}/apigateway/latest/developerguide/limits.html")
+
+# --- KMS, Secrets Manager, CloudWatch Logs ---------------------------------------------------------------
+
+#: KMS ``ScheduleKeyDeletion`` ``PendingWindowInDays``.
+KMS_DELETION_WINDOW = Range(7, 30, "days", f"{_DOCS}/kms/latest/APIReference/API_ScheduleKeyDeletion.html")
+#: KMS ``EnableKeyRotation`` ``RotationPeriodInDays``.
+KMS_ROTATION_PERIOD = Range(90, 2560, "days", f"{_DOCS}/kms/latest/APIReference/API_EnableKeyRotation.html")
+#: Secrets Manager secret names: 1-512 of letters, digits and ``/_+=.@-``.
+SECRET_NAME = Range(1, 512, "characters", f"{_DOCS}/secretsmanager/latest/apireference/API_CreateSecret.html")
+#: ``DeleteSecret`` ``RecoveryWindowInDays`` (0 means ``ForceDeleteWithoutRecovery``).
+SECRET_RECOVERY_WINDOW = Range(
+    7, 30, "days", f"{_DOCS}/secretsmanager/latest/apireference/API_DeleteSecret.html"
+)
+#: Retention periods CloudWatch Logs accepts, in days. 0 (never expire) is deliberately absent: staging
+#: logs must age out.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+LOG_RETENTION_SOURCE = f"{_DOCS}/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html"
+
+# --- VPC -------------------------------------------------------------------------------------------------
+
+#: VPC IPv4 CIDR prefix lengths (VPC User Guide, "VPC CIDR blocks": /16 to /28); this blueprint's subnet
+#: plan needs at most a /23 (the public and isolated tiers get 1/32 of the VPC per AZ, at least a /28).
+VPC_PREFIX = Range(16, 23, "prefix bits", f"{_DOCS}/vpc/latest/userguide/vpc-cidr-blocks.html")
+#: Region names: ``<area>-<direction>-<number>``, e.g. ``eu-west-1``, ``us-gov-west-1``, ``eusc-de-east-1``
+#: (AWS General Reference, "AWS Regions").
+REGION_PATTERN = r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}"
+#: Availability zone names: the region's name plus a letter (``eu-west-1a``); Local Zones add a location
+#: (``us-west-2-lax-1a``). Source: EC2 User Guide, "Availability Zones".
+AZ_SUFFIX_PATTERN = r"(?:[a-z]|-[a-z]{3}-[0-9][a-z])"
+
+# --- RDS -------------------------------------------------------------------------------------------------
+
+#: DB instance and cluster identifiers: 1-63 letters, digits and hyphens. Aurora instances of this blueprint
+#: append ``-<n>``, so the configured name leaves 3 characters spare.
+RDS_IDENTIFIER = Range(
+    1, 63, "characters", f"{_DOCS}/AmazonRDS/latest/APIReference/API_CreateDBInstance.html"
+)
+#: A DB subnet group must cover at least two AZs ("DBSubnetGroupDoesNotCoverEnoughAZs"; RDS User Guide,
+#: "Working with a DB instance in a VPC").
+RDS_SUBNET_GROUP_MIN_AZS = 2
+RDS_SUBNET_GROUP_SOURCE = f"{_DOCS}/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html"
+#: Automated backup retention.
+RDS_BACKUP_RETENTION = Range(
+    1, 35, "days", f"{_DOCS}/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html"
+)
+
+# --- Brokers and schemas ---------------------------------------------------------------------------------
+
+#: Amazon MQ broker names: 1-50 letters, digits, hyphens and underscores.
+MQ_BROKER_NAME = Range(1, 50, "characters", f"{_DOCS}/amazon-mq/latest/api-reference/brokers.html")
+#: MSK cluster names.
+MSK_CLUSTER_NAME = Range(1, 64, "characters", f"{_DOCS}/msk/1.0/apireference/clusters.html")
+#: Glue registry and schema names.
+GLUE_NAME = Range(1, 255, "characters", f"{_DOCS}/glue/latest/webapi/API_CreateRegistry.html")
+#: Glue's limit on a schema definition.
+GLUE_SCHEMA_DEFINITION = Range(1, 170_000, "characters", f"{_DOCS}/glue/latest/webapi/API_CreateSchema.html")
+#: JSON Schema drafts the Glue Schema Registry accepts (it validates with the Everit library, which rejects
+#: any other ``$schema``): Glue Developer Guide, "AWS Glue Schema registry".
+GLUE_JSON_SCHEMA_DRAFTS = ("draft-04", "draft-06", "draft-07")
+GLUE_JSON_SCHEMA_SOURCE = f"{_DOCS}/glue/latest/dg/schema-registry.html"
