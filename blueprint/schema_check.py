@@ -2,8 +2,9 @@
 
 - Avro: ``fastavro.parse_schema`` (types, names, enum symbols, defaults matching their types). It is
   lenient in places (it accepts a record without ``fields``); Glue rejects those when it registers them.
-- JSON Schema: the draft the document declares in ``$schema`` (default 2020-12), via
-  ``jsonschema.validators.validator_for(...).check_schema`` against its metaschema.
+- JSON Schema: against the metaschema of the draft the document declares in ``$schema``: draft-04, -06 or
+  -07, the drafts the Glue Schema Registry accepts (draft-07 when ``$schema`` is absent, as Glue's Everit
+  validator assumes); any other ``$schema`` is rejected (``components.schema_files.json_schema_draft``).
 - Protobuf: no protoc is available here, so only a structural check: a ``syntax = "proto2"|"proto3"``
   line, balanced braces, at least one ``message`` block with a name. Type errors inside a message are
   found only by Glue when it registers the schema (it parses Protobuf itself).
@@ -18,9 +19,12 @@ import json
 import re
 
 import fastavro
-import jsonschema
+from jsonschema import Draft4Validator, Draft6Validator, Draft7Validator
 
-from components.schema_files import SchemaError, SchemaFile
+from components.schema_files import SchemaError, SchemaFile, json_schema_draft
+
+#: Validator per draft Glue accepts (``components.aws_limits.GLUE_JSON_SCHEMA_DRAFTS``).
+_VALIDATORS = {"draft-04": Draft4Validator, "draft-06": Draft6Validator, "draft-07": Draft7Validator}
 
 
 def validate_schema(schema: SchemaFile) -> None:
@@ -37,9 +41,7 @@ def validate_schema(schema: SchemaFile) -> None:
         if schema.data_format == "AVRO":
             fastavro.parse_schema(document)
         else:
-            if not isinstance(document, dict):
-                raise SchemaError("a JSON Schema document must be an object")
-            jsonschema.validators.validator_for(document).check_schema(document)
+            _VALIDATORS[json_schema_draft(schema.name, document)].check_schema(document)
     except SchemaError as exc:
         raise SchemaError(f"{schema.name}: {exc}") from None
     except Exception as exc:  # each library raises its own error types; all mean "not a valid schema"

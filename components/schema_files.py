@@ -5,16 +5,22 @@ stem is the schema's name in the Glue registry (e.g. ``orders.order-placed``). T
 the files; it imports nothing from Pulumi, so the stack config can check references without loading a
 provider.
 
-Validity of each format is checked in development by ``blueprint/schema_check.py`` (tests run it on
-every file); Glue validates definitions again when it registers them.
+Reading a file checks what Glue would reject before any resource is touched: the format, the name, the
+size, that ``.avsc`` and ``.json`` files are JSON, and that a JSON Schema declares a draft Glue accepts
+(draft-04, -06 or -07; ``components.aws_limits.GLUE_JSON_SCHEMA_DRAFTS``). Full validity of each format is
+checked in development by ``blueprint/schema_check.py`` (tests run it on every file); Glue validates
+definitions again when it registers them.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+from components.aws_limits import GLUE_JSON_SCHEMA_DRAFTS, GLUE_NAME, GLUE_SCHEMA_DEFINITION
 
 DataFormat = Literal["AVRO", "JSON", "PROTOBUF"]
 
@@ -26,10 +32,14 @@ COMPATIBILITY_MODES = (
 )  # fmt: skip
 #: The repository's schema directory.
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
-#: Glue schema names: 1-255 of letters, digits and ``-_$#.`` (Glue API ``SchemaId``).
-_SCHEMA_NAME = re.compile(r"[A-Za-z0-9_$#.-]{1,255}")
+#: Glue schema names: letters, digits and ``-_$#.`` (Glue API ``SchemaId``).
+_SCHEMA_NAME = re.compile(rf"[A-Za-z0-9_$#.-]{{{GLUE_NAME.low},{GLUE_NAME.high}}}")
 #: Glue's limit on a schema definition, in characters (Glue API ``CreateSchema``).
-MAX_DEFINITION_CHARS = 170_000
+MAX_DEFINITION_CHARS = GLUE_SCHEMA_DEFINITION.high
+#: ``$schema`` URI -> draft, for the drafts Glue accepts (``http``/``https``, with or without ``#``).
+_DRAFT_URI = re.compile(r"https?://json-schema\.org/(draft-0[467])/schema#?")
+#: The ``$schema`` to use (the newest draft Glue accepts).
+DEFAULT_JSON_SCHEMA = "http://json-schema.org/draft-07/schema#"
 
 
 class SchemaError(ValueError):
@@ -72,8 +82,9 @@ def read_schema_file(path: Path, compatibility: str = "BACKWARD") -> SchemaFile:
     """Read ``path`` into a ``SchemaFile`` (format from the extension, name from the stem).
 
     Raises:
-        SchemaError: unknown extension, a name Glue rejects, an unknown compatibility mode, or a file
-            larger than Glue accepts.
+        SchemaError: unknown extension, a name Glue rejects, an unknown compatibility mode, a file larger
+            than Glue accepts, an ``.avsc``/``.json`` file that is not JSON, or a JSON Schema draft Glue
+            does not accept.
         OSError: the file cannot be read.
     """
     data_format = data_format_of(path)
@@ -84,4 +95,36 @@ def read_schema_file(path: Path, compatibility: str = "BACKWARD") -> SchemaFile:
     definition = path.read_text(encoding="utf-8")
     if len(definition) > MAX_DEFINITION_CHARS:
         raise SchemaError(f"{path.name}: Glue accepts at most {MAX_DEFINITION_CHARS} characters")
+    if data_format != "PROTOBUF":
+        document = _parse_json(path, definition)
+        if data_format == "JSON":
+            json_schema_draft(path.name, document)
     return SchemaFile(path.stem, data_format, definition, compatibility)
+
+
+def _parse_json(path: Path, definition: str) -> Any:
+    try:
+        return json.loads(definition)
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"{path.name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+
+
+def json_schema_draft(file_name: str, document: Any) -> str:
+    """The draft a JSON Schema document declares in ``$schema`` (``draft-07`` when it declares none).
+
+    Raises:
+        SchemaError: the document is not an object, or ``$schema`` names a draft Glue does not accept
+            (Glue validates with the Everit library, which accepts draft-04, -06 and -07 only).
+    """
+    if not isinstance(document, dict):
+        raise SchemaError(f"{file_name}: a JSON Schema document must be an object")
+    declared = document.get("$schema")
+    if declared is None:
+        return "draft-07"
+    match = _DRAFT_URI.fullmatch(declared) if isinstance(declared, str) else None
+    if match is None or match.group(1) not in GLUE_JSON_SCHEMA_DRAFTS:
+        raise SchemaError(
+            f"{file_name}: $schema {declared!r} is not a JSON Schema draft the Glue Schema Registry accepts "
+            f"({', '.join(GLUE_JSON_SCHEMA_DRAFTS)}); use {DEFAULT_JSON_SCHEMA!r}"
+        )
+    return match.group(1)

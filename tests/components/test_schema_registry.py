@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,60 @@ def test_every_schema_file_is_valid_for_its_format(path: Path):
 def test_an_invalid_schema_fails_validation(data_format, definition, reason):
     with pytest.raises(SchemaError, match=reason):
         validate_schema(SchemaFile("broken", data_format, definition))
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        "https://json-schema.org/draft/2020-12/schema",
+        "https://json-schema.org/draft/2019-09/schema",
+        "http://json-schema.org/draft-03/schema#",
+        "http://json-schema.org/schema#",
+    ],
+)
+def test_json_schema_drafts_glue_rejects_are_refused_naming_the_file(tmp_path: Path, declared):
+    # Glue validates JSON Schema with Everit: draft-04, -06 and -07 only (Glue Developer Guide).
+    path = tmp_path / "payments.refunded.json"
+    path.write_text(json.dumps({"$schema": declared, "type": "object"}))
+    with pytest.raises(
+        SchemaError, match=r"payments\.refunded\.json: \$schema .*\(draft-04, draft-06, draft-07\)"
+    ):
+        read_schema_file(path)
+    with pytest.raises(SchemaError, match="draft-04, draft-06, draft-07"):
+        validate_schema(SchemaFile("payments.refunded", "JSON", path.read_text()))
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        "http://json-schema.org/draft-04/schema#",
+        "http://json-schema.org/draft-06/schema#",
+        "http://json-schema.org/draft-07/schema#",
+        "https://json-schema.org/draft-07/schema",
+    ],
+)
+def test_json_schema_drafts_glue_accepts_pass(tmp_path: Path, declared):
+    path = tmp_path / "payments.refunded.json"
+    path.write_text(json.dumps({"$schema": declared, "type": "object", "required": ["a"]}))
+    validate_schema(read_schema_file(path))
+
+
+def test_a_json_schema_without_schema_is_checked_as_draft_07():
+    # draft-07 allows a boolean `exclusiveMinimum` nowhere: it must be a number (draft-04 wanted a boolean).
+    with pytest.raises(SchemaError, match="True is not of type 'number'"):
+        validate_schema(SchemaFile("x", "JSON", '{"type": "integer", "exclusiveMinimum": true}'))
+    validate_schema(SchemaFile("x", "JSON", '{"type": "integer", "exclusiveMinimum": 0}'))
+
+
+def test_the_repository_json_schemas_declare_draft_07():
+    for path in SCHEMA_DIR.glob("*.json"):
+        assert json.loads(path.read_text())["$schema"] == "http://json-schema.org/draft-07/schema#"
+
+
+def test_unparsable_json_schema_files_are_refused_with_line_and_column(tmp_path: Path):
+    (tmp_path / "a.avsc").write_text('{"type": "record",\n "name": }')
+    with pytest.raises(SchemaError, match=r"a\.avsc:2:10: not valid JSON"):
+        read_schema_file(tmp_path / "a.avsc")
 
 
 def test_a_structurally_sound_protobuf_schema_passes():
