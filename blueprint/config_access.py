@@ -2,11 +2,17 @@
 
 The broker (``components/token_broker.py``) trusts one OpenID Connect issuer, maps the caller's IdP groups
 to staging access roles and to database users, and optionally lets GitHub Actions jobs of named
-repositories assume a deploy role. Durations are in seconds and bounded by AWS and by this blueprint:
+repositories assume a deploy role. Durations are in seconds and bounded by AWS and by this blueprint
+(``components/aws_limits.py`` holds each limit with its source):
 
 - STS ``AssumeRole`` accepts ``DurationSeconds`` from 900 s (STS API reference, "AssumeRole").
-- An IAM role's ``MaxSessionDuration`` may be 3600-43200 s (IAM API reference, "CreateRole"); this
-  blueprint caps every session at 3600 s, so credentials never outlive an hour.
+- An IAM role's ``MaxSessionDuration`` must be 3600-43200 s (IAM API reference, "CreateRole"). This
+  blueprint caps every session at 3600 s, so the roles' ``MaxSessionDuration`` is 3600 and shorter sessions
+  are the broker's job: it passes ``DurationSeconds`` (per role: ``roles[].maxSessionDurationSeconds``,
+  900-3600 s). The broker assumes roles from its own role session (role chaining), which AWS caps at one
+  hour anyway.
+- IAM allows one OIDC provider per URL per account, so the GitHub provider is looked up by default;
+  exactly one stack per account may own it (``ci.createProvider: true``).
 
 ``access_checks`` holds the rules that span several keys (role aliases that groups name, mapped databases
 that must exist in ``databases``, durations); field rules live on the models.
@@ -23,18 +29,26 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field, field_validator
 
 from blueprint.config_base import ConfigModel, Problem, join_path
+from components.aws_limits import (
+    API_THROTTLING_BURST,
+    API_THROTTLING_RATE,
+    GITHUB_OIDC_HOST,
+    IAM_MAX_SESSION_DURATION,
+    LAMBDA_ENVIRONMENT_BYTES,
+    OIDC_ONE_PROVIDER_PER_URL_SOURCE,
+    SESSION_CAP_SECONDS,
+    STS_DURATION,
+)
 
 if TYPE_CHECKING:
     from blueprint.config import StackConfig
 
-#: STS AssumeRole minimum ``DurationSeconds`` (STS API reference, "AssumeRole").
-MIN_SESSION_SECONDS = 900
+#: STS AssumeRole minimum ``DurationSeconds``.
+MIN_SESSION_SECONDS = STS_DURATION.low
 #: This blueprint's cap on any session: credentials expire within the hour (DESIGN.md section 4).
-MAX_SESSION_SECONDS = 3600
-#: Lambda's limit on the total size of a function's environment variables (Lambda quotas: 4 KB).
-LAMBDA_ENVIRONMENT_BYTES = 4096
-#: GitHub's OIDC issuer; its tokens' ``sub`` is ``repo:<owner>/<repo>:environment:<environment>``.
-GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+MAX_SESSION_SECONDS = SESSION_CAP_SECONDS
+#: IAM role names the token broker uses itself (``<environment>-<name>``); access roles must not take them.
+RESERVED_ROLE_NAMES = ("token-broker", "ci-deploy")
 
 #: What an access role may do (``components/iam.py`` holds the statements of each preset).
 AccessPreset = Literal["readonly", "developer"]
@@ -68,6 +82,20 @@ def _check_pattern(pattern: re.Pattern[str], what: str) -> Any:
     return AfterValidator(check)
 
 
+def _check_iam_session(value: int) -> int:
+    if value not in IAM_MAX_SESSION_DURATION:
+        raise ValueError(
+            f"must be {IAM_MAX_SESSION_DURATION.text()}: IAM rejects any other MaxSessionDuration "
+            "(IAM API reference, CreateRole); a job that wants a shorter session asks for it with "
+            "`role-duration-seconds` (900 s or more) in aws-actions/configure-aws-credentials"
+        )
+    if value > MAX_SESSION_SECONDS:
+        raise ValueError(
+            f"must be at most {MAX_SESSION_SECONDS} s: this blueprint caps every session at one hour"
+        )
+    return value
+
+
 def _check_ci_environment(value: str) -> str:
     if not value.strip() or len(value) > 255 or any(c in value for c in "*?:"):
         raise ValueError(
@@ -77,7 +105,10 @@ def _check_ci_environment(value: str) -> str:
     return value
 
 
+#: A session length the broker issues (STS ``DurationSeconds``), 900-3600 s.
 Seconds = Annotated[int, Field(ge=MIN_SESSION_SECONDS, le=MAX_SESSION_SECONDS)]
+#: An IAM role's ``MaxSessionDuration``: IAM's 3600-43200 s, capped at this blueprint's 3600 s.
+RoleSessionSeconds = Annotated[int, AfterValidator(_check_iam_session)]
 RoleAlias = Annotated[str, _check_pattern(_ALIAS, "1-32 characters: a lowercase letter, then a-z, 0-9 or -")]
 
 
@@ -99,8 +130,9 @@ class AccessRoleConfig(ConfigModel):
     )
     max_session_duration_seconds: Seconds = Field(
         default=MAX_SESSION_SECONDS,
-        description="The role's IAM MaxSessionDuration, in seconds (900-3600); at most "
-        "`tokenBroker.maxDurationSeconds`.",
+        description="Longest session the broker issues for this role, in seconds (900-3600; at most "
+        "`tokenBroker.maxDurationSeconds`). The broker enforces it through STS `DurationSeconds`; the IAM "
+        "role's own MaxSessionDuration stays 3600 s, IAM's minimum.",
     )
 
 
@@ -143,14 +175,21 @@ class CiConfig(ConfigModel):
         description="Permission preset of the deploy role: `readonly` or `developer` (push images, update "
         "workloads and secrets of staging-tagged resources). It does not deploy this blueprint itself.",
     )
-    max_session_duration_seconds: Seconds = Field(
+    max_session_duration_seconds: RoleSessionSeconds = Field(
         default=MAX_SESSION_SECONDS,
-        description="The deploy role's IAM MaxSessionDuration, in seconds (900-3600).",
+        description="The deploy role's IAM MaxSessionDuration, in seconds: 3600 (IAM accepts 3600-43200; "
+        "this blueprint caps sessions at one hour). Jobs ask for shorter sessions with "
+        "`role-duration-seconds`.",
     )
     provider_arn: str | None = Field(
         default=None,
-        description="ARN of the account's existing GitHub OIDC provider (an account has at most one "
-        "per URL). Default: the stack creates it.",
+        description="ARN of the account's GitHub OIDC provider. Default: looked up by its URL "
+        f"(https://{GITHUB_OIDC_HOST}); it must exist, since an account has at most one per URL.",
+    )
+    create_provider: bool = Field(
+        default=False,
+        description="Create the account's GitHub OIDC provider in this stack. IAM allows one per URL per "
+        "account: exactly one stack per account owns it, every other stack looks it up (the default).",
     )
 
     @field_validator("provider_arn")
@@ -199,12 +238,16 @@ class TokenBrokerConfig(ConfigModel):
     )
     throttling_rate_limit: float = Field(
         default=10,
-        ge=1,
-        le=10000,
-        description="Steady-state request rate the API accepts, in requests per second.",
+        ge=API_THROTTLING_RATE.low,
+        le=API_THROTTLING_RATE.high,
+        description="Steady-state request rate the API accepts, in requests per second (1-10000, API "
+        "Gateway's account quota).",
     )
     throttling_burst_limit: int = Field(
-        default=20, ge=1, le=5000, description="Request burst the API accepts above the rate, in requests."
+        default=20,
+        ge=API_THROTTLING_BURST.low,
+        le=API_THROTTLING_BURST.high,
+        description="Request burst the API accepts above the rate, in requests (1-5000).",
     )
 
     @field_validator("audience", mode="before")
@@ -228,9 +271,21 @@ def access_checks(cfg: StackConfig, raw: Mapping[str, Any]) -> Iterable[Problem]
     return [
         *_duration_problems(broker),
         *_role_problems(broker),
+        *_ci_problems(broker.ci),
         *_group_problems(broker, [db.name for db in cfg.databases]),
         *_environment_size_problems(broker, cfg.environment),
     ]
+
+
+def _ci_problems(ci: CiConfig | None) -> Iterator[Problem]:
+    if ci is not None and ci.create_provider and ci.provider_arn is not None:
+        yield Problem(
+            "tokenBroker.ci.createProvider",
+            True,
+            "and ci.providerArn exclude each other: IAM allows one GitHub OIDC provider per account "
+            f"({OIDC_ONE_PROVIDER_PER_URL_SOURCE}); either this stack owns it (createProvider) or it uses "
+            "the existing one (providerArn, or neither to look it up)",
+        )
 
 
 def _duration_problems(broker: TokenBrokerConfig) -> Iterator[Problem]:
@@ -253,12 +308,19 @@ def _role_problems(broker: TokenBrokerConfig) -> Iterator[Problem]:
                 "is used twice; give each role its own name",
             )
         seen.add(role.name)
+        if role.name in RESERVED_ROLE_NAMES:
+            yield Problem(
+                join_path("tokenBroker", "roles", i, "name"),
+                role.name,
+                f"collides with the IAM role the token broker creates itself (`<environment>-{role.name}`); "
+                f"choose another name (reserved: {', '.join(RESERVED_ROLE_NAMES)})",
+            )
         if role.max_session_duration_seconds > broker.max_duration_seconds:
             yield Problem(
                 join_path("tokenBroker", "roles", i, "maxSessionDurationSeconds"),
                 role.max_session_duration_seconds,
                 f"is more than tokenBroker.maxDurationSeconds ({broker.max_duration_seconds}), which the "
-                "broker never exceeds; lower it so the role itself enforces the limit",
+                "broker never exceeds; lower it to that or less",
             )
 
 
@@ -345,6 +407,8 @@ def estimated_environment_bytes(broker: TokenBrokerConfig, environment: str) -> 
 
 
 __all__ = [
+    "GITHUB_OIDC_HOST",
+    "LAMBDA_ENVIRONMENT_BYTES",
     "MAX_SESSION_SECONDS",
     "MIN_SESSION_SECONDS",
     "AccessPreset",

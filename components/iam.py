@@ -7,14 +7,20 @@ condition as false when an action has no taggable resource or the resource lacks
 mis-tagged or unsupported case fails closed (denied), never open.
 
 Only the ``DISCOVERY_ACTIONS`` run without the tag condition: list and describe calls that return
-metadata (names, ids, states), most of which AWS cannot scope to a resource at all.
+metadata (names, ids, states), most of which AWS cannot scope to a resource at all. Kafka topics and consumer
+groups are the other exception: MSK topics and groups carry no tags, so a tag condition never matches them
+(MSK Developer Guide, "Authorization based on Amazon MSK tags": "To tag topics and consumer groups, you need
+to add a separate statement in your policies without tags"). They are granted by ARN instead, limited to
+this stack's clusters: ``arn:<partition>:kafka:<region>:<account>:topic/<cluster name>/*`` (and ``group/``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
+from components.aws_limits import GITHUB_AUDIENCE, GITHUB_OIDC_HOST
 from components.common import policy_document
 
 #: The tag every staging resource carries (``StackConfig.resource_tags``); access is scoped by its value.
@@ -22,11 +28,6 @@ ENVIRONMENT_TAG = "environment"
 
 #: Session tags the token broker sets on every AssumeRole (``functions/token_broker/credentials.py``).
 BROKER_SESSION_TAGS = ("subject", "group")
-
-#: GitHub's OIDC issuer host and the audience its tokens carry for AWS (GitHub Docs, "Configuring OpenID
-#: Connect in Amazon Web Services").
-GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
-GITHUB_AUDIENCE = "sts.amazonaws.com"
 
 AccessPreset = Literal["readonly", "developer"]
 
@@ -63,9 +64,6 @@ TAGGED_READ_ACTIONS = (
     "kafka:GetBootstrapBrokers",
     "kafka-cluster:Connect",
     "kafka-cluster:DescribeCluster",
-    "kafka-cluster:DescribeTopic",
-    "kafka-cluster:DescribeGroup",
-    "kafka-cluster:ReadData",
     "mq:DescribeBroker",
     "logs:DescribeLogStreams",
     "logs:GetLogEvents",
@@ -93,10 +91,8 @@ TAGGED_OPERATE_ACTIONS = (
     "rds:RebootDBInstance",
     "rds:StartDBCluster",
     "rds:StopDBCluster",
-    "kafka-cluster:WriteData",
-    "kafka-cluster:CreateTopic",
-    "kafka-cluster:AlterTopic",
-    "kafka-cluster:AlterGroup",
+    # Kafka producers are idempotent by default since Kafka 3.0; MSK authorizes that on the cluster.
+    "kafka-cluster:WriteDataIdempotently",
     "secretsmanager:GetSecretValue",
     "secretsmanager:PutSecretValue",
     "kms:Decrypt",
@@ -109,6 +105,16 @@ TAGGED_OPERATE_ACTIONS = (
     "ecr:CompleteLayerUpload",
     "ecr:PutImage",
 )
+
+#: Kafka topic and consumer-group actions, granted by ARN on this stack's clusters (no tags on topics and
+#: groups). Consuming in a group needs ``AlterGroup`` ("join") as well as ``DescribeGroup``.
+KAFKA_TOPIC_READ_ACTIONS = ("kafka-cluster:DescribeTopic", "kafka-cluster:ReadData")
+KAFKA_TOPIC_WRITE_ACTIONS = (
+    "kafka-cluster:WriteData",
+    "kafka-cluster:CreateTopic",
+    "kafka-cluster:AlterTopic",
+)
+KAFKA_GROUP_ACTIONS = ("kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup")
 
 #: Unscoped actions a developer additionally needs (``docker login`` to ECR works account-wide).
 DEVELOPER_DISCOVERY_ACTIONS = ("ecr:GetAuthorizationToken",)
@@ -142,6 +148,49 @@ def _tag_condition(environment: str) -> dict[str, Any]:
     return {"StringEquals": {f"aws:ResourceTag/{ENVIRONMENT_TAG}": environment}}
 
 
+@dataclass(frozen=True)
+class KafkaClusters:
+    """The MSK clusters whose topics and groups staging roles may use, and where they live.
+
+    Attributes:
+        names: cluster names (``ClusterName``; ARNs embed it before the cluster's UUID).
+        partition, region, account_id: of the clusters (``aws``, ``eu-west-1``, 12 digits).
+    """
+
+    names: Sequence[str]
+    partition: str
+    region: str
+    account_id: str
+
+    def arns(self, kind: Literal["topic", "group"]) -> list[str]:
+        """``arn:<partition>:kafka:<region>:<account>:<kind>/<cluster>/*`` for every cluster, sorted."""
+        prefix = f"arn:{self.partition}:kafka:{self.region}:{self.account_id}:{kind}"
+        return sorted(f"{prefix}/{name}/*" for name in self.names)
+
+
+def kafka_statements(preset: AccessPreset, clusters: KafkaClusters | None) -> list[dict[str, Any]]:
+    """Topic and group grants of a preset on ``clusters``, by ARN; none without clusters."""
+    if clusters is None or not clusters.names:
+        return []
+    topic_actions: tuple[str, ...] = KAFKA_TOPIC_READ_ACTIONS
+    if preset == "developer":
+        topic_actions += KAFKA_TOPIC_WRITE_ACTIONS
+    return [
+        {
+            "Sid": "KafkaTopicsOfStagingClusters",
+            "Effect": "Allow",
+            "Action": list(topic_actions),
+            "Resource": clusters.arns("topic"),
+        },
+        {
+            "Sid": "KafkaConsumerGroupsOfStagingClusters",
+            "Effect": "Allow",
+            "Action": list(KAFKA_GROUP_ACTIONS),
+            "Resource": clusters.arns("group"),
+        },
+    ]
+
+
 def preset_actions(preset: AccessPreset) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(unscoped discovery actions, staging-tagged actions) of a permission preset."""
     if preset == "developer":
@@ -152,8 +201,9 @@ def preset_actions(preset: AccessPreset) -> tuple[tuple[str, ...], tuple[str, ..
     return DISCOVERY_ACTIONS, TAGGED_READ_ACTIONS
 
 
-def access_policy(preset: AccessPreset, environment: str) -> str:
-    """The inline policy of a staging access role: discovery everywhere, the rest on tagged resources."""
+def access_policy(preset: AccessPreset, environment: str, kafka: KafkaClusters | None = None) -> str:
+    """The inline policy of a staging access role: discovery everywhere, the rest on tagged resources,
+    and Kafka topics and groups of ``kafka``'s clusters by ARN."""
     discovery, tagged = preset_actions(preset)
     return policy_document(
         [
@@ -165,11 +215,12 @@ def access_policy(preset: AccessPreset, environment: str) -> str:
                 "Resource": "*",
                 "Condition": _tag_condition(environment),
             },
+            *kafka_statements(preset, kafka),
         ]
     )
 
 
-def permissions_boundary(environment: str) -> str:
+def permissions_boundary(environment: str, kafka: KafkaClusters | None = None) -> str:
     """The boundary of every staging role: at most the ``developer`` preset (discovery everywhere, the
     rest on resources tagged ``environment=<environment>``); never IAM users or keys, never a change of
     the environment tag.
@@ -188,6 +239,7 @@ def permissions_boundary(environment: str) -> str:
                 "Resource": "*",
                 "Condition": _tag_condition(environment),
             },
+            *kafka_statements("developer", kafka),
             {
                 "Sid": "NoLongLivedCredentials",
                 "Effect": "Deny",

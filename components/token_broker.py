@@ -11,9 +11,12 @@ Resources (children named ``<name>-<role>``):
 - ``-api``, ``-jwt``, ``-integration``, ``-route-<route>``, ``-stage``, ``-access-logs``, ``-invoke``: the
   HTTP API; every route except ``GET /v1/healthz`` requires the JWT authorizer.
 - ``-boundary``, ``-role-<alias>``, ``-role-<alias>-access``: the staging access roles; they trust only the
-  broker's role, require a source identity and are capped by the boundary.
-- ``-github-oidc``, ``-ci-deploy``, ``-ci-deploy-access`` (optional): GitHub Actions' OIDC provider and a
-  deploy role pinned to ``repo:<owner>/<repo>:environment:<environment>`` subjects.
+  broker's role, require a source identity and are capped by the boundary. Their IAM ``MaxSessionDuration``
+  is 3600 s (IAM's minimum); each role's shorter limit is enforced by the broker (``ROLE_MAP``).
+- ``-ci-deploy``, ``-ci-deploy-access`` (optional): a deploy role pinned to
+  ``repo:<owner>/<repo>:environment:<environment>`` subjects, trusting the account's GitHub OIDC provider.
+  IAM allows one provider per URL per account, so it is looked up (or given as an ARN); ``-github-oidc``
+  creates it only when asked (``create_provider``), in the one stack per account that owns it.
 
 The Lambda's environment is the contract of ``functions/token_broker/config.py``: ``GROUP_CLAIM``,
 ``DEFAULT_DURATION_SECONDS``, ``MAX_DURATION_SECONDS``, ``ROLE_MAP`` and ``DB_MAP`` (JSON).
@@ -29,6 +32,13 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from components.aws_limits import (
+    GITHUB_AUDIENCE,
+    GITHUB_OIDC_HOST,
+    IAM_MAX_SESSION_DURATION,
+    SESSION_CAP_SECONDS,
+    STS_DURATION,
+)
 from components.common import (
     TYPE_PREFIX,
     AwsContext,
@@ -38,9 +48,8 @@ from components.common import (
     with_name,
 )
 from components.iam import (
-    GITHUB_AUDIENCE,
-    GITHUB_OIDC_HOST,
     AccessPreset,
+    KafkaClusters,
     access_policy,
     broker_permissions,
     broker_trust_policy,
@@ -51,8 +60,10 @@ from components.iam import (
 )
 
 #: The broker's hard cap on any session, in seconds (DESIGN.md section 4); STS's minimum is 900 s.
-MAX_SESSION_SECONDS = 3600
-MIN_SESSION_SECONDS = 900
+MAX_SESSION_SECONDS = SESSION_CAP_SECONDS
+MIN_SESSION_SECONDS = STS_DURATION.low
+#: IAM ``MaxSessionDuration`` of the access roles and the broker's own role: IAM's minimum, 3600 s.
+ROLE_MAX_SESSION_SECONDS = IAM_MAX_SESSION_DURATION.low
 #: The Lambda package: ``<PACKAGE>/handler.py`` inside the zip, imported as ``token_broker.handler``.
 PACKAGE = "token_broker"
 HANDLER = f"{PACKAGE}.handler.handler"
@@ -92,7 +103,8 @@ class AccessRoleArgs:
     Attributes:
         alias: what callers request (``{"role": "<alias>"}``); the IAM role is ``<name_prefix>-<alias>``.
         access: permission preset, ``readonly`` or ``developer`` (``components/iam.py``).
-        max_session_duration_seconds: the role's IAM MaxSessionDuration, 900-3600 s (default 3600).
+        max_session_duration_seconds: the longest session the broker issues for this role, 900-3600 s
+            (default 3600), passed as STS ``DurationSeconds``; the IAM role itself stays at 3600 s.
         description: IAM role description.
     """
 
@@ -141,14 +153,19 @@ class GithubCiArgs:
     Attributes:
         repositories: trusted repositories/environments (at least one; exact subjects, no wildcards).
         access: permission preset of the deploy role (default ``readonly``).
-        max_session_duration_seconds: 900-3600 s (default 3600).
-        provider_arn: the account's existing GitHub OIDC provider; None creates one.
+        max_session_duration_seconds: the deploy role's IAM MaxSessionDuration: IAM accepts 3600-43200 s,
+            this blueprint caps it at 3600 (the default).
+        provider_arn: the account's GitHub OIDC provider; None looks it up by URL
+            (``aws.iam.get_open_id_connect_provider``), which fails if the account has none.
+        create_provider: create the provider in this stack instead (one stack per account owns it: IAM
+            allows one per URL and account); excludes ``provider_arn``.
     """
 
     repositories: Sequence[CiRepository]
     access: AccessPreset = "readonly"
     max_session_duration_seconds: int = MAX_SESSION_SECONDS
     provider_arn: str | None = None
+    create_provider: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,6 +188,8 @@ class TokenBrokerArgs:
         default_duration_seconds: session length when a request names none (default 900 s).
         max_duration_seconds: the longest session issued (default and cap 3600 s).
         ci: the GitHub Actions deploy role; None for none.
+        kafka_clusters: names of the stack's MSK clusters whose topics and consumer groups the roles may
+            use (granted by ARN: MSK topics and groups carry no tags).
         throttling_rate_limit: steady requests per second the API accepts (default 10).
         throttling_burst_limit: burst of requests above the rate (default 20).
         code_dir: the handler's directory, relative to the project directory (the program's cwd).
@@ -190,6 +209,7 @@ class TokenBrokerArgs:
     default_duration_seconds: int = MIN_SESSION_SECONDS
     max_duration_seconds: int = MAX_SESSION_SECONDS
     ci: GithubCiArgs | None = None
+    kafka_clusters: Sequence[str] = ()
     throttling_rate_limit: float = 10
     throttling_burst_limit: int = 20
     code_dir: str = f"functions/{PACKAGE}"
@@ -199,15 +219,16 @@ def check_args(args: TokenBrokerArgs) -> None:
     """Reject arguments the broker cannot honour (the stack config validates the same, with key paths).
 
     Raises:
-        ValueError: a session limit outside 900-3600 s, a group naming an unknown role or a database
-            without a ``DatabaseTarget``, or a physical name over 64 characters.
+        ValueError: a session limit outside 900-3600 s, a CI role MaxSessionDuration outside IAM's
+            3600-43200 s or above 3600 s, a provider both given and to be created, a group naming an
+            unknown role or a database without a ``DatabaseTarget``, or a physical name over 64 characters.
     """
     limits = [args.default_duration_seconds, args.max_duration_seconds]
     limits += [r.max_session_duration_seconds for r in args.roles]
-    if args.ci is not None:
-        limits.append(args.ci.max_session_duration_seconds)
     if not all(MIN_SESSION_SECONDS <= s <= MAX_SESSION_SECONDS for s in limits):
         raise ValueError(f"session durations must be {MIN_SESSION_SECONDS}-{MAX_SESSION_SECONDS} s: {limits}")
+    if args.ci is not None:
+        _check_ci(args.ci)
     aliases = {r.alias for r in args.roles}
     for group, grant in args.groups.items():
         if unknown := sorted(set(grant.roles) - aliases):
@@ -217,6 +238,17 @@ def check_args(args: TokenBrokerArgs) -> None:
     longest = max([f"{args.name_prefix}-{alias}" for alias in aliases] + [_function_name(args)], key=len)
     if len(longest) > MAX_NAME_LENGTH:
         raise ValueError(f"name {longest!r} is over {MAX_NAME_LENGTH} characters; shorten name_prefix")
+
+
+def _check_ci(ci: GithubCiArgs) -> None:
+    seconds = ci.max_session_duration_seconds
+    if seconds not in IAM_MAX_SESSION_DURATION or seconds > MAX_SESSION_SECONDS:
+        raise ValueError(
+            f"CI MaxSessionDuration {seconds} s: IAM accepts {IAM_MAX_SESSION_DURATION.text()}, this "
+            f"blueprint at most {MAX_SESSION_SECONDS} s"
+        )
+    if ci.create_provider and ci.provider_arn is not None:
+        raise ValueError("give provider_arn or create_provider, not both (one OIDC provider per account)")
 
 
 def source_archive(code_dir: str) -> pulumi.AssetArchive:
@@ -312,7 +344,7 @@ class TokenBroker(pulumi.ComponentResource):
             f"{name}-boundary",
             name=f"{args.name_prefix}-access-boundary",
             description=f"Caps staging access roles to resources tagged environment={args.environment}",
-            policy=permissions_boundary(args.environment),
+            policy=self._kafka().apply(lambda kafka: permissions_boundary(args.environment, kafka)),
             tags=with_name(args.tags, f"{name}-boundary"),
             opts=child_opts(self),
         )
@@ -358,7 +390,7 @@ class TokenBroker(pulumi.ComponentResource):
             name=_function_name(self._args),
             description="Execution role of the token broker: assumes the staging access roles only",
             assume_role_policy=trust,
-            max_session_duration=MAX_SESSION_SECONDS,
+            max_session_duration=ROLE_MAX_SESSION_SECONDS,
             tags=with_name(self._args.tags, f"{self._name}-function-role"),
             opts=child_opts(self),
         )
@@ -371,7 +403,7 @@ class TokenBroker(pulumi.ComponentResource):
             role_name=f"{self._args.name_prefix}-{spec.alias}",
             description=spec.description or f"Staging {spec.access} access, issued by the token broker",
             trust=broker.arn.apply(broker_trust_policy),
-            max_session_seconds=spec.max_session_duration_seconds,
+            max_session_seconds=ROLE_MAX_SESSION_SECONDS,  # shorter sessions: the broker's ROLE_MAP
             access=spec.access,
             boundary=boundary,
         )
@@ -384,7 +416,7 @@ class TokenBroker(pulumi.ComponentResource):
         description: str,
         trust: pulumi.Input[str],
         max_session_seconds: int,
-        access: str,
+        access: AccessPreset,
         boundary: aws.iam.Policy,
     ) -> aws.iam.Role:
         """A staging role: capped by the permissions boundary, with the ``access`` preset as its policy."""
@@ -398,13 +430,22 @@ class TokenBroker(pulumi.ComponentResource):
             tags=with_name(self._args.tags, label, access=access),
             opts=child_opts(self),
         )
+        environment = self._args.environment
         aws.iam.RolePolicy(
             f"{label}-access",
             role=role.id,
-            policy=access_policy(access, self._args.environment),
+            policy=self._kafka().apply(lambda kafka: access_policy(access, environment, kafka)),
             opts=child_opts(self),
         )
         return role
+
+    def _kafka(self) -> pulumi.Output[KafkaClusters]:
+        """The stack's MSK clusters with this account, partition and region (for topic/group ARNs)."""
+        names = tuple(self._args.kafka_clusters)
+        ctx = self._ctx
+        return pulumi.Output.all(ctx.partition, ctx.region, ctx.account_id).apply(
+            lambda v: KafkaClusters(names, partition=v[0], region=v[1], account_id=v[2])
+        )
 
     def _db_user_arns(self) -> pulumi.Output[list[str]]:
         grants = sorted(
@@ -565,18 +606,7 @@ class TokenBroker(pulumi.ComponentResource):
         ci = self._args.ci
         if ci is None:
             return None, None
-        if ci.provider_arn is not None:
-            provider_arn: pulumi.Output[str] = pulumi.Output.from_input(ci.provider_arn)
-        else:
-            provider = aws.iam.OpenIdConnectProvider(
-                f"{self._name}-github-oidc",
-                url=f"https://{GITHUB_OIDC_HOST}",
-                client_id_lists=[GITHUB_AUDIENCE],
-                # No thumbprint: IAM verifies GitHub's certificate through its own trusted CAs.
-                tags=with_name(self._args.tags, f"{self._name}-github-oidc"),
-                opts=child_opts(self),
-            )
-            provider_arn = provider.arn
+        provider_arn = self._github_provider(ci)
         subjects = [github_subject(r.repository, r.environment) for r in ci.repositories]
         role = self._bounded_role(
             f"{self._name}-ci-deploy",
@@ -588,6 +618,27 @@ class TokenBroker(pulumi.ComponentResource):
             boundary=boundary,
         )
         return role.arn, provider_arn
+
+    def _github_provider(self, ci: GithubCiArgs) -> pulumi.Output[str]:
+        """The ARN of the account's GitHub OIDC provider: given, created here (``create_provider``), or
+        looked up by URL (the default: IAM allows one provider per URL per account, so a second create
+        fails with ``EntityAlreadyExists``)."""
+        if ci.provider_arn is not None:
+            return pulumi.Output.from_input(ci.provider_arn)
+        url = f"https://{GITHUB_OIDC_HOST}"
+        if ci.create_provider:
+            return aws.iam.OpenIdConnectProvider(
+                f"{self._name}-github-oidc",
+                url=url,
+                client_id_lists=[GITHUB_AUDIENCE],
+                # No thumbprint: IAM verifies GitHub's certificate through its own trusted CAs.
+                tags=with_name(self._args.tags, f"{self._name}-github-oidc"),
+                opts=child_opts(self),
+            ).arn
+        found = aws.iam.get_open_id_connect_provider_output(
+            url=url, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        return found.arn
 
 
 __all__ = [

@@ -61,7 +61,7 @@ def test_a_full_broker_with_ci_loads():
         ci={
             "repositories": [{"repository": "example-org/app.web", "environment": "staging"}],
             "access": "developer",
-            "maxSessionDurationSeconds": 1800,
+            "maxSessionDurationSeconds": 3600,
             "providerArn": PROVIDER_ARN,
         },
     ).token_broker
@@ -69,7 +69,7 @@ def test_a_full_broker_with_ci_loads():
     assert tb.ci.repositories[0].repository == "example-org/app.web"
     assert (tb.ci.access, tb.ci.max_session_duration_seconds, tb.ci.provider_arn) == (
         "developer",
-        1800,
+        3600,
         PROVIDER_ARN,
     )
 
@@ -245,7 +245,44 @@ def test_ci_needs_a_repository():
 
 def test_ci_sessions_are_capped_at_an_hour():
     line = only(ci={"repositories": [{"repository": "o/r"}], "maxSessionDurationSeconds": 7200})
-    assert line.startswith("staging-blueprint:tokenBroker.ci.maxSessionDurationSeconds: must be less than")
+    assert line.startswith(
+        "staging-blueprint:tokenBroker.ci.maxSessionDurationSeconds: must be at most 3600 s: this blueprint "
+        "caps every session at one hour (got 7200)"
+    )
+
+
+@pytest.mark.parametrize("seconds", [900, 1800, 3599, 43201, 0])
+def test_ci_role_sessions_iam_rejects_are_refused_with_the_key_path(seconds):
+    # IAM CreateRole: MaxSessionDuration must be 3600-43200 s; 900-3599 would fail `pulumi up`.
+    line = only(ci={"repositories": [{"repository": "o/r"}], "maxSessionDurationSeconds": seconds})
+    assert line.startswith(
+        "staging-blueprint:tokenBroker.ci.maxSessionDurationSeconds: must be 3600-43200 s: IAM rejects"
+    )
+    assert line.endswith(f"(got {seconds})")
+
+
+def test_ci_provider_is_looked_up_by_default_and_created_only_on_request():
+    ci = load(ci={"repositories": [{"repository": "o/r"}]}).token_broker.ci
+    assert (ci.provider_arn, ci.create_provider) == (None, False)
+    assert load(
+        ci={"repositories": [{"repository": "o/r"}], "createProvider": True}
+    ).token_broker.ci.create_provider
+
+
+def test_ci_provider_cannot_be_both_given_and_created():
+    line = only(
+        ci={"repositories": [{"repository": "o/r"}], "createProvider": True, "providerArn": PROVIDER_ARN}
+    )
+    assert line.startswith(
+        "staging-blueprint:tokenBroker.ci.createProvider: and ci.providerArn exclude each other"
+    )
+
+
+@pytest.mark.parametrize("name", ["token-broker", "ci-deploy"])
+def test_access_roles_cannot_take_the_brokers_own_role_names(name):
+    line = only(roles=[{"name": name}], groups={})
+    assert line.startswith("staging-blueprint:tokenBroker.roles[0].name: collides with the IAM role")
+    assert f"(got {name!r})" in line
 
 
 def test_ci_provider_arn_is_the_github_provider():

@@ -139,10 +139,18 @@ def test_broker_role_is_the_function_execution_role(graph):
     assert inputs(one(graph, FUNCTION))["role"] == BROKER_ROLE_ARN
 
 
-def test_access_roles_cap_sessions_at_their_configured_maximum(graph):
-    assert role(graph, "developer")["maxSessionDuration"] == 3600
-    assert role(graph, "readonly")["maxSessionDuration"] == 1800
-    assert all(inputs(r)["maxSessionDuration"] <= 3600 for r in graph.of_type(ROLE))
+def test_iam_roles_stay_at_3600_and_the_broker_enforces_shorter_sessions(graph):
+    # IAM CreateRole accepts MaxSessionDuration 3600-43200 s only; the role's 1800 s limit is the broker's.
+    assert {inputs(r)["maxSessionDuration"] for r in graph.of_type(ROLE)} == {3600}
+    role_map = json.loads(inputs(one(graph, FUNCTION))["environment"]["variables"]["ROLE_MAP"])
+    assert role_map["staging-viewers"]["readonly"]["maxDurationSeconds"] == 1800
+    assert role_map["staging-developers"]["developer"]["maxDurationSeconds"] == 3600
+
+
+@pytest.mark.parametrize("seconds", [900, 1800, 7200])
+def test_ci_role_sessions_iam_or_the_blueprint_rejects_are_refused(seconds):
+    with pytest.raises(ValueError, match="IAM accepts 3600-43200 s"):
+        check_args(broker_args(ci=GithubCiArgs([CiRepository("o/r")], max_session_duration_seconds=seconds)))
 
 
 def test_access_roles_are_named_by_prefix_and_alias_and_carry_the_boundary(graph):
@@ -169,6 +177,48 @@ def test_access_permissions_are_scoped_to_staging_tagged_resources(graph):
         assert all(a.split(":")[1].startswith(("Describe", "List", "Get", "Stop")) for a in discovery)
     readonly = statements_by_sid(policy(one(graph, ROLE_POLICY, "broker-role-readonly-access")))
     assert "secretsmanager:GetSecretValue" not in readonly["UseStagingTaggedResources"]["Action"]
+
+
+def test_kafka_topics_and_groups_are_granted_by_arn_without_a_tag_condition():
+    # MSK topics and groups carry no tags: a tag-conditioned grant never matches them (MSK Developer
+    # Guide, "Authorization based on Amazon MSK tags"), so they are granted by the clusters' ARNs.
+    graph = build(kafka_clusters=["test-events"])
+    topics = "arn:aws:kafka:eu-west-1:123456789012:topic/test-events/*"
+    groups = "arn:aws:kafka:eu-west-1:123456789012:group/test-events/*"
+    for alias, topic_actions in (
+        ("readonly", {"kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"}),
+        (
+            "developer",
+            {
+                "kafka-cluster:DescribeTopic",
+                "kafka-cluster:ReadData",
+                "kafka-cluster:WriteData",
+                "kafka-cluster:CreateTopic",
+                "kafka-cluster:AlterTopic",
+            },
+        ),
+    ):
+        by_sid = statements_by_sid(policy(one(graph, ROLE_POLICY, f"broker-role-{alias}-access")))
+        topic_grant, group_grant = (
+            by_sid["KafkaTopicsOfStagingClusters"],
+            by_sid["KafkaConsumerGroupsOfStagingClusters"],
+        )
+        assert (topic_grant["Resource"], set(topic_grant["Action"])) == ([topics], topic_actions)
+        assert (group_grant["Resource"], set(group_grant["Action"])) == (
+            [groups],
+            {"kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"},
+        )
+        assert "Condition" not in topic_grant and "Condition" not in group_grant
+        tagged = set(by_sid["UseStagingTaggedResources"]["Action"])
+        assert not {a for a in tagged if "Topic" in a or "Group" in a or a.endswith("Data")}
+    boundary = statements_by_sid(policy(one(graph, "aws:iam/policy:Policy", "broker-boundary")))
+    assert boundary["KafkaTopicsOfStagingClusters"]["Resource"] == [topics]
+    assert "kafka-cluster:WriteData" in boundary["KafkaTopicsOfStagingClusters"]["Action"]
+
+
+def test_without_kafka_clusters_no_topic_grant_is_made(graph):
+    by_sid = statements_by_sid(policy(one(graph, ROLE_POLICY, "broker-role-developer-access")))
+    assert "KafkaTopicsOfStagingClusters" not in by_sid
 
 
 def test_no_iam_document_grants_every_action_or_a_whole_service(graph):
@@ -414,15 +464,31 @@ def test_stage_logs_every_request_without_the_token_and_throttles(graph):
 # --- CI -------------------------------------------------------------------------------------------------
 
 
-def test_ci_deploy_role_trusts_github_oidc_for_pinned_subjects_only(graph):
+def test_the_account_oidc_provider_is_looked_up_not_created_by_default(graph):
+    # IAM allows one OIDC provider per URL per account: creating it fails wherever CI already trusts GitHub.
+    assert graph.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+    [statement] = json.loads(inputs(one(graph, ROLE, "broker-ci-deploy"))["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"Federated": f"arn:aws:iam::123456789012:oidc-provider/{GITHUB}"}
+
+
+def test_the_oidc_provider_is_created_only_when_this_stack_owns_it():
+    graph = build(ci=GithubCiArgs([CiRepository("example-org/app")], create_provider=True))
     provider = one(graph, "aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert inputs(provider)["url"] == f"https://{GITHUB}"
     assert inputs(provider)["clientIdLists"] == ["sts.amazonaws.com"]
+    [statement] = json.loads(inputs(one(graph, ROLE, "broker-ci-deploy"))["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"Federated": provider.outputs["arn"]}
+    with pytest.raises(ValueError, match="not both"):
+        check_args(
+            broker_args(ci=GithubCiArgs([CiRepository("o/r")], provider_arn="x", create_provider=True))
+        )
+
+
+def test_ci_deploy_role_trusts_github_oidc_for_pinned_subjects_only(graph):
     deploy = inputs(one(graph, ROLE, "broker-ci-deploy"))
     assert deploy["maxSessionDuration"] == 3600
     [statement] = json.loads(deploy["assumeRolePolicy"])["Statement"]
-    assert statement["Principal"] == {"Federated": provider.outputs["arn"]}
-    assert provider.outputs["arn"] == f"arn:aws:iam::123456789012:oidc-provider/{GITHUB}"
+    assert statement["Principal"] == {"Federated": f"arn:aws:iam::123456789012:oidc-provider/{GITHUB}"}
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert statement["Condition"] == {
         "StringEquals": {
