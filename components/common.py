@@ -22,6 +22,12 @@ def child_opts(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions
     return pulumi.ResourceOptions(parent=parent, **kwargs)
 
 
+def as_secret(value: pulumi.Input[str]) -> pulumi.Output[str]:
+    """``pulumi.Output.secret`` for a string input, typed (mypy cannot solve the SDK's ``Input[T]`` union
+    from an ``Output[str]`` alone)."""
+    return pulumi.Output.secret(value)
+
+
 def with_name(tags: Mapping[str, str], name: str, **extra: str) -> dict[str, str]:
     """The stack tags plus a ``Name`` tag (what the AWS console lists) and any extra tags."""
     return {**tags, "Name": name, **extra}

@@ -1,15 +1,26 @@
-"""``SecretVault``: the stack's customer-managed KMS key and its Secrets Manager secrets."""
+"""``SecretVault``: the stack's customer-managed KMS key and its Secrets Manager secrets.
+
+The key outlives the stack: it is created with ``retain_on_delete``, so ``pulumi destroy`` removes it from
+the stack but never schedules its deletion. The final database snapshots, retained automated backups and
+exported logs a destroy leaves behind are encrypted with it, and a key scheduled for deletion in the same
+run would make them unrecoverable once the waiting period ends. Delete it by hand once nothing needs it
+(README, "Tearing down and replacing").
+
+Secrets are named by their Secrets Manager name (``<name>-secret-<secret name>``), never by list position, so
+adding, removing or reordering one leaves the others alone. A deleted secret's name stays taken for its
+recovery window (DeleteSecret API reference), which would block re-creating the stack: secrets whose value
+comes from config (reproducible) default to immediate deletion, the others to the shortest window, 7 days.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.common import TYPE_PREFIX, AwsContext, child_opts, policy_document, with_name
+from components.common import TYPE_PREFIX, AwsContext, as_secret, child_opts, policy_document, with_name
 
 #: Actions CloudWatch Logs needs on a CMK that encrypts log groups (CloudWatch Logs User Guide,
 #: "Encrypt log data in CloudWatch Logs using AWS Key Management Service", step 2 key policy).
@@ -23,15 +34,20 @@ class SecretArgs:
     Attributes:
         name: Secrets Manager name (unique per account and region).
         description: what it is for.
-        recovery_window_days: 0 or 7-30 days before a deleted secret is gone.
+        recovery_window_days: 0 (immediate) or 7-30 days before a deleted secret is gone; the name is
+            taken until then (default 7).
         value: optional secret value (a Pulumi secret Output from secret config) stored as the first
-            version; None leaves the secret empty, to be set out of band.
+            version; None leaves the secret empty, to be set out of band. Pulumi state keeps it encrypted.
+        index: the secret's position in earlier versions of this component, whose logical names were
+            ``<name>-secret-<index>``: set it once so existing stacks adopt the secret under its new
+            name (a Pulumi alias) instead of replacing it.
     """
 
     name: str
     description: str = ""
-    recovery_window_days: int = 30
+    recovery_window_days: int = 7
     value: pulumi.Output[str] | None = None
+    index: int | None = None
 
 
 @dataclass(frozen=True)
@@ -41,7 +57,8 @@ class SecretVaultArgs:
     Attributes:
         alias: KMS alias name without the ``alias/`` prefix, e.g. ``staging-blueprint-staging``.
         tags: tags for every resource.
-        deletion_window_days: KMS key deletion waiting period, 7-30 days (default 30).
+        deletion_window_days: KMS key deletion waiting period, 7-30 days (default 30). The key is retained
+            on ``pulumi destroy``, so this applies only if it is ever deleted through Pulumi.
         rotation_period_days: automatic rotation period, 90-2560 days (default 365).
         secrets: secrets to create, encrypted with the key.
     """
@@ -91,6 +108,9 @@ class SecretVault(pulumi.ComponentResource):
         key_id: key id.
         alias_name: ``alias/<alias>``.
         secret_arns: secret name -> ARN.
+
+    Raises:
+        ValueError: two secrets share a name (Secrets Manager names are unique per account and region).
     """
 
     key_arn: pulumi.Output[str]
@@ -100,6 +120,9 @@ class SecretVault(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SecretVaultArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(f"{TYPE_PREFIX}SecretVault", name, None, opts)
+        names = [s.name for s in args.secrets]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{name}: secret names must be unique, got {names}")
         key = self._key(name, args)
         alias = aws.kms.Alias(
             f"{name}-alias", name=f"alias/{args.alias}", target_key_id=key.key_id, opts=child_opts(self)
@@ -107,11 +130,14 @@ class SecretVault(pulumi.ComponentResource):
         self.key_arn = key.arn
         self.key_id = key.key_id
         self.alias_name = alias.name
-        self.secret_arns = {
-            s.name: self._secret(name, i, s, args.tags).arn for i, s in enumerate(args.secrets)
-        }
+        self.secret_arns = {s.name: self._secret(name, s, args.tags).arn for s in args.secrets}
         self.register_outputs(
-            {"keyArn": self.key_arn, "aliasName": self.alias_name, "secretArns": self.secret_arns}
+            {
+                "keyArn": self.key_arn,
+                "keyId": self.key_id,
+                "aliasName": self.alias_name,
+                "secretArns": self.secret_arns,
+            }
         )
 
     def _key(self, name: str, args: SecretVaultArgs) -> aws.kms.Key:
@@ -125,24 +151,28 @@ class SecretVault(pulumi.ComponentResource):
             deletion_window_in_days=args.deletion_window_days,
             policy=policy,
             tags=with_name(args.tags, f"{name}-key"),
-            opts=child_opts(self),
+            # The data a destroy leaves behind (final snapshots, retained backups) is encrypted with this
+            # key: never schedule its deletion in the same run. See the module docstring.
+            opts=child_opts(self, retain_on_delete=True),
         )
 
-    def _secret(self, name: str, index: int, spec: SecretArgs, tags: Mapping[str, str]) -> Any:
+    def _secret(self, name: str, spec: SecretArgs, tags: Mapping[str, str]) -> aws.secretsmanager.Secret:
+        label = f"{name}-secret-{spec.name}"
+        old = f"{name}-secret-{spec.index}" if spec.index is not None else None
         secret = aws.secretsmanager.Secret(
-            f"{name}-secret-{index}",
+            label,
             name=spec.name,
             description=spec.description or None,
             kms_key_id=self.key_arn,
             recovery_window_in_days=spec.recovery_window_days,
             tags=with_name(tags, spec.name),
-            opts=child_opts(self),
+            opts=child_opts(self, aliases=[pulumi.Alias(name=old)] if old else None),
         )
         if spec.value is not None:
             aws.secretsmanager.SecretVersion(
-                f"{name}-secret-{index}-version",
+                f"{label}-version",
                 secret_id=secret.id,
-                secret_string=pulumi.Output.secret(spec.value),
-                opts=child_opts(self),
+                secret_string=as_secret(spec.value),
+                opts=child_opts(self, aliases=[pulumi.Alias(name=f"{old}-version")] if old else None),
             )
         return secret

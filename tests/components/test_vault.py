@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pulumi
+import pytest
 
+from blueprint.engine import ProgramError
 from components.vault import SecretArgs, SecretVault, SecretVaultArgs
 from tests.support import TAGS, inputs, one, policy, record
 
@@ -68,3 +70,30 @@ def test_a_seeded_secret_value_is_sent_as_a_pulumi_secret():
         == "1b47061264138c4ac30d75fd1eb44270"
     )
     assert inputs(version)["secretId"] == one(graph, SECRET).id
+
+
+def test_the_key_outlives_the_stack_that_destroys_its_backups():
+    # `pulumi destroy` takes final snapshots and keeps backups encrypted with this key: the key must not be
+    # scheduled for deletion in the same run.
+    assert one(build(), KEY).options["retainOnDelete"] is True
+
+
+def test_secrets_are_named_by_their_name_so_reordering_renames_nothing():
+    first = build(secrets=[SecretArgs("app/one"), SecretArgs("app/two")])
+    swapped = build(secrets=[SecretArgs("app/two"), SecretArgs("app/one")])
+    urns = {inputs(s)["name"]: s.urn for s in first.of_type(SECRET)}
+    assert urns == {inputs(s)["name"]: s.urn for s in swapped.of_type(SECRET)}
+    assert urns["app/one"].endswith("::vault-secret-app/one")
+
+
+def test_existing_stacks_adopt_their_position_named_secrets_through_an_alias():
+    graph = build(secrets=[SecretArgs("app/one", index=0, value=pulumi.Output.from_input("x1234"))])
+    secret = one(graph, SECRET)
+    assert secret.options["aliases"] == [secret.urn.rsplit("::", 1)[0] + "::vault-secret-0"]
+    version = one(graph, "aws:secretsmanager/secretVersion:SecretVersion")
+    assert version.options["aliases"] == [version.urn.rsplit("::", 1)[0] + "::vault-secret-0-version"]
+
+
+def test_two_secrets_of_one_name_are_refused():
+    with pytest.raises(ProgramError, match="secret names must be unique"):
+        build(secrets=[SecretArgs("app/one"), SecretArgs("app/one")])
