@@ -20,11 +20,14 @@ RabbitMQ, Amazon MQ:
 - not publicly accessible, in the private tier (one subnet for a single instance, one per AZ for a
   three-node cluster), general logs on, the engine version pinned to major.minor. Amazon MQ applies patch
   versions itself from 3.13 on and requires ``auto_minor_version_upgrade`` for them;
-- the admin credentials are generated at deploy time (Secrets Manager ``GetRandomPassword``: 32 letters
-  and digits, which satisfies Amazon MQ's rules: 12+ characters, 4+ distinct, no ``,`` ``:`` ``=``) and stored
-  in a Secrets Manager secret encrypted with the vault CMK. The secret's value is write-only (never in Pulumi
-  state) and written once; the broker ignores later changes to ``users`` (Amazon MQ cannot change RabbitMQ
-  users after creation anyway), so the password generated at creation stays the one in the secret;
+- the admin credentials are generated once (``pulumi_random.RandomPassword``: 32 letters and digits, which
+  satisfies Amazon MQ's rules: 12+ characters, 4+ distinct, no ``,`` ``:`` ``=``) and kept: the password is a
+  resource of the stack, so every later run and every re-created broker gets the same value, and the
+  Secrets Manager secret (encrypted with the vault CMK) always holds what the broker was given. Where the
+  password is stored: in Pulumi state, encrypted with the stack's secrets provider (the ``RandomPassword``
+  result, the broker's ``users[].password`` input and the secret version's ``secret_string``, all marked
+  secret), in Amazon MQ, and in the secret. The broker ignores later changes to ``users`` (Amazon MQ cannot
+  change RabbitMQ users after creation anyway);
 - the security group admits the named clients on 5671 (AMQPS) and, only if asked, on 443 (management API).
 
 Encryption at rest on Amazon MQ for RabbitMQ (checked 2026-11-21): RabbitMQ brokers support only an
@@ -48,8 +51,9 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
-from components.common import TYPE_PREFIX, child_opts, encrypted_log_group, with_name
+from components.common import TYPE_PREFIX, as_secret, child_opts, encrypted_log_group, with_name
 from components.security_groups import Client, ServicePort, data_store_security_group
 
 #: MSK port for SASL/IAM clients inside the VPC.
@@ -59,8 +63,11 @@ AMQPS_PORT = 5671
 RABBITMQ_MANAGEMENT_PORT = 443
 #: MSK spreads brokers over two or three AZs (one client subnet each).
 MSK_SUBNET_COUNTS = (2, 3)
-#: Deletion window of the generated credentials' secret, in days.
+#: Deletion window of the generated credentials' secret, in days (its name is unique by prefix, so a
+#: re-created stack never collides with a secret still in its window).
 CREDENTIALS_RECOVERY_DAYS = 7
+#: Generated admin password length (Amazon MQ for RabbitMQ: 12-250 characters).
+ADMIN_PASSWORD_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,8 @@ class RabbitMqSettings:
         cluster: a three-node ``CLUSTER_MULTI_AZ`` broker instead of ``SINGLE_INSTANCE``.
         admin_username: the broker's admin user (2-100 characters, not ``guest``).
         open_management_port: also admit clients on 443 (RabbitMQ management console and HTTP API).
+        apply_immediately: apply configuration changes now instead of in the next maintenance window
+            (default True: staging users expect changes to take effect when ``pulumi up`` ends).
     """
 
     engine_version: str
@@ -99,6 +108,7 @@ class RabbitMqSettings:
     cluster: bool = False
     admin_username: str = "broker-admin"
     open_management_port: bool = False
+    apply_immediately: bool = True
 
 
 @dataclass(frozen=True)
@@ -330,14 +340,18 @@ class MessageBroker(pulumi.ComponentResource):
         self, rabbit: RabbitMqSettings, group: aws.ec2.SecurityGroup
     ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
         args = self._args
-        password = pulumi.Output.secret(
-            aws.secretsmanager.get_random_password_output(
-                password_length=32,
-                exclude_punctuation=True,
-                require_each_included_type=True,
-                opts=pulumi.InvokeOutputOptions(parent=self),
-            ).random_password
+        generated = random.RandomPassword(
+            f"{self._name}-admin-password",
+            length=ADMIN_PASSWORD_LENGTH,
+            special=False,  # Amazon MQ rejects `,` `:` `=`; letters and digits are safe everywhere
+            min_upper=1,
+            min_lower=1,
+            min_numeric=1,
+            opts=child_opts(self),
         )
+        # `result` is a secret output of the provider; marking it here as well keeps it secret wherever
+        # outputs are not marked by an engine (mocks, the offline preview).
+        password = as_secret(generated.result)
         self.credentials_secret_arn = self._credentials_secret(rabbit.admin_username, password)
         broker = aws.mq.Broker(
             f"{self._name}-broker",
@@ -346,6 +360,7 @@ class MessageBroker(pulumi.ComponentResource):
             engine_version=rabbit.engine_version,
             auto_minor_version_upgrade=True,  # required by Amazon MQ for RabbitMQ 3.13 and later
             host_instance_type=rabbit.instance_type,
+            apply_immediately=rabbit.apply_immediately,
             deployment_mode="CLUSTER_MULTI_AZ" if rabbit.cluster else "SINGLE_INSTANCE",
             publicly_accessible=False,
             subnet_ids=list(args.subnet_ids),
@@ -356,11 +371,10 @@ class MessageBroker(pulumi.ComponentResource):
             tags=self._tags(),
             opts=self._store_opts(ignore_changes=["users"]),
         )
-        endpoint = broker.instances.apply(lambda instances: instances[0].endpoints[0])
-        return broker.arn, endpoint
+        return broker.arn, broker.instances.apply(_amqps_endpoint)
 
     def _credentials_secret(self, username: str, password: pulumi.Output[str]) -> pulumi.Output[str]:
-        """A CMK-encrypted secret holding ``{"username": ..., "password": ...}``, written once."""
+        """A CMK-encrypted secret holding ``{"username": ..., "password": ...}`` (the kept password)."""
         args = self._args
         secret = aws.secretsmanager.Secret(
             f"{self._name}-credentials",
@@ -374,10 +388,21 @@ class MessageBroker(pulumi.ComponentResource):
         aws.secretsmanager.SecretVersion(
             f"{self._name}-credentials-version",
             secret_id=secret.id,
-            secret_string_wo=pulumi.Output.secret(
+            secret_string=as_secret(
                 password.apply(lambda value: json.dumps({"username": username, "password": value}))
             ),
-            secret_string_wo_version=1,
             opts=child_opts(self),
         )
         return secret.arn
+
+
+def _amqps_endpoint(instances: Sequence[aws.mq.outputs.BrokerInstance]) -> str:
+    """The broker's first ``amqps://host:5671`` endpoint (Amazon MQ lists one per instance).
+
+    Raises:
+        ValueError: Amazon MQ reported no endpoint (the broker is not running).
+    """
+    endpoints = instances[0].endpoints if instances else None
+    if not endpoints:
+        raise ValueError("Amazon MQ reported no endpoint for the broker")
+    return endpoints[0]

@@ -14,6 +14,7 @@ PROGRAM_ALLOWED = {
     "pulumi",
     "pulumi_aws",
     "pulumi_kubernetes",
+    "pulumi_random",
     "pydantic",
     "pydantic_core",
     "blueprint",

@@ -7,7 +7,7 @@ import json
 import pulumi
 import pytest
 
-from blueprint.graph import is_secret
+from blueprint.graph import is_secret, unwrap
 from components.broker import (
     KafkaSettings,
     MessageBroker,
@@ -159,18 +159,24 @@ def test_rabbitmq_is_private_logged_pinned_and_has_generated_credentials():
     assert broker.options["protect"] is True and broker.options["ignoreChanges"] == ["users"]
 
 
-def test_rabbitmq_credentials_are_stored_once_in_a_cmk_encrypted_secret():
+def test_rabbitmq_credentials_are_generated_once_and_kept_in_a_cmk_encrypted_secret():
+    # The password is a RandomPassword resource (kept in state, encrypted), not an invoke re-run on every
+    # `pulumi up`: a broker created on a retry gets the password the secret holds.
     graph = build(subnets=PRIVATE[:1], rabbitmq=RabbitMqSettings(engine_version="4.2"))
+    generated = one(graph, "random:index/randomPassword:RandomPassword")
+    assert (inputs(generated)["length"], inputs(generated)["special"]) == (32, False)
+    assert is_secret(generated.outputs["result"])
     secret = one(graph, "aws:secretsmanager/secret:Secret")
     version = one(graph, "aws:secretsmanager/secretVersion:SecretVersion")
     assert inputs(secret)["kmsKeyId"] == KEY_ARN
     assert inputs(secret)["namePrefix"].startswith("test-events/")
     assert version.inputs["secretId"] == secret.id
-    assert is_secret(version.inputs["secretStringWo"]) and version.inputs["secretStringWoVersion"] == 1
-    assert "secretString" not in version.inputs
-    stored = json.loads(inputs(version)["secretStringWo"])
+    assert is_secret(version.inputs["secretString"])
+    assert "secretStringWo" not in version.inputs
+    stored = json.loads(inputs(version)["secretString"])
     user = inputs(one(graph, MQ))["users"][0]
     assert stored == {"username": user["username"], "password": user["password"]}
+    assert user["password"] == unwrap(generated.outputs["result"])
     assert graph.outputs["secret"] == secret.outputs["arn"]
 
 
@@ -247,3 +253,24 @@ def test_default_stack_runs_the_whole_data_plane_and_its_preview_shows_no_secret
     assert set(graph.outputs["brokers"]) == {"events", "tasks"} and set(graph.outputs["databases"]) == {
         "orders"
     }
+
+
+def test_the_preview_shows_endpoints_and_arns_as_aws_names_them():
+    kafka = build(kafka=KafkaSettings(kafka_version="3.8.x"))
+    cluster = one(kafka, "aws:msk/cluster:Cluster")
+    assert cluster.id.startswith("arn:aws:kafka:eu-west-1:123456789012:cluster/test-events/")
+    brokers = cluster.outputs["bootstrapBrokersSaslIam"].split(",")
+    assert all(
+        b.startswith("b-") and ".test-events." in b and b.endswith(".kafka.eu-west-1.amazonaws.com:9098")
+        for b in brokers
+    )
+    rabbit = one(build(subnets=PRIVATE[:1], rabbitmq=RabbitMqSettings(engine_version="4.2")), MQ)
+    assert rabbit.id.startswith("b-")
+    assert rabbit.outputs["arn"] == f"arn:aws:mq:eu-west-1:123456789012:broker:test-events:{rabbit.id}"
+    assert rabbit.outputs["instances"][0]["endpoints"] == [f"amqps://{rabbit.id}.mq.eu-west-1.on.aws:5671"]
+
+
+def test_rabbitmq_changes_apply_immediately_unless_switched_off():
+    for apply_now in (True, False):
+        settings = RabbitMqSettings(engine_version="4.2", apply_immediately=apply_now)
+        assert inputs(one(build(subnets=PRIVATE[:1], rabbitmq=settings), MQ))["applyImmediately"] is apply_now
