@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import pulumi
 import pulumi_aws as aws
@@ -104,6 +104,9 @@ class DatabaseArgs:
         skip_final_snapshot: delete without a final snapshot (default off; weakens data safety).
         snapshot_identifier: snapshot name or ARN to restore from; None creates an empty database.
         performance_insights: Performance Insights with the CMK (default on).
+        apply_immediately: apply modifications now rather than in the next maintenance window (default on:
+            staging users expect a change to take effect when ``pulumi up`` ends; some, such as a new
+            instance class, restart the database).
     """
 
     identifier: str
@@ -129,11 +132,47 @@ class DatabaseArgs:
     skip_final_snapshot: bool = False
     snapshot_identifier: str | None = None
     performance_insights: bool = True
+    apply_immediately: bool = True
 
 
 def parameter_group_family(engine: Engine, engine_version: str) -> str:
     """``postgres`` 17.6 -> ``postgres17``; ``aurora-postgresql`` 16.9 -> ``aurora-postgresql16``."""
     return f"{engine}{engine_version.split('.', 1)[0]}"
+
+
+class _Placement(NamedTuple):
+    """Where the database lives: its security group and DB subnet group."""
+
+    security_group_id: pulumi.Output[str]
+    subnet_group_name: pulumi.Output[str]
+
+
+class _Endpoints(NamedTuple):
+    """What a builder returns: host name, master secret ARN, DbiResourceId or ClusterResourceId."""
+
+    endpoint: pulumi.Output[str]
+    master_secret_arn: pulumi.Output[str]
+    resource_id: pulumi.Output[str]
+
+
+class _PerformanceInsights(NamedTuple):
+    enabled: bool
+    kms_key_id: pulumi.Input[str] | None
+    retention_days: int | None
+
+
+def _master_secret_arn(
+    secrets: Sequence[aws.rds.outputs.InstanceMasterUserSecret | aws.rds.outputs.ClusterMasterUserSecret],
+) -> str:
+    """ARN of the RDS-managed master secret (RDS creates exactly one with ``manage_master_user_password``).
+
+    Raises:
+        ValueError: RDS reported none (the password is not managed by RDS).
+    """
+    arn = secrets[0].secret_arn if secrets else None
+    if arn is None:
+        raise ValueError("RDS reported no managed master secret")
+    return arn
 
 
 def final_snapshot_name(identifier: str, nonce_source_id: str) -> str:
@@ -178,9 +217,9 @@ class Database(pulumi.ComponentResource):
             tags=with_name(args.tags, f"{name}-subnets", tier=args.subnet_tier),
             opts=child_opts(self),
         )
-        common = self._common_inputs(group, subnets)
+        placement = _Placement(group.id, subnets.name)
         builder = self._instance if args.engine == "postgres" else self._cluster
-        self.endpoint, self.master_secret_arn, self.resource_id = builder(common)
+        self.endpoint, self.master_secret_arn, self.resource_id = builder(placement)
         self.port = PORT
         self.security_group_id = group.id
         self.register_outputs(
@@ -192,31 +231,6 @@ class Database(pulumi.ComponentResource):
                 "resourceId": self.resource_id,
             }
         )
-
-    def _common_inputs(self, group: aws.ec2.SecurityGroup, subnets: aws.rds.SubnetGroup) -> dict[str, object]:
-        """Inputs an RDS instance and an Aurora cluster share, under the same argument names."""
-        args = self._args
-        return {
-            "engine": args.engine,
-            "engine_version": args.engine_version,
-            "storage_encrypted": True,
-            "kms_key_id": args.kms_key_arn,
-            "manage_master_user_password": True,
-            "master_user_secret_kms_key_id": args.kms_key_arn,
-            "iam_database_authentication_enabled": True,
-            "db_subnet_group_name": subnets.name,
-            "vpc_security_group_ids": [group.id],
-            "port": PORT,
-            "backup_retention_period": args.backup_retention_days,
-            "copy_tags_to_snapshot": True,
-            "delete_automated_backups": False,
-            "deletion_protection": args.deletion_protection,
-            "skip_final_snapshot": args.skip_final_snapshot,
-            "snapshot_identifier": args.snapshot_identifier,
-            "enabled_cloudwatch_logs_exports": list(LOG_EXPORTS[args.engine]),
-            "allow_major_version_upgrade": False,
-            "apply_immediately": False,
-        }
 
     def _log_groups(self, kind: str) -> list[aws.cloudwatch.LogGroup]:
         """The log groups RDS exports into, pre-created with the CMK and retention (see module docstring)."""
@@ -233,14 +247,10 @@ class Database(pulumi.ComponentResource):
             for log in LOG_EXPORTS[args.engine]
         ]
 
-    def _performance_insights(self) -> dict[str, object]:
+    def _performance_insights(self) -> _PerformanceInsights:
         if not self._args.performance_insights:
-            return {"performance_insights_enabled": False}
-        return {
-            "performance_insights_enabled": True,
-            "performance_insights_kms_key_id": self._args.kms_key_arn,
-            "performance_insights_retention_period": PERFORMANCE_INSIGHTS_RETENTION_DAYS,
-        }
+            return _PerformanceInsights(False, None, None)
+        return _PerformanceInsights(True, self._args.kms_key_arn, PERFORMANCE_INSIGHTS_RETENTION_DAYS)
 
     def _final_snapshot(self, nonce_source: pulumi.Output[str]) -> pulumi.Output[str] | None:
         if self._args.skip_final_snapshot:
@@ -250,8 +260,8 @@ class Database(pulumi.ComponentResource):
     def _tags(self, name: str) -> dict[str, str]:
         return with_name(self._args.tags, name, tier=self._args.subnet_tier)
 
-    def _instance(self, common: dict[str, object]) -> tuple[pulumi.Output[str], ...]:
-        """The RDS instance; returns (endpoint, master secret ARN, DbiResourceId)."""
+    def _instance(self, placement: _Placement) -> _Endpoints:
+        """The RDS instance and its parameter group."""
         args = self._args
         restore = args.snapshot_identifier is not None
         params = aws.rds.ParameterGroup(
@@ -262,31 +272,52 @@ class Database(pulumi.ComponentResource):
             tags=with_name(args.tags, f"{self._name}-params"),
             opts=child_opts(self),
         )
+        insights = self._performance_insights()
         instance = aws.rds.Instance(
             f"{self._name}-instance",
             identifier=args.identifier,
+            engine=args.engine,
+            engine_version=args.engine_version,
             instance_class=args.instance_class,
             allocated_storage=args.allocated_storage_gib,
             max_allocated_storage=args.max_allocated_storage_gib,
             storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
             db_name=None if restore else args.database_name,
             username=None if restore else args.master_username,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=args.kms_key_arn,
+            iam_database_authentication_enabled=True,
+            db_subnet_group_name=placement.subnet_group_name,
+            vpc_security_group_ids=[placement.security_group_id],
+            port=PORT,
             publicly_accessible=False,
             multi_az=args.multi_az,
             parameter_group_name=params.name,
             ca_cert_identifier=CA_CERTIFICATE,
-            auto_minor_version_upgrade=False,
+            backup_retention_period=args.backup_retention_days,
+            copy_tags_to_snapshot=True,
+            delete_automated_backups=False,
+            deletion_protection=args.deletion_protection,
+            skip_final_snapshot=args.skip_final_snapshot,
             final_snapshot_identifier=self._final_snapshot(params.id),
+            snapshot_identifier=args.snapshot_identifier,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS[args.engine]),
+            performance_insights_enabled=insights.enabled,
+            performance_insights_kms_key_id=insights.kms_key_id,
+            performance_insights_retention_period=insights.retention_days,
+            auto_minor_version_upgrade=False,
+            allow_major_version_upgrade=False,
+            apply_immediately=args.apply_immediately,
             tags=self._tags(args.identifier),
             opts=child_opts(self, depends_on=self._log_groups("instance")),
-            **self._performance_insights(),
-            **common,
         )
-        secret_arn = instance.master_user_secrets.apply(lambda s: s[0].secret_arn)
-        return instance.address, secret_arn, instance.resource_id
+        secret_arn = instance.master_user_secrets.apply(_master_secret_arn)
+        return _Endpoints(instance.address, secret_arn, instance.resource_id)
 
-    def _cluster(self, common: dict[str, object]) -> tuple[pulumi.Output[str], ...]:
-        """The Aurora cluster and its instances; returns (endpoint, master secret ARN, ClusterResourceId)."""
+    def _cluster(self, placement: _Placement) -> _Endpoints:
+        """The Aurora cluster, its parameter group and its instances."""
         args = self._args
         restore = args.snapshot_identifier is not None
         params = aws.rds.ClusterParameterGroup(
@@ -307,34 +338,61 @@ class Database(pulumi.ComponentResource):
         cluster = aws.rds.Cluster(
             f"{self._name}-cluster",
             cluster_identifier=args.identifier,
+            engine=args.engine,
+            engine_version=args.engine_version,
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
             database_name=None if restore else args.database_name,
             master_username=None if restore else args.master_username,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=args.kms_key_arn,
+            iam_database_authentication_enabled=True,
+            db_subnet_group_name=placement.subnet_group_name,
+            vpc_security_group_ids=[placement.security_group_id],
+            port=PORT,
             db_cluster_parameter_group_name=params.name,
             serverlessv2_scaling_configuration=scaling,
+            backup_retention_period=args.backup_retention_days,
+            copy_tags_to_snapshot=True,
+            delete_automated_backups=False,
+            deletion_protection=args.deletion_protection,
+            skip_final_snapshot=args.skip_final_snapshot,
             final_snapshot_identifier=self._final_snapshot(params.id),
+            snapshot_identifier=args.snapshot_identifier,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS[args.engine]),
+            allow_major_version_upgrade=False,
+            apply_immediately=args.apply_immediately,
             tags=self._tags(args.identifier),
             opts=child_opts(self, depends_on=self._log_groups("cluster")),
-            **common,
         )
+        self._cluster_instances(cluster, placement)
+        secret_arn = cluster.master_user_secrets.apply(_master_secret_arn)
+        return _Endpoints(cluster.endpoint, secret_arn, cluster.cluster_resource_id)
+
+    def _cluster_instances(self, cluster: aws.rds.Cluster, placement: _Placement) -> None:
+        """The Aurora instances: the first is the writer, the others readers in promotion order."""
+        args = self._args
         instance_class = "db.serverless" if args.serverless is not None else args.instance_class
+        insights = self._performance_insights()
         for index in range(args.instance_count):
             identifier = f"{args.identifier}-{index + 1}"
             aws.rds.ClusterInstance(
                 f"{self._name}-instance-{index + 1}",
                 identifier=identifier,
                 cluster_identifier=cluster.id,
-                engine=args.engine,
+                engine=aws.rds.EngineType(args.engine),
                 engine_version=args.engine_version,
                 instance_class=instance_class,
-                db_subnet_group_name=common["db_subnet_group_name"],
+                db_subnet_group_name=placement.subnet_group_name,
                 publicly_accessible=False,
                 ca_cert_identifier=CA_CERTIFICATE,
                 auto_minor_version_upgrade=False,
+                apply_immediately=args.apply_immediately,
                 promotion_tier=index,
                 copy_tags_to_snapshot=True,
+                performance_insights_enabled=insights.enabled,
+                performance_insights_kms_key_id=insights.kms_key_id,
+                performance_insights_retention_period=insights.retention_days,
                 tags=self._tags(identifier),
                 opts=child_opts(self),
-                **self._performance_insights(),
             )
-        secret_arn = cluster.master_user_secrets.apply(lambda s: s[0].secret_arn)
-        return cluster.endpoint, secret_arn, cluster.cluster_resource_id

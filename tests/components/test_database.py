@@ -232,3 +232,22 @@ def test_a_client_is_one_private_source(kwargs):
 def test_duplicate_client_labels_are_rejected():
     with pytest.raises(Exception, match="client labels must be unique"):
         build(clients=[Client("app", security_group_id=APP_SG), Client("app", cidr_ipv4="10.1.0.0/24")])
+
+
+@pytest.mark.parametrize("engine", [{}, AURORA], ids=["rds", "aurora"])
+@pytest.mark.parametrize("apply_now", [True, False, None], ids=["on", "off", "default"])
+def test_changes_apply_immediately_unless_switched_off(engine, apply_now):
+    # Staging users expect `pulumi up` to mean "now"; the maintenance window is an explicit choice.
+    graph = build(**engine) if apply_now is None else build(**engine, apply_immediately=apply_now)
+    stores = graph.of_type(INSTANCE) + graph.of_type(CLUSTER) + graph.of_type(CLUSTER_INSTANCE)
+    assert stores
+    assert all(inputs(s)["applyImmediately"] is (apply_now is not False) for s in stores)
+
+
+def test_the_preview_shows_the_endpoint_aws_will_name_after_the_identifier():
+    graph = build()
+    endpoint = graph.outputs["endpoint"]
+    assert endpoint.startswith("test-orders.") and endpoint.endswith(".eu-west-1.rds.amazonaws.com")
+    aurora = build(**AURORA)
+    assert aurora.outputs["endpoint"].startswith("test-orders.cluster-")
+    assert one(aurora, CLUSTER).id == "test-orders"
