@@ -332,7 +332,7 @@ class Network(pulumi.ComponentResource):
             tags=with_name(self._args.tags, f"{self._name}-flow-logs-role"),
             opts=child_opts(self),
         )
-        aws.iam.RolePolicy(
+        permissions = aws.iam.RolePolicy(
             f"{self._name}-flow-logs-policy",
             role=role.id,
             policy=log_group.arn.apply(_flow_logs_permissions),
@@ -347,7 +347,9 @@ class Network(pulumi.ComponentResource):
             iam_role_arn=role.arn,
             max_aggregation_interval=60,
             tags=with_name(self._args.tags, f"{self._name}-flow-log"),
-            opts=child_opts(self),
+            # CreateFlowLogs checks that it may deliver with the role: without its policy the flow log
+            # fails to create ("Access error") or sits in status FAILED.
+            opts=child_opts(self, depends_on=[permissions]),
         )
         return log_group.name
 

@@ -161,6 +161,14 @@ def test_flow_log_captures_all_traffic_into_a_log_group_encrypted_with_the_vault
     assert inputs(group)["retentionInDays"] == 30
 
 
+def test_flow_log_waits_for_its_role_policy():
+    # CreateFlowLogs checks delivery permissions: created before the role's policy, the flow log fails.
+    graph = build()
+    flow_log = one(graph, "aws:ec2/flowLog:FlowLog")
+    role_policy = one(graph, "aws:iam/rolePolicy:RolePolicy")
+    assert role_policy.urn in flow_log.dependencies
+
+
 def test_flow_log_role_is_pinned_to_this_account_and_writes_only_its_log_group():
     graph = build()
     role = one(graph, "aws:iam/role:Role")
