@@ -35,9 +35,9 @@ from components.vault import SecretArgs, SecretVault, SecretVaultArgs
 def load_config() -> StackConfig:
     """Validate the stack config before any resource is registered; a bad config stops with one line per
     problem and no traceback (``RunError`` is printed as its message only)."""
-    raw, secret_keys = raw_from_pulumi()
+    raw, secret_keys, context = raw_from_pulumi()
     try:
-        return load_stack_config(raw, secret_keys)
+        return load_stack_config(raw, secret_keys, context)
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
 
@@ -48,10 +48,11 @@ def build_vault(cfg: StackConfig) -> SecretVault:
         SecretArgs(
             name=s.name,
             description=s.description,
-            recovery_window_days=s.recovery_window_days,
+            recovery_window_days=s.recovery_window(),
             value=secrets_config.require_secret(s.from_config) if s.from_config else None,
+            index=index,  # adopts the secrets of stacks created when names were list positions
         )
-        for s in cfg.vault.secrets
+        for index, s in enumerate(cfg.vault.secrets)
     ]
     return SecretVault(
         "vault",
@@ -93,7 +94,7 @@ def build_database(cfg: StackConfig, db: DatabaseConfig, vault: SecretVault, net
     return Database(
         f"db-{db.name}",
         DatabaseArgs(
-            identifier=f"{cfg.environment}-{db.name}",
+            identifier=db.identifier(cfg.environment),
             engine=db.engine,
             engine_version=db.engine_version,
             instance_class=db.instance_class_or_default(),
@@ -118,6 +119,7 @@ def build_database(cfg: StackConfig, db: DatabaseConfig, vault: SecretVault, net
             skip_final_snapshot=db.skip_final_snapshot,
             snapshot_identifier=db.snapshot_identifier,
             performance_insights=db.performance_insights,
+            apply_immediately=db.apply_immediately,
         ),
     )
 
@@ -141,11 +143,12 @@ def build_broker(
             instance_type=broker.instance_type_or_default(),
             cluster=broker.broker_count_or_default(az_count) > 1,
             open_management_port=broker.open_management_port,
+            apply_immediately=broker.apply_immediately is not False,
         )
     return MessageBroker(
         f"broker-{broker.name}",
         MessageBrokerArgs(
-            broker_name=f"{cfg.environment}-{broker.name}",
+            broker_name=broker.aws_name(cfg.environment),
             vpc_id=network.vpc_id,
             subnet_ids=network.subnet_ids["private"][: broker.subnet_count(az_count)],
             subnet_tier="private",
@@ -220,7 +223,9 @@ def build_token_broker(
                 access=ci.access,
                 max_session_duration_seconds=ci.max_session_duration_seconds,
                 provider_arn=ci.provider_arn,
+                create_provider=ci.create_provider,
             ),
+            kafka_clusters=[b.aws_name(cfg.environment) for b in cfg.brokers if b.engine == "kafka"],
             throttling_rate_limit=broker.throttling_rate_limit,
             throttling_burst_limit=broker.throttling_burst_limit,
         ),

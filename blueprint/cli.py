@@ -58,7 +58,9 @@ def _parser() -> argparse.ArgumentParser:
 def validate_config(settings: StackSettings) -> None:
     """Raise ``UsageError`` with one line per problem if the stack config is invalid."""
     try:
-        load_stack_config(settings.namespace(NAMESPACE), settings.secret_keys_in(NAMESPACE))
+        load_stack_config(
+            settings.namespace(NAMESPACE), settings.secret_keys_in(NAMESPACE), settings.context(NAMESPACE)
+        )
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 

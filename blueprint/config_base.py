@@ -7,7 +7,8 @@ alias generator maps one to the other, so a key path in an error is always the o
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -15,13 +16,11 @@ from pydantic.alias_generators import to_camel
 
 #: The Pulumi config namespace of this project (the project name in ``Pulumi.yaml``).
 NAMESPACE = "staging-blueprint"
-
-#: Retention periods CloudWatch Logs accepts, in days (PutRetentionPolicy API reference,
-#: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html).
-#: 0 (never expire) is deliberately absent: staging logs must age out.
-LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)  # fmt: skip
+#: What a problem shows instead of a secret value, or of text that contains one.
+REDACTED = "[secret]"
+#: Secrets shorter than this are not searched for in messages (they would blank out ordinary words);
+#: their keys' values are hidden all the same.
+MIN_REDACTED_LENGTH = 4
 
 
 class ConfigModel(BaseModel):
@@ -41,22 +40,53 @@ class Problem:
     """One thing wrong with the stack config.
 
     Attributes:
-        path: key path below the namespace, e.g. ``network.cidr`` or ``databases[0].engineVersion``.
-        value: the offending value (shown shortened; never pass a secret here).
+        path: key path below the namespace, e.g. ``network.cidr`` or ``databases[0].engineVersion``; a
+            key of another namespace is written in full (``aws:region``).
+        value: the offending value (shown shortened, after redaction).
         message: what is wrong and what is allowed, phrased as the fix.
+        hidden: never show the value (unknown keys and secrets: their values may be anything).
+        shown: the value as text once redacted (``redacted`` sets it); None renders ``repr(value)``.
     """
 
     path: str
     value: Any
     message: str
+    hidden: bool = False
+    shown: str | None = None
 
     def render(self) -> str:
-        """``staging-blueprint:<path>: <message> (got <value>)`` on one line."""
+        """``staging-blueprint:<path>: <message> (got <value>)`` on one line (no ``got`` when hidden)."""
+        if ":" in self.path.split(".", 1)[0]:
+            key = self.path
+        else:
+            key = f"{NAMESPACE}:{self.path}" if self.path else NAMESPACE
+        if self.hidden:
+            return f"{key}: {self.message}"
+        return f"{key}: {self.message} (got {self._value_text()})"
+
+    def _value_text(self) -> str:
+        if self.shown is not None:
+            return self.shown
         shown = repr(self.value)
-        if len(shown) > 80:
-            shown = shown[:77] + "..."
-        key = f"{NAMESPACE}:{self.path}" if self.path else NAMESPACE
-        return f"{key}: {self.message} (got {shown})"
+        return shown if len(shown) <= 80 else shown[:77] + "..."
+
+    def redacted(self, secrets: Iterable[str]) -> Problem:
+        """This problem with every occurrence of a secret value replaced by ``[secret]`` in its path,
+        message and value: the one redaction step every problem passes through before it is shown."""
+        values = sorted({s for s in secrets if len(s) >= MIN_REDACTED_LENGTH}, key=len, reverse=True)
+        return replace(
+            self,
+            path=_scrub(self.path, values),
+            message=_scrub(self.message, values),
+            shown=None if self.hidden else _scrub(self._value_text(), values),
+        )
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+        text = text.replace(repr(secret)[1:-1], REDACTED)  # as it appears inside a repr()
+    return text
 
 
 class ConfigError(Exception):

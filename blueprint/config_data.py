@@ -16,7 +16,20 @@ from pydantic import AfterValidator, Field
 
 from blueprint.config_base import ConfigModel, Problem, join_path
 from blueprint.engine_versions import ENGINE_VERSIONS, major_version
-from components.schema_files import COMPATIBILITY_MODES, SCHEMA_DIR, SCHEMA_FORMATS
+from components.aws_limits import (
+    MQ_BROKER_NAME,
+    RDS_BACKUP_RETENTION,
+    RDS_IDENTIFIER,
+    RDS_SUBNET_GROUP_MIN_AZS,
+    RDS_SUBNET_GROUP_SOURCE,
+)
+from components.schema_files import (
+    COMPATIBILITY_MODES,
+    SCHEMA_DIR,
+    SCHEMA_FORMATS,
+    SchemaError,
+    read_schema_file,
+)
 
 if TYPE_CHECKING:
     from blueprint.config import StackConfig
@@ -35,9 +48,9 @@ DEFAULT_RABBITMQ_INSTANCE_TYPE = "mq.m7g.medium"
 #: Brokers span at most three AZs (MSK: 2 or 3 client subnets; a RabbitMQ cluster: 3 nodes).
 MAX_BROKER_AZS = 3
 #: RDS identifiers are at most 63 characters; Aurora instances append ``-<n>``, so keep 3 spare.
-MAX_DB_IDENTIFIER = 60
+MAX_DB_IDENTIFIER = RDS_IDENTIFIER.high - 3
 #: Amazon MQ broker names are at most 50 characters (MSK allows 64; one limit for both keeps it simple).
-MAX_BROKER_NAME = 50
+MAX_BROKER_NAME = MQ_BROKER_NAME.high
 
 _NAME = re.compile(r"[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*")
 _SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-f]{8}(?:[0-9a-f]{9})?")
@@ -168,7 +181,10 @@ class DatabaseConfig(ConfigModel):
         default=None, description="Aurora only: run the instances as Serverless v2 with this capacity (ACU)."
     )
     backup_retention_days: int = Field(
-        default=7, ge=1, le=35, description="Automated backup retention in days, 1-35."
+        default=7,
+        ge=RDS_BACKUP_RETENTION.low,
+        le=RDS_BACKUP_RETENTION.high,
+        description="Automated backup retention in days, 1-35.",
     )
     deletion_protection: bool = Field(
         default=True,
@@ -198,6 +214,15 @@ class DatabaseConfig(ConfigModel):
     clients: ClientsConfig = Field(
         default_factory=ClientsConfig, description="Who may connect on the PostgreSQL port (5432)."
     )
+    apply_immediately: bool = Field(
+        default=True,
+        description="Apply changes (class, storage, parameters) when `pulumi up` runs instead of in the "
+        "next maintenance window. Some changes restart the database.",
+    )
+
+    def identifier(self, environment: str) -> str:
+        """The RDS instance or cluster identifier: ``<environment>-<name>``."""
+        return f"{environment}-{self.name}"
 
     def instance_class_or_default(self) -> str:
         """The instance class to use (``db.serverless`` for Serverless v2)."""
@@ -262,6 +287,11 @@ class BrokerConfig(ConfigModel):
         default=False,
         description="RabbitMQ only: also admit the clients on 443 (management console and HTTP API).",
     )
+    apply_immediately: bool | None = Field(
+        default=None,
+        description="RabbitMQ only: apply changes when `pulumi up` runs instead of in the next maintenance "
+        "window (default true; MSK always applies them at once).",
+    )
     deletion_protection: bool = Field(
         default=True, description="Protect the cluster/broker from deletion (Pulumi `protect`)."
     )
@@ -269,6 +299,10 @@ class BrokerConfig(ConfigModel):
         default_factory=ClientsConfig,
         description="Who may connect: Kafka on 9098 (SASL/IAM over TLS), RabbitMQ on 5671 (AMQPS).",
     )
+
+    def aws_name(self, environment: str) -> str:
+        """The cluster or broker name AWS gets: ``<environment>-<name>``."""
+        return f"{environment}-{self.name}"
 
     def instance_type_or_default(self) -> str:
         default = DEFAULT_KAFKA_INSTANCE_TYPE if self.engine == "kafka" else DEFAULT_RABBITMQ_INSTANCE_TYPE
@@ -292,6 +326,13 @@ def data_plane_checks(cfg: StackConfig, raw: Mapping[str, Any]) -> Iterable[Prob
     """Cross-field rules of databases and brokers; one ``Problem`` per violation, at its key path."""
     yield from _unique_names("databases", [d.name for d in cfg.databases])
     yield from _unique_names("brokers", [b.name for b in cfg.brokers])
+    if cfg.databases and cfg.network.az_count < RDS_SUBNET_GROUP_MIN_AZS:
+        yield Problem(
+            "network.azCount",
+            cfg.network.az_count,
+            f"must be at least {RDS_SUBNET_GROUP_MIN_AZS} with databases: a DB subnet group must cover two "
+            f"AZs even for a single-AZ instance ({RDS_SUBNET_GROUP_SOURCE})",
+        )
     for i, db in enumerate(cfg.databases):
         yield from _database_problems(cfg.environment, i, db)
     for i, broker in enumerate(cfg.brokers):
@@ -480,6 +521,14 @@ def _kafka_problems(at: Any, broker: BrokerConfig, az_count: int) -> list[Proble
         )
     if broker.open_management_port:
         problems.append(Problem(at("openManagementPort"), True, "is for rabbitmq only; remove it"))
+    if broker.apply_immediately is not None:
+        problems.append(
+            Problem(
+                at("applyImmediately"),
+                broker.apply_immediately,
+                "is for rabbitmq only (MSK applies changes at once); remove it",
+            )
+        )
     if broker.serverless:
         problems += [
             Problem(
@@ -580,4 +629,16 @@ def _schema_problems(brokers: list[BrokerConfig]) -> Iterator[Problem]:
                 yield Problem(path, schema.file, "is not a file in schemas/; add it there or fix the name")
             elif schema.file in seen:
                 yield Problem(path, schema.file, "is registered by another broker already; list it once")
+            else:
+                yield from _schema_file_problems(path, schema)
             seen.add(schema.file)
+
+
+def _schema_file_problems(path: str, schema: SchemaConfig) -> Iterator[Problem]:
+    """What Glue would reject in the file itself: not JSON, a JSON Schema draft Glue does not accept."""
+    try:
+        read_schema_file(SCHEMA_DIR / schema.file, schema.compatibility)
+    except SchemaError as exc:
+        yield Problem(path, schema.file, f"cannot be registered: {exc}")
+    except (OSError, UnicodeDecodeError) as exc:
+        yield Problem(path, schema.file, f"cannot be read: {exc}")

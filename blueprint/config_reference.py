@@ -24,8 +24,11 @@ def _type_name(annotation: Any) -> str:
 
 
 def _default(field: FieldInfo) -> str:
+    extra = field.json_schema_extra
+    if isinstance(extra, dict) and "defaultText" in extra:
+        return f"({extra['defaultText']})"
     if field.default_factory is not None:
-        value = field.default_factory()
+        value = field.get_default(call_default_factory=True, validated_data={})
         return "(see below)" if isinstance(value, ConfigModel) else json.dumps(value)
     if field.default is PydanticUndefined:
         return "**required**"

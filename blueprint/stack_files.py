@@ -3,6 +3,8 @@
 The CLI passes every config value as a string (objects and lists as JSON text) and lists the keys whose
 values were ``secure:``. Offline there is no key to decrypt with, so a secure value becomes the fixed
 placeholder ``SECRET_PLACEHOLDER`` and its key is marked secret, exactly as a decrypted one would be.
+Duplicate keys are rejected, as the Pulumi CLI rejects them (its YAML decoder refuses a repeated mapping
+key), instead of the last one silently winning.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from blueprint.config import StackContext
 from blueprint.config_base import decode_value
 
 #: What an offline run sees instead of a ``secure:`` value. Reports must never print it.
@@ -49,12 +52,40 @@ class StackSettings:
         prefix = f"{namespace}:"
         return {k[len(prefix) :] for k in self.secret_keys if k.startswith(prefix)}
 
+    def context(self, namespace: str) -> StackContext:
+        """The stack name, ``aws:region`` and the keys outside ``namespace``, for config validation."""
+        return StackContext(
+            stack=self.stack,
+            region=self.config.get("aws:region"),
+            other_keys=frozenset(k for k in self.config if not k.startswith(f"{namespace}:")),
+        )
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a mapping key given twice (the last would silently win)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first given on line {first})", key_node.start_mark
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep)
+
 
 def _load_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise StackFileError(f"{path}: not found; create it (see README.md, 'Deploy for real')")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader) or {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+        raise StackFileError(f"{where}: not valid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise StackFileError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
@@ -76,10 +107,23 @@ def read_stack(project_dir: Path, stack: str) -> StackSettings:
     Raises:
         StackFileError: a missing or malformed file.
     """
+    return read_stack_file(project_dir, project_dir / f"Pulumi.{stack}.yaml")
+
+
+def read_stack_file(project_dir: Path, path: Path) -> StackSettings:
+    """Read a stack file anywhere (e.g. ``examples/Pulumi.minimal.yaml``) for the project in
+    ``project_dir``; the stack name comes from the file name, ``Pulumi.<stack>.yaml``.
+
+    Raises:
+        StackFileError: a file name not of that form, a missing or malformed file.
+    """
+    stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+    if not path.name.startswith("Pulumi.") or not path.name.endswith(".yaml") or not stack:
+        raise StackFileError(f"{path}: a stack file is named Pulumi.<stack>.yaml")
     project = project_name(project_dir)
-    raw = _load_yaml(project_dir / f"Pulumi.{stack}.yaml").get("config") or {}
+    raw = _load_yaml(path).get("config") or {}
     if not isinstance(raw, dict):
-        raise StackFileError(f"{project_dir / f'Pulumi.{stack}.yaml'}: `config` must be a mapping")
+        raise StackFileError(f"{path}: `config` must be a mapping")
     config: dict[str, str] = {}
     secret: set[str] = set()
     for key, value in raw.items():

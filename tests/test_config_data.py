@@ -163,7 +163,10 @@ def assert_reported(raw, path, value, fragment):
     line = only_problem(raw)
     assert line.startswith(f"{NAMESPACE}{path}: "), line
     assert fragment in line, line
-    assert line.endswith(f"(got {value!r})") or len(repr(value)) > 60, line
+    if "unknown key" in fragment or "did you mean" in fragment:
+        assert "(got" not in line, line  # the value of an unknown key is never echoed
+    else:
+        assert line.endswith(f"(got {value!r})") or len(repr(value)) > 60, line
 
 
 @pytest.mark.parametrize(("entry", "key", "value", "fragment"), DATABASE_CASES)
@@ -223,3 +226,39 @@ def test_every_field_has_a_description():
     for model in (DatabaseConfig, BrokerConfig, ClientsConfig, SchemaConfig, ServerlessConfig):
         for name, field in model.model_fields.items():
             assert field.description, f"{model.__name__}.{name}"
+
+
+def test_a_database_needs_two_azs_for_its_subnet_group():
+    # RDS: "Subnets in the DB subnet group should cover at least two Availability Zones".
+    line = only_problem({"network": {"azCount": 1}, "databases": [db()]})
+    assert line.startswith("staging-blueprint:network.azCount: must be at least 2 with databases")
+    assert line.endswith("(got 1)")
+
+
+def test_kafka_has_no_apply_immediately_switch():
+    line = only_problem({"brokers": [kafka(applyImmediately=False)]})
+    assert line.startswith("staging-blueprint:brokers[0].applyImmediately: is for rabbitmq only")
+
+
+def test_data_stores_apply_changes_immediately_by_default():
+    cfg = load_stack_config({**BASE, "databases": [db()], "brokers": [rabbit()]})
+    assert cfg.databases[0].apply_immediately is True and cfg.brokers[0].apply_immediately is None
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ('{"$schema": "https://json-schema.org/draft/2020-12/schema"}', "draft-04, draft-06, draft-07"),
+        ('{"type": "object",', "not valid JSON"),
+    ],
+)
+def test_a_schema_file_glue_would_reject_fails_the_config_with_its_key_path(
+    monkeypatch, tmp_path, content, fragment
+):
+    (tmp_path / "payments.refunded.json").write_text(content)
+    monkeypatch.setattr("blueprint.config_data.SCHEMA_DIR", tmp_path)
+    line = only_problem({"brokers": [kafka(schemas=[{"file": "payments.refunded.json"}])]})
+    assert line.startswith(
+        "staging-blueprint:brokers[0].schemas[0].file: cannot be registered: payments.refunded.json"
+    )
+    assert fragment in line

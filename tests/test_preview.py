@@ -89,7 +89,7 @@ def test_secret_config_values_never_reach_any_format(tmp_path, capsys):
         ]
     )
     report = json.loads(report_file.read_text())
-    version = next(r for r in report["resources"] if r["name"] == "vault-secret-2-version")
+    version = next(r for r in report["resources"] if r["name"] == "vault-secret-x/seeded-version")
     assert version["inputs"]["secretString"] == "[secret]"
     assert version["facts"]["value"] == "[secret]"
 
