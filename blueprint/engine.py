@@ -15,7 +15,7 @@ import contextlib
 import os
 import runpy
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
 from blueprint.engine_outputs import answer_invoke, synthesize_outputs
-from blueprint.graph import ResourceRecord, StackGraph
+from blueprint.graph import SECRET_SIG_KEY, SECRET_SIG_VALUE, ResourceRecord, StackGraph, is_secret
 from blueprint.stack_files import StackSettings, read_stack
 
 #: The project root: where ``Pulumi.yaml`` and ``__main__.py`` live.
@@ -85,6 +85,7 @@ def _record(request: Any, response: Any) -> ResourceRecord:
         "ignoreChanges": list(request.ignoreChanges),
         "replaceOnChanges": list(request.replaceOnChanges),
         "additionalSecretOutputs": list(request.additionalSecretOutputs),
+        "aliases": _alias_urns(request, response.urn),
     }
     if request.deleteBeforeReplaceDefined:
         options["deleteBeforeReplace"] = request.deleteBeforeReplace
@@ -101,9 +102,40 @@ def _record(request: Any, response: Any) -> ResourceRecord:
         property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
         options=options,
         inputs=json_format.MessageToDict(request.object),
-        outputs=json_format.MessageToDict(response.object),
+        outputs=_mark_secret_outputs(
+            json_format.MessageToDict(response.object), request.additionalSecretOutputs
+        ),
         id=response.id,
     )
+
+
+def _alias_urns(request: Any, urn: str) -> list[str]:
+    """The URNs a registration's aliases stand for, as the engine resolves them (``aliasURNs`` as given;
+    an alias spec changing the name and/or type under the same parent, stack and project)."""
+    found = list(request.aliasURNs)
+    prefix, name = urn.rsplit("::", 1)
+    head, types = prefix.rsplit("::", 1)
+    for alias in request.aliases:
+        if alias.HasField("urn"):
+            found.append(alias.urn)
+            continue
+        spec = alias.spec
+        if spec.noParent or spec.parentUrn or spec.project or spec.stack:
+            continue  # a move to another parent, stack or project: not used by this program
+        alias_types = (
+            types.rsplit("$", 1)[0] + "$" + spec.type if spec.type and "$" in types else (spec.type or types)
+        )
+        found.append(f"{head}::{alias_types}::{spec.name or name}")
+    return found
+
+
+def _mark_secret_outputs(outputs: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """Wrap the outputs named in ``additionalSecretOutputs`` as secrets, as the engine does when it
+    records a resource (e.g. ``RandomPassword.result``, which its provider declares secret)."""
+    for name in names:
+        if name in outputs and not is_secret(outputs[name]):
+            outputs[name] = {SECRET_SIG_KEY: SECRET_SIG_VALUE, "value": outputs[name]}
+    return outputs
 
 
 @contextlib.contextmanager
@@ -165,9 +197,15 @@ def run_function(
         mocks, project=settings.project, stack=settings.stack, preview=False, monitor=monitor
     )
     pulumi.runtime.set_all_config(dict(settings.config), sorted(settings.secret_keys))
-    set_root_resource(None)  # run_in_stack creates the stack resource, as the language host does
+    # run_in_stack creates the stack resource, as the language host does (the SDK types the reset as
+    # taking a Resource, but None is what it stores before a program runs).
+    set_root_resource(None)  # type: ignore[arg-type]
+
+    def program() -> None:
+        fn()
+
     try:
-        _sync_await(run_in_stack(fn))
+        _sync_await(run_in_stack(program))
     except pulumi.RunError as exc:
         raise ProgramError(str(exc)) from None
     except Exception as exc:

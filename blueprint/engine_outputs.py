@@ -101,21 +101,113 @@ ID_PREFIXES = {
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr-",
 }
 
+#: The input holding a type's physical name, where it is not ``name`` (what AWS lists the resource by).
+NAME_INPUTS = {
+    "aws:rds/instance:Instance": "identifier",
+    "aws:rds/cluster:Cluster": "clusterIdentifier",
+    "aws:rds/clusterInstance:ClusterInstance": "identifier",
+    "aws:msk/cluster:Cluster": "clusterName",
+    "aws:msk/serverlessCluster:ServerlessCluster": "clusterName",
+    "aws:mq/broker:Broker": "brokerName",
+    "aws:glue/registry:Registry": "registryName",
+    "aws:glue/schema:Schema": "schemaName",
+}
+
+
+def physical_name(type_token: str, name: str, inputs: Mapping[str, Any], seed: str) -> str:
+    """The name AWS knows the resource by: the explicit one (``identifier``, ``clusterName``,
+    ``brokerName``, ``registryName``, ``name``), ``namePrefix`` plus a random suffix, or Pulumi's
+    auto-name ``<logical name>-<7 hex>``."""
+    explicit = inputs.get(NAME_INPUTS.get(type_token, "name"))
+    if isinstance(explicit, str) and explicit:
+        return explicit
+    prefix = inputs.get("namePrefix")
+    if isinstance(prefix, str) and prefix:
+        return f"{prefix}{_suffix(seed, 26)}"
+    return f"{name}-{_suffix(seed, 7)}"
+
 
 def _service_of(type_token: str) -> str:
-    """``aws:ec2/vpc:Vpc`` -> ``ec2`` (close enough to the ARN service for offline ARNs)."""
+    """``aws:ec2/vpc:Vpc`` -> ``ec2`` (close enough to the ARN service for the remaining types)."""
     module = type_token.split(":")[1].split("/", maxsplit=1)[0]
     return {"cloudwatch": "logs", "vpc": "ec2"}.get(module, module)
 
 
-def _arn(type_token: str, resource_id: str, region: str) -> str:
+def _uuid(seed: str) -> str:
+    digest = _suffix(seed, 32)
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
+
+def _regional(service: str, region: str, resource: str) -> str:
+    return f"arn:{PARTITION}:{service}:{region}:{ACCOUNT_ID}:{resource}"
+
+
+def _arn(
+    type_token: str, physical: str, resource_id: str, region: str, *, seed: str, inputs: Mapping[str, Any]
+) -> str:
+    """The resource's ARN in its service's format (Service Authorization Reference, "Resource types")."""
+    uuid = _uuid(seed + "/uuid")
+    registry = str(inputs.get("registryArn", "")).rsplit("/", 1)[-1]
+    oidc_host = str(inputs.get("url", "")).removeprefix("https://")
+    formats: dict[str, str] = {
+        "aws:kms/key:Key": _regional("kms", region, f"key/{resource_id}"),
+        "aws:kms/alias:Alias": _regional("kms", region, physical),
+        "aws:cloudwatch/logGroup:LogGroup": _regional("logs", region, f"log-group:{physical}"),
+        "aws:secretsmanager/secret:Secret": _regional(
+            "secretsmanager", region, f"secret:{physical}-{uuid[:6]}"
+        ),
+        "aws:lambda/function:Function": _regional("lambda", region, f"function:{physical}"),
+        "aws:rds/instance:Instance": _regional("rds", region, f"db:{physical}"),
+        "aws:rds/cluster:Cluster": _regional("rds", region, f"cluster:{physical}"),
+        "aws:rds/clusterInstance:ClusterInstance": _regional("rds", region, f"db:{physical}"),
+        "aws:rds/parameterGroup:ParameterGroup": _regional("rds", region, f"pg:{physical}"),
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup": _regional(
+            "rds", region, f"cluster-pg:{physical}"
+        ),
+        "aws:rds/subnetGroup:SubnetGroup": _regional("rds", region, f"subgrp:{physical}"),
+        "aws:msk/cluster:Cluster": _regional("kafka", region, f"cluster/{physical}/{uuid}-2"),
+        "aws:msk/serverlessCluster:ServerlessCluster": _regional(
+            "kafka", region, f"cluster/{physical}/{uuid}-s1"
+        ),
+        "aws:msk/configuration:Configuration": _regional(
+            "kafka", region, f"configuration/{physical}/{uuid}-1"
+        ),
+        "aws:mq/broker:Broker": _regional("mq", region, f"broker:{physical}:{resource_id}"),
+        "aws:glue/registry:Registry": _regional("glue", region, f"registry/{physical}"),
+        "aws:glue/schema:Schema": _regional("glue", region, f"schema/{registry}/{physical}"),
+        "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (
+            f"arn:{PARTITION}:iam::{ACCOUNT_ID}:oidc-provider/{oidc_host}"
+        ),
+        "aws:apigatewayv2/api:Api": f"arn:{PARTITION}:apigateway:{region}::/apis/{resource_id}",
+    }
+    if type_token in formats:
+        return formats[type_token]
     service = _service_of(type_token)
     kind = type_token.rsplit(":", maxsplit=1)[-1].lower()
     if service == "iam":
-        return f"arn:{PARTITION}:iam::{ACCOUNT_ID}:{kind}/{resource_id}"
-    if service == "logs":
-        return f"arn:{PARTITION}:logs:{region}:{ACCOUNT_ID}:log-group:{resource_id}"
-    return f"arn:{PARTITION}:{service}:{region}:{ACCOUNT_ID}:{kind}/{resource_id}"
+        return f"arn:{PARTITION}:iam::{ACCOUNT_ID}:{kind}/{physical}"
+    return _regional(service, region, f"{kind}/{resource_id}")
+
+
+#: Types whose provider id is not the physical name: type token -> id(physical name, seed).
+_IDS: dict[str, Callable[[str, str], str]] = {
+    "aws:kms/key:Key": lambda _name, seed: _uuid(seed),
+    # pulumi-aws 6+ (Terraform AWS provider 5): an RDS instance's id is its DbiResourceId.
+    "aws:rds/instance:Instance": lambda _name, seed: "db-" + _suffix(seed, 26).upper(),
+    "aws:mq/broker:Broker": lambda _name, seed: "b-" + _uuid(seed),
+    "aws:apigatewayv2/api:Api": lambda _name, seed: _suffix(seed, 10),
+}
+#: Types whose provider id is their ARN.
+_ARN_IDS = {
+    "aws:msk/cluster:Cluster",
+    "aws:msk/serverlessCluster:ServerlessCluster",
+    "aws:msk/configuration:Configuration",
+    "aws:glue/registry:Registry",
+    "aws:glue/schema:Schema",
+    "aws:secretsmanager/secret:Secret",
+    "aws:iam/policy:Policy",
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+}
 
 
 def _kms_key(outputs: dict[str, Any], resource_id: str, _region: str) -> None:
@@ -139,14 +231,12 @@ OUTPUT_FILLERS: dict[str, Callable[[dict[str, Any], str, str], None]] = {
 }
 
 
-def _physical_id(type_token: str, name: str, inputs: Mapping[str, Any], seed: str) -> str:
-    if type_token == "aws:kms/key:Key":
-        digest = _suffix(seed, 32)
-        return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+def _physical_id(type_token: str, physical: str, seed: str) -> str:
+    if type_token in _IDS:
+        return _IDS[type_token](physical, seed)
     if type_token in ID_PREFIXES:
         return ID_PREFIXES[type_token] + _suffix(seed)
-    explicit = inputs.get("name")
-    return explicit if isinstance(explicit, str) and explicit else f"{name}-{_suffix(seed, 7)}"
+    return physical
 
 
 def synthesize_outputs(
@@ -154,27 +244,39 @@ def synthesize_outputs(
 ) -> tuple[str, dict[str, Any]]:
     """The (id, outputs) a provider would plausibly return for a new resource.
 
-    Outputs are the inputs plus ``id``, an ``arn`` for AWS types that lack one, and the type-specific
-    values of ``OUTPUT_FILLERS``. Ids and auto-names are derived from (stack, type, name): stable across
-    runs, distinct across stacks and types, as real ids and Pulumi's random name suffixes are.
+    Outputs are the inputs plus ``id``, an ``arn`` in the service's format for AWS types, the physical
+    name where the type has one, and the type-specific values of ``OUTPUT_FILLERS``. Ids and auto-names
+    are derived from (stack, type, name): stable across runs, distinct across stacks and types, as real
+    ids and Pulumi's random name suffixes are. Explicit physical names (``identifier``, ``clusterName``,
+    ``brokerName``, ``registryName``, ``name``) are used as AWS would use them.
     """
-    resource_id = _physical_id(type_token, name, inputs, f"{stack}/{type_token}/{name}")
+    seed = f"{stack}/{type_token}/{name}"
+    physical = physical_name(type_token, name, inputs, seed)
+    resource_id = _physical_id(type_token, physical, seed)
     outputs = dict(inputs)
-    outputs.setdefault("id", resource_id)
     if type_token.startswith("aws:"):
-        outputs.setdefault("arn", _arn(type_token, resource_id, region))
+        arn = _arn(type_token, physical, resource_id, region, seed=seed, inputs=inputs)
+        outputs.setdefault("arn", arn)
         outputs.setdefault("tagsAll", dict(inputs.get("tags") or {}))
+        if type_token in _ARN_IDS:
+            resource_id = arn
+        if type_token in NAME_INPUTS:
+            outputs.setdefault(NAME_INPUTS[type_token], physical)
+    outputs.setdefault("id", resource_id)
     filler = OUTPUT_FILLERS.get(type_token)
     if filler is not None:
         filler(outputs, resource_id, region)
     return resource_id, outputs
 
 
-def _db_endpoint(name: str, region: str) -> str:
-    return f"{name}.c{_suffix(name, 10)}.{region}.rds.amazonaws.com"
+def _db_host(name: str, region: str, kind: str = "") -> str:
+    """``<name>.<kind><12 chars>.<region>.rds.amazonaws.com``, as RDS names endpoints."""
+    return f"{name}.{kind}c{_suffix(name, 11)}.{region}.rds.amazonaws.com"
 
 
 def _managed_secret(resource_id: str, region: str, inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """RDS-managed master secret, named ``rds!<resource id>`` (RDS User Guide, "Password management
+    with Amazon RDS and AWS Secrets Manager")."""
     if not inputs.get("manageMasterUserPassword"):
         return []
     name = f"rds!{resource_id}-{_suffix(resource_id, 6)}"
@@ -185,39 +287,38 @@ def _managed_secret(resource_id: str, region: str, inputs: Mapping[str, Any]) ->
 
 
 def _rds_instance(outputs: dict[str, Any], resource_id: str, region: str) -> None:
-    address = _db_endpoint(resource_id, region)
+    address = _db_host(outputs["identifier"], region)
     port = int(outputs.get("port") or 5432)
-    outputs.update(
-        address=address, endpoint=f"{address}:{port}", port=port, resourceId=f"db-{_suffix(resource_id, 26)}"
-    )
+    outputs.update(address=address, endpoint=f"{address}:{port}", port=port, resourceId=resource_id)
     outputs["masterUserSecrets"] = _managed_secret(resource_id, region, outputs)
 
 
 def _rds_cluster(outputs: dict[str, Any], resource_id: str, region: str) -> None:
+    cluster_resource_id = f"cluster-{_suffix(resource_id, 26).upper()}"
     outputs.update(
-        endpoint=_db_endpoint(resource_id, region),
-        readerEndpoint=_db_endpoint(f"{resource_id}-ro", region),
+        endpoint=_db_host(resource_id, region, "cluster-"),
+        readerEndpoint=_db_host(resource_id, region, "cluster-ro-"),
         port=int(outputs.get("port") or 5432),
-        clusterResourceId=f"cluster-{_suffix(resource_id, 26)}",
+        clusterResourceId=cluster_resource_id,
     )
-    outputs["masterUserSecrets"] = _managed_secret(resource_id, region, outputs)
+    outputs["masterUserSecrets"] = _managed_secret(cluster_resource_id, region, outputs)
 
 
 def _rds_cluster_instance(outputs: dict[str, Any], resource_id: str, region: str) -> None:
-    outputs.update(endpoint=_db_endpoint(resource_id, region), port=5432)
+    outputs.update(endpoint=_db_host(resource_id, region), port=5432)
 
 
-def _msk_brokers(resource_id: str, region: str) -> str:
-    return ",".join(f"b-{i}.{resource_id}.kafka.{region}.amazonaws.com:9098" for i in (1, 2, 3))
+def _msk_cluster(outputs: dict[str, Any], _resource_id: str, region: str) -> None:
+    """Bootstrap brokers ``b-<n>.<cluster name>.<6 chars>.c2.kafka.<region>.amazonaws.com:9098``."""
+    name = outputs["clusterName"]
+    hosts = [f"b-{i}.{name}.{_suffix(name, 6)}.c2.kafka.{region}.amazonaws.com:9098" for i in (1, 2, 3)]
+    outputs.update(bootstrapBrokersSaslIam=",".join(hosts), currentVersion="K3AEGXETSR30VB")
 
 
-def _msk_cluster(outputs: dict[str, Any], resource_id: str, region: str) -> None:
-    outputs.update(bootstrapBrokersSaslIam=_msk_brokers(resource_id, region), currentVersion="K3AEGXETSR30VB")
-
-
-def _msk_serverless(outputs: dict[str, Any], resource_id: str, region: str) -> None:
+def _msk_serverless(outputs: dict[str, Any], _resource_id: str, region: str) -> None:
+    name = outputs["clusterName"]
     outputs.update(
-        bootstrapBrokersSaslIam=f"boot-{_suffix(resource_id, 8)}.kafka-serverless.{region}.amazonaws.com:9098"
+        bootstrapBrokersSaslIam=f"boot-{_suffix(name, 8)}.c1.kafka-serverless.{region}.amazonaws.com:9098"
     )
 
 
@@ -226,13 +327,14 @@ def _msk_configuration(outputs: dict[str, Any], _resource_id: str, _region: str)
 
 
 def _mq_broker(outputs: dict[str, Any], resource_id: str, region: str) -> None:
-    host = f"b-{_suffix(resource_id, 8)}.mq.{region}.on.aws"
+    """Amazon MQ endpoints are named after the broker id (``b-<uuid>``), not its name."""
+    host = f"{resource_id}.mq.{region}.on.aws"
     outputs["instances"] = [
         {"consoleUrl": f"https://{host}", "endpoints": [f"amqps://{host}:5671"], "ipAddress": ""}
     ]
 
 
-def _lambda_function(outputs: dict[str, Any], resource_id: str, region: str) -> None:
+def _lambda_function(outputs: dict[str, Any], _resource_id: str, region: str) -> None:
     arn = outputs["arn"]
     outputs.update(
         invokeArn=f"arn:{PARTITION}:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
@@ -248,14 +350,15 @@ def _http_api(outputs: dict[str, Any], resource_id: str, region: str) -> None:
     )
 
 
-def _oidc_provider(outputs: dict[str, Any], _resource_id: str, _region: str) -> None:
-    host = str(outputs.get("url", "")).removeprefix("https://")
-    outputs["arn"] = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:oidc-provider/{host}"
-
-
 def _auto_named(outputs: dict[str, Any], resource_id: str, _region: str) -> None:
     """Types whose ``name`` the provider auto-generates and whose id is that name."""
     outputs.setdefault("name", resource_id)
+
+
+def _random_password(outputs: dict[str, Any], _resource_id: str, _region: str) -> None:
+    # A fixed, obviously fake value of the requested length; the program marks it secret.
+    length = int(outputs.get("length") or 32)
+    outputs["result"] = ("offlineGeneratedPassword" * 8)[:length]
 
 
 OUTPUT_FILLERS.update(
@@ -269,19 +372,21 @@ OUTPUT_FILLERS.update(
         "aws:mq/broker:Broker": _mq_broker,
         "aws:lambda/function:Function": _lambda_function,
         "aws:apigatewayv2/api:Api": _http_api,
-        "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
         "aws:rds/subnetGroup:SubnetGroup": _auto_named,
         "aws:rds/parameterGroup:ParameterGroup": _auto_named,
         "aws:rds/clusterParameterGroup:ClusterParameterGroup": _auto_named,
+        "random:index/randomPassword:RandomPassword": _random_password,
     }
 )
 
 
-def _generated_password(args: Mapping[str, Any], _region: str) -> dict[str, Any]:
-    # A fixed, obviously fake value of the requested length; the program marks it secret.
-    length = int(args.get("passwordLength") or 32)
-    value = ("offlineGeneratedPassword" * 8)[:length]
-    return {"randomPassword": value, "id": "offline-generated-password"}
+def _oidc_provider_lookup(args: Mapping[str, Any], _region: str) -> dict[str, Any]:
+    """``aws.iam.get_open_id_connect_provider`` by URL or ARN: the account's provider (offline: assumed to
+    exist, as the real lookup requires)."""
+    url = str(args.get("url") or "")
+    arn = str(args.get("arn") or "") or f"arn:{PARTITION}:iam::{ACCOUNT_ID}:oidc-provider/{url[8:]}"
+    host = arn.rsplit("oidc-provider/", 1)[-1]
+    return {"arn": arn, "id": arn, "url": host, "clientIdLists": ["sts.amazonaws.com"], "tags": {}}
 
 
-INVOKES["aws:secretsmanager/getRandomPassword:getRandomPassword"] = _generated_password
+INVOKES["aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"] = _oidc_provider_lookup
