@@ -12,7 +12,7 @@ help:
 	@echo "make preview  offline preview + policy check of Pulumi.$(STACK).yaml (STACK=, FORMAT=text|markdown|json)"
 	@echo "make test     ruff + pytest (what CI runs)"
 	@echo "make bench    preview timing/memory and scaling benchmarks"
-	@echo "make lint     ruff check + format check;  make fmt  reformat"
+	@echo "make lint     ruff check + format check + mypy;  make fmt  reformat"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,7 @@ preview: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 fmt: $(BIN)/.installed
 	$(BIN)/ruff format .
