@@ -180,7 +180,8 @@ def _rds_auth(rec: ResourceRecord) -> dict[str, str]:
 
 
 def _secret_value(rec: ResourceRecord) -> dict[str, str]:
-    """Whether the stored value travels as a secret; ``secretStringWo`` is write-only (never in state)."""
+    """Whether the stored value travels as a secret. ``secretStringWo`` is write-only for AWS (never read
+    back), but Pulumi state still keeps the bridged input, encrypted as a secret."""
     for key, label in (("secretStringWo", "value (write-only)"), ("secretString", "value")):
         if key in rec.inputs:
             return {label: REDACTED if is_secret(rec.inputs[key]) else "NOT SECRET"}
