@@ -33,6 +33,7 @@ from blueprint.config_base import (
     Problem,
     decode_value,
     join_path,
+    leaf_strings,
 )
 from blueprint.config_data import BrokerConfig, DatabaseConfig, data_plane_checks
 from components.aws_limits import (
@@ -255,11 +256,14 @@ class StackContext:
         region: ``aws:region`` as configured (None when it is not set: an error, never a silent default).
         other_keys: fully qualified config keys outside this namespace (``aws:region``, ``kubernetes:...``),
             checked for typos of a known namespace.
+        secret_values: the values of secret keys outside this namespace (a ``secure:`` ``aws:region``),
+            so problems that quote them are redacted too.
     """
 
     stack: str
     region: str | None
     other_keys: frozenset[str] = frozenset()
+    secret_values: frozenset[str] = frozenset()
 
 
 #: Checks that need several keys at once; each returns the problems it finds. Modules that add config
@@ -336,7 +340,8 @@ def load_stack_config(
         ConfigError: with one redacted ``Problem`` per invalid, unknown or missing key (all of them).
     """
     secret_keys = set(secret_keys)
-    secrets = [text for k in secret_keys if k in raw for text in _leaf_strings(raw[k])]
+    secrets = [text for k in secret_keys if k in raw for text in leaf_strings(raw[k])]
+    secrets += context.secret_values if context is not None else ()
     secret_refs = _secret_references(raw)
     settings = {k: v for k, v in raw.items() if k not in secret_refs}
     if context is not None and "environment" not in settings and _ENVIRONMENT.fullmatch(context.stack):
@@ -354,15 +359,6 @@ def load_stack_config(
     if problems:
         raise ConfigError([p.redacted(secrets) for p in problems])
     return cfg
-
-
-def _leaf_strings(value: Any) -> list[str]:
-    """Every scalar inside a (decoded) config value, as text: what a redaction must search for."""
-    if isinstance(value, dict):
-        return [text for v in value.values() for text in _leaf_strings(v)]
-    if isinstance(value, list):
-        return [text for v in value for text in _leaf_strings(v)]
-    return [] if value is None else [str(value)]
 
 
 def _context_problems(context: StackContext | None, settings: Mapping[str, Any]) -> list[Problem]:
@@ -549,10 +545,14 @@ def raw_from_pulumi() -> tuple[dict[str, Any], set[str], StackContext]:
     merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     raw = {k[len(prefix) :]: decode_value(v) for k, v in merged.items() if k.startswith(prefix)}
     secret = {k[len(prefix) :] for k in raw_secret_keys() if k.startswith(prefix)}
+    foreign_secrets = {k for k in raw_secret_keys() if not k.startswith(prefix) and k in merged}
     context = StackContext(
         stack=pulumi.get_stack(),
         region=merged.get("aws:region"),
         other_keys=frozenset(k for k in merged if not k.startswith(prefix)),
+        secret_values=frozenset(
+            text for k in foreign_secrets for text in leaf_strings(decode_value(merged[k]))
+        ),
     )
     return raw, secret, context
 

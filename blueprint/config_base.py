@@ -118,3 +118,12 @@ def decode_value(value: Any) -> Any:
     except ValueError:
         return value
     return decoded if isinstance(decoded, dict | list) else value
+
+
+def leaf_strings(value: Any) -> list[str]:
+    """Every scalar inside a (decoded) config value, as text: what a redaction must search for."""
+    if isinstance(value, dict):
+        return [text for v in value.values() for text in leaf_strings(v)]
+    if isinstance(value, list):
+        return [text for v in value for text in leaf_strings(v)]
+    return [] if value is None else [str(value)]

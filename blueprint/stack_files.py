@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from blueprint.config import StackContext
-from blueprint.config_base import decode_value
+from blueprint.config_base import decode_value, leaf_strings
 
 #: What an offline run sees instead of a ``secure:`` value. Reports must never print it.
 SECRET_PLACEHOLDER = "offline-preview-secret-placeholder"
@@ -54,10 +54,17 @@ class StackSettings:
 
     def context(self, namespace: str) -> StackContext:
         """The stack name, ``aws:region`` and the keys outside ``namespace``, for config validation."""
+        prefix = f"{namespace}:"
         return StackContext(
             stack=self.stack,
             region=self.config.get("aws:region"),
-            other_keys=frozenset(k for k in self.config if not k.startswith(f"{namespace}:")),
+            other_keys=frozenset(k for k in self.config if not k.startswith(prefix)),
+            secret_values=frozenset(
+                text
+                for k in self.secret_keys
+                if not k.startswith(prefix) and k in self.config
+                for text in leaf_strings(decode_value(self.config[k]))
+            ),
         )
 
 
