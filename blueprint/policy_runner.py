@@ -61,9 +61,11 @@ from blueprint.graph import ResourceRecord, StackGraph
 from blueprint.policy_config import (
     ALL,
     PACK_DIR,
+    DowngradeStatus,
     ExemptionStatus,
     PolicyConfigError,
     PolicySettings,
+    downgrade_report,
     exemption_report,
     parse_policy_config,
 )
@@ -161,6 +163,9 @@ class PolicyReport:
         not_applicable: rules that did not apply.
         config: the effective policy config sent to the pack (defaults filled in).
         exemptions: every configured exemption with its status.
+        downgrades: every rule enforced by default that the config lowered; an unjustified one is also
+            in ``violations`` (mandatory, against the stack), since a rule that no longer runs
+            cannot report it.
     """
 
     pack_name: str
@@ -170,6 +175,7 @@ class PolicyReport:
     not_applicable: tuple[NotApplicable, ...]
     config: dict[str, PolicySettings] = field(default_factory=dict)
     exemptions: tuple[ExemptionStatus, ...] = ()
+    downgrades: tuple[DowngradeStatus, ...] = ()
 
     @property
     def has_mandatory(self) -> bool:
@@ -328,8 +334,9 @@ def reconcile_config(
         policy name -> effective level and settings, for every policy of the pack.
 
     Raises:
-        PolicyConfigError: a key names no policy (the CLI would silently ignore it), or a setting
-            violates its policy's schema (the CLI would refuse to run).
+        PolicyConfigError: a key names no policy or a setting is not in its policy's schema (the CLI
+            would silently ignore both), or a setting violates its policy's schema (the CLI would
+            refuse to run).
     """
     names = {p.name for p in policies}
     unknown = sorted(set(config) - names - {ALL})
@@ -344,6 +351,7 @@ def reconcile_config(
         result[policy.name] = PolicySettings(
             level, {**_schema_defaults(policy.config_schema), **given.properties}
         )
+    _refuse_unknown_settings(policies, config)
     _validate_settings(policies, result)
     return result
 
@@ -351,6 +359,23 @@ def reconcile_config(
 def _suggest(name: str, names: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, sorted(names), n=1)
     return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _refuse_unknown_settings(policies: Sequence[PolicyInfo], config: Mapping[str, PolicySettings]) -> None:
+    """Settings a policy's schema does not declare: the CLI validates without ``additionalProperties``
+    (pulumi/pulumi ``pkg/resource/analyzer/config.go``, ``convertSchema``), so a typo silently does
+    nothing there, e.g. an ``exemption`` list that waives nothing or a ``downgrade`` misspelt."""
+    problems = []
+    for policy in policies:
+        known = sorted(policy.config_schema.get("properties", {}))
+        given = config.get(policy.name, PolicySettings()).properties
+        for key in sorted(set(given) - set(known)):
+            settings = f"its settings: {', '.join(known)}" if known else "it has no settings"
+            problems.append(
+                f"  {policy.name}.{key}: not a setting of this policy{_suggest(key, known)}; {settings}"
+            )
+    if problems:
+        raise PolicyConfigError("policy config has unknown settings:\n" + "\n".join(problems))
 
 
 def _validate_settings(policies: Sequence[PolicyInfo], config: Mapping[str, PolicySettings]) -> None:
@@ -476,7 +501,8 @@ class PolicyPackSession:
         project, stack: what the pack's runtime is configured with (``PULUMI_PROJECT``/``PULUMI_STACK``).
         stack_config: stack config (``{"aws:region": "eu-west-1"}``; structured values become JSON text)
             passed as ``PULUMI_CONFIG``.
-        env: extra environment variables for the pack (e.g. ``STAGING_GUARDRAILS_TODAY``).
+        env: extra environment variables for the pack (e.g. ``STAGING_GUARDRAILS_TODAY``); exemption and
+            downgrade reports are evaluated with the same environment, so they agree with the pack.
         startup_timeout: seconds to wait for the port.
 
     Raises:
@@ -496,8 +522,8 @@ class PolicyPackSession:
     ) -> None:
         self.pack_dir = Path(pack_dir).resolve()
         argv = [python or sys.executable, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.pack_dir)]
-        pack_env = _pack_env(project, stack, stack_config or {}, env or {})
-        self._process = _PackProcess(argv, pack_env, self.pack_dir)
+        self.pack_env = _pack_env(project, stack, stack_config or {}, env or {})
+        self._process = _PackProcess(argv, self.pack_env, self.pack_dir)
         self._channel: grpc.Channel | None = None
         try:
             port = self._process.read_port(startup_timeout)
@@ -602,7 +628,12 @@ class PolicyPackSession:
         effective = self.configure(user_config)
         self.configure_stack(project, stack, stack_config, stack_tags)
         return Analysis(
-            self, StackGraph(project, stack), stack_config, effective, self._exemptions(user_config)
+            self,
+            StackGraph(project, stack),
+            stack_config,
+            effective,
+            exemptions=self._exemptions(user_config),
+            downgrades=self._downgrades(user_config, effective),
         )
 
     def run(
@@ -621,14 +652,24 @@ class PolicyPackSession:
             analysis.analyze(rec)
         return analysis.finish(graph)
 
-    def _exemptions(self, config: Mapping[str, PolicySettings]) -> tuple[ExemptionStatus, ...]:
-        """The configured exemptions with their status, per this pack's own exemption rules.
+    def _has_waivers(self) -> bool:
+        """True for staging-guardrails: a pack without ``guardrails/exemptions.py`` has no waivers."""
+        return (self.pack_dir / "guardrails" / "exemptions.py").is_file()
 
-        A pack without ``guardrails/exemptions.py`` (not staging-guardrails) has no exemptions to list.
-        """
-        if not (self.pack_dir / "guardrails" / "exemptions.py").is_file():
+    def _exemptions(self, config: Mapping[str, PolicySettings]) -> tuple[ExemptionStatus, ...]:
+        """The configured exemptions with their status, per this pack's own exemption rules."""
+        if not self._has_waivers():
             return ()
-        return tuple(exemption_report(config, pack_dir=self.pack_dir))
+        return tuple(exemption_report(config, pack_dir=self.pack_dir, env=self.pack_env))
+
+    def _downgrades(
+        self, user: Mapping[str, PolicySettings], effective: Mapping[str, PolicySettings]
+    ) -> tuple[DowngradeStatus, ...]:
+        """Rules enforced by default that the config lowered, with their justification status."""
+        if not self._has_waivers():
+            return ()
+        defaults = {p.name: p.enforcement_level for p in self.policies}
+        return tuple(downgrade_report(defaults, user, effective, self.pack_dir, env=self.pack_env))
 
     def _violation(self, d: pb.AnalyzeDiagnostic, urn: str) -> Violation:
         return Violation(
@@ -702,7 +743,9 @@ class Analysis:
         seen: StackGraph,
         stack_config: Mapping[str, Any] | None,
         effective_config: dict[str, PolicySettings],
-        exemptions: tuple[ExemptionStatus, ...],
+        *,
+        exemptions: tuple[ExemptionStatus, ...] = (),
+        downgrades: tuple[DowngradeStatus, ...] = (),
     ) -> None:
         self._session = session
         self._seen = seen
@@ -710,6 +753,7 @@ class Analysis:
         self._sent: list[tuple[ResourceRecord, grpc.Future]] = []
         self._config = effective_config
         self._exemptions = exemptions
+        self._downgrades = downgrades
 
     def analyze(self, rec: ResourceRecord) -> None:
         """Send ``Analyze`` for one registration (its inputs, options and provider)."""
@@ -744,11 +788,29 @@ class Analysis:
             pack_name=session.pack_name,
             pack_version=session.pack_version,
             policies=session.policies,
-            violations=tuple(violations),
+            violations=(*violations, *self._downgrade_violations(graph.stack_urn)),
             not_applicable=tuple(skipped),
             config=self._config,
             exemptions=self._exemptions,
+            downgrades=self._downgrades,
         )
+
+    def _downgrade_violations(self, stack_urn: str) -> list[Violation]:
+        """A mandatory violation of each rule lowered without a valid justification, on the stack."""
+        infos = {p.name: p for p in self._session.policies}
+        return [
+            Violation(
+                policy_name=d.policy,
+                policy_pack=self._session.pack_name,
+                message=f"{infos[d.policy].description}\n{d.message()}",
+                urn=stack_urn,
+                enforcement_level="mandatory",
+                severity=infos[d.policy].severity,
+                description=infos[d.policy].description,
+            )
+            for d in self._downgrades
+            if not d.justified
+        ]
 
 
 _DONE = object()
