@@ -403,8 +403,51 @@ def _pump(stream: Any, sink: Callable[[Any], None], mark_end: bool) -> None:
         sink(None)
 
 
+#: The pack's watchdog (``python -I -S -c _WATCHDOG <pack pid>``): it blocks on stdin, whose write end
+#: only the runner holds, so EOF means the runner is gone however it ended (the kernel closes a dead
+#: process's pipes, SIGKILL included); it then sends the pack SIGTERM through a pidfd, which cannot hit a
+#: recycled pid. Why not ``prctl(PR_SET_PDEATHSIG)`` in a ``preexec_fn``: that forces ``fork()`` instead
+#: of ``vfork()``, and gRPC's at-fork handlers then restart its poller in the child, which aborts when
+#: ``close_fds`` closes the epoll fd before ``exec`` (grpc/grpc issue 43055, grpcio >= 1.81; reproduced
+#: here in 14 of 300 launches under live gRPC traffic). Ctrl-C, a closed terminal or a CI runner signal
+#: the whole process group, so the watchdog ignores SIGINT, SIGTERM and SIGHUP: it stays on duty until
+#: the runner is gone (then always exits) or dismisses it with SIGKILL.
+_WATCHDOG = """
+import os, signal, sys
+for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(sig, signal.SIG_IGN)
+pid = int(sys.argv[1])
+try:
+    pack = os.pidfd_open(pid)
+except (AttributeError, OSError):
+    pack = None
+while os.read(0, 4096):
+    pass
+try:
+    if pack is None:
+        os.kill(pid, signal.SIGTERM)
+    else:
+        signal.pidfd_send_signal(pack, signal.SIGTERM)
+except OSError:
+    pass
+"""
+
+
+def _start_watchdog(pack_pid: int) -> subprocess.Popen[bytes]:
+    """Start the pack's watchdog (see ``_WATCHDOG``); its ``stdin`` is the pipe that keeps it waiting."""
+    return subprocess.Popen(
+        [sys.executable, "-I", "-S", "-c", _WATCHDOG, str(pack_pid)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 class _PackProcess:
-    """The pack's process: started, port read from stdout, stdout/stderr drained in the background."""
+    """The pack's process: started, port read from stdout, stdout/stderr drained in the background.
+
+    A watchdog process stops the pack if this process dies without stopping it (see ``_WATCHDOG``).
+    """
 
     def __init__(self, argv: list[str], env: Mapping[str, str], cwd: Path) -> None:
         self.argv = argv
@@ -419,6 +462,12 @@ class _PackProcess:
             )
         except OSError as exc:  # missing interpreter or pack directory
             raise PolicyPackError(f"cannot start policy pack: {exc}\ncommand: {' '.join(argv)}") from None
+        try:
+            self.watchdog = _start_watchdog(self.proc.pid)
+        except BaseException:
+            self.proc.kill()
+            self.proc.wait()
+            raise
         self._stdout: queue.Queue[str | None] = queue.Queue()
         self._stderr: collections.deque[str] = collections.deque(maxlen=400)
         self._threads = [
@@ -456,16 +505,29 @@ class _PackProcess:
         return int(line)
 
     def stop(self) -> None:
-        """Terminate (then kill) the process and reap it; safe to call twice."""
+        """Dismiss the watchdog, then terminate (or kill) the pack and reap it; safe to call twice.
+
+        The watchdog goes first so it can never signal a pid that has been reaped and reused.
+        """
+        if self.watchdog.poll() is None:
+            self.watchdog.kill()
+        _reap(self.watchdog)
+        if self.watchdog.stdin is not None:
+            self.watchdog.stdin.close()
         if self.proc.poll() is None:
             self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _reap(self.proc)
         for thread in self._threads:
             thread.join(timeout=5)
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    """Wait up to 5 s for ``proc`` to exit, then kill it; it is reaped either way."""
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _config_strings(stack_config: Mapping[str, Any] | None) -> dict[str, str]:
@@ -504,6 +566,10 @@ class PolicyPackSession:
         env: extra environment variables for the pack (e.g. ``STAGING_GUARDRAILS_TODAY``); exemption and
             downgrade reports are evaluated with the same environment, so they agree with the pack.
         startup_timeout: seconds to wait for the port.
+        connect: False starts the process only; call ``connect`` (from any thread) before anything else.
+
+    The pack never outlives this process: a watchdog stops it when the process dies without closing
+    the session (even by SIGKILL).
 
     Raises:
         PolicyPackError: the pack did not start or does not answer ``GetAnalyzerInfo``.
@@ -519,12 +585,24 @@ class PolicyPackSession:
         stack_config: Mapping[str, Any] | None = None,
         env: Mapping[str, str] | None = None,
         startup_timeout: float = STARTUP_TIMEOUT_S,
+        connect: bool = True,
     ) -> None:
         self.pack_dir = Path(pack_dir).resolve()
         argv = [python or sys.executable, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.pack_dir)]
         self.pack_env = _pack_env(project, stack, stack_config or {}, env or {})
         self._process = _PackProcess(argv, self.pack_env, self.pack_dir)
         self._channel: grpc.Channel | None = None
+        self.pack_name, self.pack_version = "", ""
+        self.policies: tuple[PolicyInfo, ...] = ()
+        if connect:
+            self.connect(startup_timeout)
+
+    def connect(self, startup_timeout: float = STARTUP_TIMEOUT_S) -> None:
+        """Read the pack's port and call ``GetAnalyzerInfo``; stops the pack on any failure.
+
+        Raises:
+            PolicyPackError: the pack exited, printed no port in time, or does not answer.
+        """
         try:
             port = self._process.read_port(startup_timeout)
             self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -533,7 +611,7 @@ class PolicyPackSession:
         except BaseException:  # includes KeyboardInterrupt: never leave the pack running
             self.close()
             raise
-        self.pack_name: str = info.name
+        self.pack_name = info.name
         self.pack_version = _pack_version(self.pack_dir, info.version)
         self.policies = tuple(_policy_info(p) for p in info.policies)
 
@@ -826,8 +904,15 @@ class BackgroundAnalysis:
             graph = run_stack(settings, on_register=analysis.submit)
             report = analysis.finish(graph)
 
-    Leaving the block always stops the pack. ``submit`` is thread-safe (registrations arrive from the
-    Pulumi SDK's executor threads).
+    Leaving the block always stops the pack (at once when the block raised, e.g. on Ctrl-C).
+    ``submit`` is thread-safe (registrations arrive from the Pulumi SDK's executor threads).
+
+    The constructor starts the pack process, so leaving the block can stop it at once, even while the
+    worker is still waiting for its port; waiting for the port and everything after happens on the
+    worker.
+
+    Raises:
+        PolicyPackError: the pack cannot be started (missing interpreter or directory).
     """
 
     def __init__(
@@ -838,10 +923,13 @@ class BackgroundAnalysis:
         *,
         stack_config: Mapping[str, Any] | None = None,
         pack_dir: Path = DEFAULT_PACK_DIR,
+        env: Mapping[str, str] | None = None,
     ) -> None:
-        self._args = (project, stack, policy_config, stack_config, pack_dir)
+        self._args = (project, stack, policy_config, stack_config)
         self._queue: queue.Queue[Any] = queue.Queue()
-        self._session: PolicyPackSession | None = None
+        self._session = PolicyPackSession(
+            pack_dir, project=project, stack=stack, stack_config=stack_config, env=env, connect=False
+        )
         self._analysis: Analysis | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name="policy-analysis", daemon=True)
@@ -852,11 +940,9 @@ class BackgroundAnalysis:
         self._queue.put(rec)
 
     def _work(self) -> None:
-        project, stack, policy_config, stack_config, pack_dir = self._args
+        project, stack, policy_config, stack_config = self._args
         try:
-            self._session = PolicyPackSession(
-                pack_dir, project=project, stack=stack, stack_config=stack_config
-            )
+            self._session.connect()
             analysis = self._session.start(project, stack, policy_config, stack_config=stack_config)
             while (rec := self._queue.get()) is not _DONE:
                 analysis.analyze(rec)
@@ -883,11 +969,12 @@ class BackgroundAnalysis:
     def __enter__(self) -> BackgroundAnalysis:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is not None:
+            self._session.close()  # the worker then fails fast instead of finishing the analysis
         if self._thread.is_alive():
             self._stop_thread()
-        if self._session is not None:
-            self._session.close()
+        self._session.close()  # also closes a channel the worker opened while we were stopping it
 
 
 def run_policies(
