@@ -464,9 +464,11 @@ class _PackProcess:
             raise PolicyPackError(f"cannot start policy pack: {exc}\ncommand: {' '.join(argv)}") from None
         try:
             self.watchdog = _start_watchdog(self.proc.pid)
-        except BaseException:
+        except BaseException as exc:
             self.proc.kill()
             self.proc.wait()
+            if isinstance(exc, OSError):
+                raise PolicyPackError(f"cannot start the policy pack's watchdog: {exc}") from None
             raise
         self._stdout: queue.Queue[str | None] = queue.Queue()
         self._stderr: collections.deque[str] = collections.deque(maxlen=400)

@@ -241,3 +241,21 @@ def test_go_durations() -> None:
 def test_missing_pack_directory(tmp_path: Path) -> None:
     with pytest.raises(PolicyPackError, match="cannot start policy pack"):
         PolicyPackSession(tmp_path / "nowhere")
+
+
+def test_pack_is_stopped_when_its_watchdog_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[Any] = []
+    real_popen = runner.subprocess.Popen
+
+    def popen(argv: list[str], **kwargs: Any) -> Any:
+        if "-I" in argv:
+            raise OSError(24, "Too many open files")
+        started.append(real_popen(argv, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(runner.subprocess, "Popen", popen)
+    with pytest.raises(
+        PolicyPackError, match=r"cannot start the policy pack's watchdog: .*Too many open files"
+    ):
+        PolicyPackSession()
+    assert started[0].poll() is not None
