@@ -61,9 +61,11 @@ from blueprint.graph import ResourceRecord, StackGraph
 from blueprint.policy_config import (
     ALL,
     PACK_DIR,
+    DowngradeStatus,
     ExemptionStatus,
     PolicyConfigError,
     PolicySettings,
+    downgrade_report,
     exemption_report,
     parse_policy_config,
 )
@@ -161,6 +163,9 @@ class PolicyReport:
         not_applicable: rules that did not apply.
         config: the effective policy config sent to the pack (defaults filled in).
         exemptions: every configured exemption with its status.
+        downgrades: every rule enforced by default that the config lowered; an unjustified one is also
+            in ``violations`` (mandatory, against the stack), since a rule that no longer runs
+            cannot report it.
     """
 
     pack_name: str
@@ -170,6 +175,7 @@ class PolicyReport:
     not_applicable: tuple[NotApplicable, ...]
     config: dict[str, PolicySettings] = field(default_factory=dict)
     exemptions: tuple[ExemptionStatus, ...] = ()
+    downgrades: tuple[DowngradeStatus, ...] = ()
 
     @property
     def has_mandatory(self) -> bool:
@@ -328,8 +334,9 @@ def reconcile_config(
         policy name -> effective level and settings, for every policy of the pack.
 
     Raises:
-        PolicyConfigError: a key names no policy (the CLI would silently ignore it), or a setting
-            violates its policy's schema (the CLI would refuse to run).
+        PolicyConfigError: a key names no policy or a setting is not in its policy's schema (the CLI
+            would silently ignore both), or a setting violates its policy's schema (the CLI would
+            refuse to run).
     """
     names = {p.name for p in policies}
     unknown = sorted(set(config) - names - {ALL})
@@ -344,6 +351,7 @@ def reconcile_config(
         result[policy.name] = PolicySettings(
             level, {**_schema_defaults(policy.config_schema), **given.properties}
         )
+    _refuse_unknown_settings(policies, config)
     _validate_settings(policies, result)
     return result
 
@@ -351,6 +359,23 @@ def reconcile_config(
 def _suggest(name: str, names: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, sorted(names), n=1)
     return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _refuse_unknown_settings(policies: Sequence[PolicyInfo], config: Mapping[str, PolicySettings]) -> None:
+    """Settings a policy's schema does not declare: the CLI validates without ``additionalProperties``
+    (pulumi/pulumi ``pkg/resource/analyzer/config.go``, ``convertSchema``), so a typo silently does
+    nothing there, e.g. an ``exemption`` list that waives nothing or a ``downgrade`` misspelt."""
+    problems = []
+    for policy in policies:
+        known = sorted(policy.config_schema.get("properties", {}))
+        given = config.get(policy.name, PolicySettings()).properties
+        for key in sorted(set(given) - set(known)):
+            settings = f"its settings: {', '.join(known)}" if known else "it has no settings"
+            problems.append(
+                f"  {policy.name}.{key}: not a setting of this policy{_suggest(key, known)}; {settings}"
+            )
+    if problems:
+        raise PolicyConfigError("policy config has unknown settings:\n" + "\n".join(problems))
 
 
 def _validate_settings(policies: Sequence[PolicyInfo], config: Mapping[str, PolicySettings]) -> None:
@@ -378,8 +403,51 @@ def _pump(stream: Any, sink: Callable[[Any], None], mark_end: bool) -> None:
         sink(None)
 
 
+#: The pack's watchdog (``python -I -S -c _WATCHDOG <pack pid>``): it blocks on stdin, whose write end
+#: only the runner holds, so EOF means the runner is gone however it ended (the kernel closes a dead
+#: process's pipes, SIGKILL included); it then sends the pack SIGTERM through a pidfd, which cannot hit a
+#: recycled pid. Why not ``prctl(PR_SET_PDEATHSIG)`` in a ``preexec_fn``: that forces ``fork()`` instead
+#: of ``vfork()``, and gRPC's at-fork handlers then restart its poller in the child, which aborts when
+#: ``close_fds`` closes the epoll fd before ``exec`` (grpc/grpc issue 43055, grpcio >= 1.81; reproduced
+#: here in 14 of 300 launches under live gRPC traffic). Ctrl-C, a closed terminal or a CI runner signal
+#: the whole process group, so the watchdog ignores SIGINT, SIGTERM and SIGHUP: it stays on duty until
+#: the runner is gone (then always exits) or dismisses it with SIGKILL.
+_WATCHDOG = """
+import os, signal, sys
+for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(sig, signal.SIG_IGN)
+pid = int(sys.argv[1])
+try:
+    pack = os.pidfd_open(pid)
+except (AttributeError, OSError):
+    pack = None
+while os.read(0, 4096):
+    pass
+try:
+    if pack is None:
+        os.kill(pid, signal.SIGTERM)
+    else:
+        signal.pidfd_send_signal(pack, signal.SIGTERM)
+except OSError:
+    pass
+"""
+
+
+def _start_watchdog(pack_pid: int) -> subprocess.Popen[bytes]:
+    """Start the pack's watchdog (see ``_WATCHDOG``); its ``stdin`` is the pipe that keeps it waiting."""
+    return subprocess.Popen(
+        [sys.executable, "-I", "-S", "-c", _WATCHDOG, str(pack_pid)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 class _PackProcess:
-    """The pack's process: started, port read from stdout, stdout/stderr drained in the background."""
+    """The pack's process: started, port read from stdout, stdout/stderr drained in the background.
+
+    A watchdog process stops the pack if this process dies without stopping it (see ``_WATCHDOG``).
+    """
 
     def __init__(self, argv: list[str], env: Mapping[str, str], cwd: Path) -> None:
         self.argv = argv
@@ -394,6 +462,14 @@ class _PackProcess:
             )
         except OSError as exc:  # missing interpreter or pack directory
             raise PolicyPackError(f"cannot start policy pack: {exc}\ncommand: {' '.join(argv)}") from None
+        try:
+            self.watchdog = _start_watchdog(self.proc.pid)
+        except BaseException as exc:
+            self.proc.kill()
+            self.proc.wait()
+            if isinstance(exc, OSError):
+                raise PolicyPackError(f"cannot start the policy pack's watchdog: {exc}") from None
+            raise
         self._stdout: queue.Queue[str | None] = queue.Queue()
         self._stderr: collections.deque[str] = collections.deque(maxlen=400)
         self._threads = [
@@ -431,16 +507,29 @@ class _PackProcess:
         return int(line)
 
     def stop(self) -> None:
-        """Terminate (then kill) the process and reap it; safe to call twice."""
+        """Dismiss the watchdog, then terminate (or kill) the pack and reap it; safe to call twice.
+
+        The watchdog goes first so it can never signal a pid that has been reaped and reused.
+        """
+        if self.watchdog.poll() is None:
+            self.watchdog.kill()
+        _reap(self.watchdog)
+        if self.watchdog.stdin is not None:
+            self.watchdog.stdin.close()
         if self.proc.poll() is None:
             self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _reap(self.proc)
         for thread in self._threads:
             thread.join(timeout=5)
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    """Wait up to 5 s for ``proc`` to exit, then kill it; it is reaped either way."""
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _config_strings(stack_config: Mapping[str, Any] | None) -> dict[str, str]:
@@ -476,8 +565,13 @@ class PolicyPackSession:
         project, stack: what the pack's runtime is configured with (``PULUMI_PROJECT``/``PULUMI_STACK``).
         stack_config: stack config (``{"aws:region": "eu-west-1"}``; structured values become JSON text)
             passed as ``PULUMI_CONFIG``.
-        env: extra environment variables for the pack (e.g. ``STAGING_GUARDRAILS_TODAY``).
+        env: extra environment variables for the pack (e.g. ``STAGING_GUARDRAILS_TODAY``); exemption and
+            downgrade reports are evaluated with the same environment, so they agree with the pack.
         startup_timeout: seconds to wait for the port.
+        connect: False starts the process only; call ``connect`` (from any thread) before anything else.
+
+    The pack never outlives this process: a watchdog stops it when the process dies without closing
+    the session (even by SIGKILL).
 
     Raises:
         PolicyPackError: the pack did not start or does not answer ``GetAnalyzerInfo``.
@@ -493,12 +587,24 @@ class PolicyPackSession:
         stack_config: Mapping[str, Any] | None = None,
         env: Mapping[str, str] | None = None,
         startup_timeout: float = STARTUP_TIMEOUT_S,
+        connect: bool = True,
     ) -> None:
         self.pack_dir = Path(pack_dir).resolve()
         argv = [python or sys.executable, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.pack_dir)]
-        pack_env = _pack_env(project, stack, stack_config or {}, env or {})
-        self._process = _PackProcess(argv, pack_env, self.pack_dir)
+        self.pack_env = _pack_env(project, stack, stack_config or {}, env or {})
+        self._process = _PackProcess(argv, self.pack_env, self.pack_dir)
         self._channel: grpc.Channel | None = None
+        self.pack_name, self.pack_version = "", ""
+        self.policies: tuple[PolicyInfo, ...] = ()
+        if connect:
+            self.connect(startup_timeout)
+
+    def connect(self, startup_timeout: float = STARTUP_TIMEOUT_S) -> None:
+        """Read the pack's port and call ``GetAnalyzerInfo``; stops the pack on any failure.
+
+        Raises:
+            PolicyPackError: the pack exited, printed no port in time, or does not answer.
+        """
         try:
             port = self._process.read_port(startup_timeout)
             self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -507,7 +613,7 @@ class PolicyPackSession:
         except BaseException:  # includes KeyboardInterrupt: never leave the pack running
             self.close()
             raise
-        self.pack_name: str = info.name
+        self.pack_name = info.name
         self.pack_version = _pack_version(self.pack_dir, info.version)
         self.policies = tuple(_policy_info(p) for p in info.policies)
 
@@ -602,7 +708,12 @@ class PolicyPackSession:
         effective = self.configure(user_config)
         self.configure_stack(project, stack, stack_config, stack_tags)
         return Analysis(
-            self, StackGraph(project, stack), stack_config, effective, self._exemptions(user_config)
+            self,
+            StackGraph(project, stack),
+            stack_config,
+            effective,
+            exemptions=self._exemptions(user_config),
+            downgrades=self._downgrades(user_config, effective),
         )
 
     def run(
@@ -621,14 +732,24 @@ class PolicyPackSession:
             analysis.analyze(rec)
         return analysis.finish(graph)
 
-    def _exemptions(self, config: Mapping[str, PolicySettings]) -> tuple[ExemptionStatus, ...]:
-        """The configured exemptions with their status, per this pack's own exemption rules.
+    def _has_waivers(self) -> bool:
+        """True for staging-guardrails: a pack without ``guardrails/exemptions.py`` has no waivers."""
+        return (self.pack_dir / "guardrails" / "exemptions.py").is_file()
 
-        A pack without ``guardrails/exemptions.py`` (not staging-guardrails) has no exemptions to list.
-        """
-        if not (self.pack_dir / "guardrails" / "exemptions.py").is_file():
+    def _exemptions(self, config: Mapping[str, PolicySettings]) -> tuple[ExemptionStatus, ...]:
+        """The configured exemptions with their status, per this pack's own exemption rules."""
+        if not self._has_waivers():
             return ()
-        return tuple(exemption_report(config, pack_dir=self.pack_dir))
+        return tuple(exemption_report(config, pack_dir=self.pack_dir, env=self.pack_env))
+
+    def _downgrades(
+        self, user: Mapping[str, PolicySettings], effective: Mapping[str, PolicySettings]
+    ) -> tuple[DowngradeStatus, ...]:
+        """Rules enforced by default that the config lowered, with their justification status."""
+        if not self._has_waivers():
+            return ()
+        defaults = {p.name: p.enforcement_level for p in self.policies}
+        return tuple(downgrade_report(defaults, user, effective, self.pack_dir, env=self.pack_env))
 
     def _violation(self, d: pb.AnalyzeDiagnostic, urn: str) -> Violation:
         return Violation(
@@ -702,7 +823,9 @@ class Analysis:
         seen: StackGraph,
         stack_config: Mapping[str, Any] | None,
         effective_config: dict[str, PolicySettings],
-        exemptions: tuple[ExemptionStatus, ...],
+        *,
+        exemptions: tuple[ExemptionStatus, ...] = (),
+        downgrades: tuple[DowngradeStatus, ...] = (),
     ) -> None:
         self._session = session
         self._seen = seen
@@ -710,6 +833,7 @@ class Analysis:
         self._sent: list[tuple[ResourceRecord, grpc.Future]] = []
         self._config = effective_config
         self._exemptions = exemptions
+        self._downgrades = downgrades
 
     def analyze(self, rec: ResourceRecord) -> None:
         """Send ``Analyze`` for one registration (its inputs, options and provider)."""
@@ -744,11 +868,29 @@ class Analysis:
             pack_name=session.pack_name,
             pack_version=session.pack_version,
             policies=session.policies,
-            violations=tuple(violations),
+            violations=(*violations, *self._downgrade_violations(graph.stack_urn)),
             not_applicable=tuple(skipped),
             config=self._config,
             exemptions=self._exemptions,
+            downgrades=self._downgrades,
         )
+
+    def _downgrade_violations(self, stack_urn: str) -> list[Violation]:
+        """A mandatory violation of each rule lowered without a valid justification, on the stack."""
+        infos = {p.name: p for p in self._session.policies}
+        return [
+            Violation(
+                policy_name=d.policy,
+                policy_pack=self._session.pack_name,
+                message=f"{infos[d.policy].description}\n{d.message()}",
+                urn=stack_urn,
+                enforcement_level="mandatory",
+                severity=infos[d.policy].severity,
+                description=infos[d.policy].description,
+            )
+            for d in self._downgrades
+            if not d.justified
+        ]
 
 
 _DONE = object()
@@ -764,8 +906,15 @@ class BackgroundAnalysis:
             graph = run_stack(settings, on_register=analysis.submit)
             report = analysis.finish(graph)
 
-    Leaving the block always stops the pack. ``submit`` is thread-safe (registrations arrive from the
-    Pulumi SDK's executor threads).
+    Leaving the block always stops the pack (at once when the block raised, e.g. on Ctrl-C).
+    ``submit`` is thread-safe (registrations arrive from the Pulumi SDK's executor threads).
+
+    The constructor starts the pack process, so leaving the block can stop it at once, even while the
+    worker is still waiting for its port; waiting for the port and everything after happens on the
+    worker.
+
+    Raises:
+        PolicyPackError: the pack cannot be started (missing interpreter or directory).
     """
 
     def __init__(
@@ -776,10 +925,13 @@ class BackgroundAnalysis:
         *,
         stack_config: Mapping[str, Any] | None = None,
         pack_dir: Path = DEFAULT_PACK_DIR,
+        env: Mapping[str, str] | None = None,
     ) -> None:
-        self._args = (project, stack, policy_config, stack_config, pack_dir)
+        self._args = (project, stack, policy_config, stack_config)
         self._queue: queue.Queue[Any] = queue.Queue()
-        self._session: PolicyPackSession | None = None
+        self._session = PolicyPackSession(
+            pack_dir, project=project, stack=stack, stack_config=stack_config, env=env, connect=False
+        )
         self._analysis: Analysis | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name="policy-analysis", daemon=True)
@@ -790,11 +942,9 @@ class BackgroundAnalysis:
         self._queue.put(rec)
 
     def _work(self) -> None:
-        project, stack, policy_config, stack_config, pack_dir = self._args
+        project, stack, policy_config, stack_config = self._args
         try:
-            self._session = PolicyPackSession(
-                pack_dir, project=project, stack=stack, stack_config=stack_config
-            )
+            self._session.connect()
             analysis = self._session.start(project, stack, policy_config, stack_config=stack_config)
             while (rec := self._queue.get()) is not _DONE:
                 analysis.analyze(rec)
@@ -821,11 +971,12 @@ class BackgroundAnalysis:
     def __enter__(self) -> BackgroundAnalysis:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is not None:
+            self._session.close()  # the worker then fails fast instead of finishing the analysis
         if self._thread.is_alive():
             self._stop_thread()
-        if self._session is not None:
-            self._session.close()
+        self._session.close()  # also closes a channel the worker opened while we were stopping it
 
 
 def run_policies(

@@ -1,7 +1,12 @@
 """Renderers of the preview report: a Rich tree for terminals and Markdown for pull-request comments.
 
 Both take the document built by ``blueprint.report.build_report`` (already redacted) and never look at
-the raw graph, so what they show is exactly what ``--format json`` carries.
+the raw graph, so what they show is exactly what ``--format json`` carries. Both open with a warning
+banner when the policy config weakens the guardrails (a mandatory rule downgraded, an exemption not
+honoured) and list each downgraded rule with its effective level next to its default.
+
+The text view passes every value to Rich as ``Text``, never as a markup string: a message holding
+``[secret]``, ``[private]`` or ``[/x]`` prints as written instead of vanishing or crashing the printer.
 """
 
 from __future__ import annotations
@@ -15,7 +20,25 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from blueprint.report import weakened
+
 _LEVEL_STYLE = {"mandatory": "bold red", "advisory": "yellow"}
+_EXEMPTION_COLUMNS = ("status", "policy", "resource", "owner", "expires", "reason")
+_DOWNGRADE_COLUMNS = ("policy", "defaultLevel", "level", "via", "status", "owner", "expires", "reason")
+_DOWNGRADE_HEADERS = ("rule", "default", "effective", "set by", "justification", "owner", "expires", "reason")
+
+
+def _cell(value: Any) -> Text:
+    """A table cell shown literally ('' for None); columns fold long values instead of cutting them."""
+    return Text("" if value is None else str(value))
+
+
+def _downgrade_cells(d: dict[str, Any]) -> list[Any]:
+    """One downgrade as display values; problems are appended to a justification that does not count."""
+    cells: list[Any] = [d.get(k) for k in _DOWNGRADE_COLUMNS]
+    if d["status"] != "justified":
+        cells[4] = f"{d['status']}: {'; '.join(d['problems'])}"
+    return cells
 
 
 def _children(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -64,14 +87,14 @@ def _violations_by_urn(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]
 def _policy_table(policy: dict[str, Any]) -> Table | Text:
     if not policy["ran"]:
         return Text(f"Policy: {policy['note']}", style="dim")
-    table = Table(title=f"Policy pack {policy['pack']['name']} {policy['pack']['version']}", show_lines=False)
+    title = Text(f"Policy pack {policy['pack']['name']} {policy['pack']['version']}")
+    table = Table(title=title, show_lines=False)
     for column in ("level", "policy", "resource", "message"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for v in policy["violations"]:
         resource = v["urn"].rsplit("::", 1)[-1] if v["urn"] else "(stack)"
-        table.add_row(
-            Text(v["level"], style=_LEVEL_STYLE.get(v["level"], "")), v["policy"], resource, v["message"]
-        )
+        level = Text(v["level"], style=_LEVEL_STYLE.get(v["level"], ""))
+        table.add_row(level, _cell(v["policy"]), _cell(resource), _cell(v["message"]))
     if not policy["violations"]:
         table.add_row("", "no violations", "", "")
     return table
@@ -81,13 +104,40 @@ def _exemptions_table(policy: dict[str, Any]) -> Table | None:
     if not policy["exemptions"]:
         return None
     table = Table(title="Exemptions")
-    for column in ("status", "policy", "resource", "owner", "expires", "reason"):
-        table.add_column(column)
+    for column in _EXEMPTION_COLUMNS:
+        table.add_column(column, overflow="fold")
     for e in policy["exemptions"]:
-        table.add_row(
-            *(str(e.get(k, "")) for k in ("status", "policy", "resource", "owner", "expires", "reason"))
-        )
+        table.add_row(*(_cell(e.get(k)) for k in _EXEMPTION_COLUMNS))
     return table
+
+
+def _justification(d: dict[str, Any]) -> str:
+    if d["status"] == "justified":
+        return f"justified until {d['expires']} by {d['owner']}: {d['reason']}"
+    return f"{d['status']}: {'; '.join(d['problems'])}"
+
+
+def _downgrades_table(policy: dict[str, Any]) -> Table | None:
+    """Four columns, so a terminal of 80 columns still shows it: rule, default -> effective level,
+    where the level was set, and the justification (all fields of it)."""
+    if not policy["downgrades"]:
+        return None
+    table = Table(title="Downgraded rules (mandatory by default)")
+    for column in ("rule", "default → effective", "set by", "justification"):
+        table.add_column(column, overflow="fold")
+    for d in policy["downgrades"]:
+        level = Text(f"{d['defaultLevel']} → {d['level']}", style="bold yellow")
+        table.add_row(_cell(d["policy"]), level, _cell(d["via"]), _cell(_justification(d)))
+    return table
+
+
+def _banner_text(policy: dict[str, Any]) -> Text | None:
+    phrases = weakened(policy) if policy["ran"] else []
+    if not phrases:
+        return None
+    return Text(
+        f"WARNING: guardrails weakened by the policy config: {'; '.join(phrases)}.", style="bold yellow"
+    )
 
 
 def render_text(report: dict[str, Any], console: Console) -> None:
@@ -95,16 +145,19 @@ def render_text(report: dict[str, Any], console: Console) -> None:
 
     Every value is a ``Text`` (never markup): a ``[secret]`` or an ARN's ``:secret:`` prints as written.
     """
+    policy = report["policy"]
     tree = Tree(Text.assemble(("stack ", "dim"), (f"{report['project']}/{report['stack']}", "bold")))
     _add(tree, report["stackUrn"], _children(report), _violations_by_urn(report))
     outputs = Table(title="Stack outputs", show_header=False)
     for key, value in report["outputs"].items():
         outputs.add_row(Text(key), Text(value if isinstance(value, str) else json.dumps(value)))
-    parts: list[Any] = [tree, outputs, _policy_table(report["policy"])]
-    exemptions = _exemptions_table(report["policy"])
-    if exemptions is not None:
-        parts.append(exemptions)
+    banner = _banner_text(policy)
+    parts: list[Any] = [banner] if banner is not None else []
+    parts += [tree, outputs, _policy_table(policy)]
+    parts += [t for t in (_downgrades_table(policy), _exemptions_table(policy)) if t is not None]
     parts.append(Text(report["summary"]["line"], style="bold"))
+    if banner is not None:
+        parts.append(banner)  # again at the end, where a CI log is read
     console.print(Group(*parts))
 
 
@@ -145,20 +198,43 @@ def _md_policy(policy: dict[str, Any]) -> list[str]:
             lines.append(f"| **{v['level']}** | `{v['policy']}` | `{resource}` | {_md_cell(v['message'])} |")
     else:
         lines.append("No violations.")
+    if policy["downgrades"]:
+        lines += ["", "**Downgraded rules** (mandatory by default)", "", _md_row(_DOWNGRADE_HEADERS)]
+        lines.append("|---" * len(_DOWNGRADE_HEADERS) + "|")
+        lines += [_md_row(_downgrade_cells(d)) for d in policy["downgrades"]]
     if policy["exemptions"]:
-        lines += ["", "**Exemptions**", "", "| status | policy | resource | owner | expires | reason |"]
-        lines.append("|---|---|---|---|---|---|")
-        for e in policy["exemptions"]:
-            cells = (e.get(k, "") for k in ("status", "policy", "resource", "owner", "expires", "reason"))
-            lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+        lines += ["", "**Exemptions**", "", _md_row(_EXEMPTION_COLUMNS)]
+        lines.append("|---" * len(_EXEMPTION_COLUMNS) + "|")
+        lines += [_md_row([e.get(k) for k in _EXEMPTION_COLUMNS]) for e in policy["exemptions"]]
     return lines
 
 
+def _md_row(cells: Any) -> str:
+    return "| " + " | ".join(_md_cell("" if c is None else c) for c in cells) + " |"
+
+
+def _md_banner(policy: dict[str, Any]) -> list[str]:
+    """A GitHub alert block opening the comment when the policy config weakens the guardrails."""
+    phrases = weakened(policy) if policy["ran"] else []
+    if not phrases:
+        return []
+    titles = (("Downgraded rules", "downgrades"), ("Exemptions", "exemptions"))
+    sections = [f"*{title}*" for title, key in titles if policy[key]]
+    return [
+        "> [!WARNING]",
+        f"> **Guardrails weakened by the policy config:** {_md_cell('; '.join(phrases))}.",
+        f"> See {' and '.join(sections)} under Policy results.",
+        "",
+    ]
+
+
 def render_markdown(report: dict[str, Any]) -> str:
-    """A PR-comment body: verdict first, then policy results, resources per component, outputs."""
+    """A PR-comment body: a warning banner when guardrails are weakened, then the verdict, policy
+    results, resources per component, outputs."""
     kids = _children(report)
     verdict = "❌" if report["policy"]["counts"]["mandatory"] else "✅"
     lines = [
+        *_md_banner(report["policy"]),
         f"## {verdict} Preview of `{report['project']}/{report['stack']}`",
         "",
         f"**{report['summary']['line']}**",

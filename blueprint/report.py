@@ -4,6 +4,10 @@ This document is the stable, versioned graph format other tools read (``--format
 markdown views render the same document. Its JSON Schema is ``docs/preview.schema.json`` (documented in
 ``docs/preview-json.md``); bump ``SCHEMA_VERSION``'s major number on any incompatible change.
 Secrets are redacted here, once, so no renderer can leak them.
+
+Version history: 1.1 added ``policy.policies[].defaultLevel`` and ``policy.downgrades``, and
+``policy.policies[].level`` became the *effective* level (1.0 showed the default even for a rule the
+policy config had disabled).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from blueprint.graph import ResourceRecord, StackGraph, redact
 if TYPE_CHECKING:
     from blueprint.policy_runner import PolicyReport
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def _resource_entry(rec: ResourceRecord) -> dict[str, Any]:
@@ -46,9 +50,31 @@ def _no_policy(note: str) -> dict[str, Any]:
         "counts": {"mandatory": 0, "advisory": 0},
         "violations": [],
         "exemptions": [],
+        "downgrades": [],
         "notApplicable": [],
         "policies": [],
     }
+
+
+def _policies(policy: PolicyReport) -> list[dict[str, Any]]:
+    """Every rule with its effective level (after the policy config) next to its default level."""
+    entries = []
+    for p in policy.policies:
+        configured = policy.config.get(p.name)
+        level = (configured.enforcement_level if configured else None) or p.enforcement_level
+        entries.append(
+            {
+                "name": p.name,
+                "level": level,
+                "defaultLevel": p.enforcement_level,
+                "severity": p.severity,
+                "type": p.policy_type,
+                "description": p.description,
+                "remediation": p.remediation,
+                "tags": list(p.tags),
+            }
+        )
+    return entries
 
 
 def _policy_entry(policy: PolicyReport | None, note: str) -> dict[str, Any]:
@@ -71,26 +97,34 @@ def _policy_entry(policy: PolicyReport | None, note: str) -> dict[str, Any]:
             for v in policy.violations
         ],
         "exemptions": [e.as_dict() for e in policy.exemptions],
+        "downgrades": [d.as_dict() for d in policy.downgrades],
         "notApplicable": [
             {"policy": n.policy_name, "reason": n.reason, "urn": n.urn} for n in policy.not_applicable
         ],
-        "policies": [
-            {
-                "name": p.name,
-                "level": p.enforcement_level,
-                "severity": p.severity,
-                "type": p.policy_type,
-                "description": p.description,
-                "remediation": p.remediation,
-                "tags": list(p.tags),
-            }
-            for p in policy.policies
-        ],
+        "policies": _policies(policy),
     }
 
 
+def weakened(policy: dict[str, Any]) -> list[str]:
+    """How the policy config weakens the guardrails, as short phrases (empty when it does not):
+    mandatory rules run below their default level, and exemptions that are not honoured."""
+    downgrades = policy["downgrades"]
+    phrases = []
+    if downgrades:
+        unjustified = sum(1 for d in downgrades if d["status"] != "justified")
+        phrases.append(
+            f"{len(downgrades)} mandatory rule(s) downgraded ({unjustified} without a valid justification)"
+        )
+    broken = sum(1 for e in policy["exemptions"] if e["status"] != "active")
+    if broken:
+        phrases.append(f"{broken} exemption(s) not honoured")
+    return phrases
+
+
 def summary_line(report: dict[str, Any]) -> str:
-    """One line: resource counts and the policy verdict, e.g. for the end of a CI log."""
+    """One line: resource counts and the policy verdict, e.g. for the end of a CI log. A pass with
+    downgraded rules or broken exemptions says so; an unjustified downgrade is a mandatory violation,
+    so it can never read PASS."""
     s = report["summary"]
     policy = report["policy"]
     if not policy["ran"]:
@@ -99,6 +133,7 @@ def summary_line(report: dict[str, Any]) -> str:
         counts = policy["counts"]
         verdict = f"{counts['mandatory']} mandatory and {counts['advisory']} advisory violation(s)"
         verdict += ": FAIL" if counts["mandatory"] else ": PASS"
+        verdict += "".join(f"; {phrase}" for phrase in weakened(policy))
     return (
         f"{s['resources']} resources ({s['components']} components, {s['custom']} cloud resources); {verdict}"
     )

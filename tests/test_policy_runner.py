@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +17,8 @@ import blueprint.policy_runner as runner
 from blueprint.graph import ResourceRecord, StackGraph
 from blueprint.policy_runner import PolicyPackError, PolicyPackSession, run_policies
 from tests.policies.stack import baseline
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ONE_RESOURCE = StackGraph(
     "proj",
@@ -90,6 +96,79 @@ def test_pack_process_is_gone_after_the_session(tmp_path: Path) -> None:
     assert process.poll() is not None
 
 
+def wait_gone(proc_or_pid: Any, timeout: float = 30) -> bool:
+    """Poll (bounded) until a Popen has exited or a pid no longer runs (zombies count as gone)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if isinstance(proc_or_pid, int):
+            stat = Path(f"/proc/{proc_or_pid}/stat")
+            if not stat.exists() or stat.read_text().rsplit(")", 1)[-1].split()[0] == "Z":
+                return True
+        elif proc_or_pid.poll() is not None:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_pack_is_launched_as_the_engine_does_and_closed_with_its_watchdog() -> None:
+    with PolicyPackSession() as session:
+        assert session.process.args == [
+            sys.executable, "-u", "-m", "pulumi.policy", runner.ENGINE_ADDRESS, str(runner.DEFAULT_PACK_DIR)
+        ]  # fmt: skip
+        watchdog = session._process.watchdog
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # what a terminal or CI sends the group
+            watchdog.send_signal(sig)
+        assert not wait_gone(watchdog, timeout=0.5)
+    assert session.process.poll() is not None and watchdog.poll() == -signal.SIGKILL  # dismissed first
+
+
+KILLED_RUNNER = """
+import sys, threading, time
+from blueprint.policy_runner import PolicyPackSession
+
+sessions = []
+starter = threading.Thread(target=lambda: sessions.append(PolicyPackSession()))  # a thread that ends
+starter.start()
+starter.join()
+print(sessions[0].process.pid, sessions[0]._process.watchdog.pid, flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_pack_and_watchdog_end_when_the_runner_is_killed() -> None:
+    """SIGKILL runs no cleanup: the watchdog sees its pipe close and stops the pack."""
+    runner_process = subprocess.Popen(
+        [sys.executable, "-c", KILLED_RUNNER], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    pack = watchdog = 0
+    try:
+        assert runner_process.stdout is not None
+        pack, watchdog = map(int, runner_process.stdout.readline().split())
+        assert not wait_gone(pack, timeout=0.5)  # the starting thread has ended; the pack serves on
+        runner_process.kill()
+        runner_process.wait(timeout=30)
+        assert wait_gone(pack), f"policy pack {pack} outlived the killed runner"
+        assert wait_gone(watchdog), f"watchdog {watchdog} outlived the killed runner"
+    finally:
+        runner_process.kill()
+        runner_process.wait(timeout=30)
+        for pid in (pack, watchdog):
+            if pid and not wait_gone(pid, timeout=0):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_background_analysis_keeps_its_pack_after_the_worker_ends() -> None:
+    # finish() ends the worker thread, then sends AnalyzeStack: the pack must outlive the worker.
+    graph = baseline().graph()
+    env = {"STAGING_GUARDRAILS_TODAY": "2026-06-15"}
+    with runner.BackgroundAnalysis(graph.project, graph.stack, env=env) as analysis:
+        for rec in graph.resources:
+            analysis.submit(rec)
+        report = analysis.finish(graph)
+    assert report.violations == () and len(report.policies) >= 40
+
+
 def test_failing_rule_surfaces_as_pack_error(tmp_path: Path) -> None:
     pack = make_pack(
         tmp_path,
@@ -162,3 +241,21 @@ def test_go_durations() -> None:
 def test_missing_pack_directory(tmp_path: Path) -> None:
     with pytest.raises(PolicyPackError, match="cannot start policy pack"):
         PolicyPackSession(tmp_path / "nowhere")
+
+
+def test_pack_is_stopped_when_its_watchdog_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[Any] = []
+    real_popen = runner.subprocess.Popen
+
+    def popen(argv: list[str], **kwargs: Any) -> Any:
+        if "-I" in argv:
+            raise OSError(24, "Too many open files")
+        started.append(real_popen(argv, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(runner.subprocess, "Popen", popen)
+    with pytest.raises(
+        PolicyPackError, match=r"cannot start the policy pack's watchdog: .*Too many open files"
+    ):
+        PolicyPackSession()
+    assert started[0].poll() is not None

@@ -103,7 +103,11 @@ class RuleSpec:
             raise ValueError(f"rule {self.name}: concern {self.concern!r} is not one of {CONCERNS}")
 
     def config_schema(self) -> PolicyConfigSchema:
-        return PolicyConfigSchema(properties={"exemptions": EXEMPTIONS_SCHEMA, **self.settings})
+        from .exemptions import DOWNGRADE_SCHEMA
+
+        return PolicyConfigSchema(
+            properties={"exemptions": EXEMPTIONS_SCHEMA, "downgrade": DOWNGRADE_SCHEMA, **self.settings}
+        )
 
     def policy_tags(self) -> list[str]:
         return [f"concern:{self.concern}", *self.equivalents.tags()]

@@ -19,6 +19,8 @@ from blueprint.policy_config import (
 )
 from tests.policies.stack import Stack, baseline
 
+STACK_TYPE = "pulumi:pulumi:Stack"
+
 
 def untagged_public_db() -> Stack:
     stack = baseline()
@@ -28,34 +30,50 @@ def untagged_public_db() -> Stack:
 
 
 def levels(report: Any) -> set[tuple[str, str]]:
-    return {(v.policy_name, v.enforcement_level) for v in report.violations}
+    """Rule and level of the findings about resources (downgrade findings are about the stack)."""
+    return {(v.policy_name, v.enforcement_level) for v in report.violations if STACK_TYPE not in v.urn}
+
+
+PUBLIC_DB = "data-store-not-publicly-accessible"
 
 
 @pytest.mark.parametrize(
-    ("config", "expected"),
+    ("config", "expected", "downgraded"),
     [
-        (None, {("data-store-not-publicly-accessible", "mandatory"), ("required-tags", "advisory")}),
+        (None, {(PUBLIC_DB, "mandatory"), ("required-tags", "advisory")}, "none"),
+        ({"required-tags": "mandatory"}, {(PUBLIC_DB, "mandatory"), ("required-tags", "mandatory")}, "none"),
+        ({"all": "advisory"}, {(PUBLIC_DB, "advisory"), ("required-tags", "advisory")}, "all"),
         (
-            {"required-tags": "mandatory"},
-            {("data-store-not-publicly-accessible", "mandatory"), ("required-tags", "mandatory")},
+            {"all": "advisory", PUBLIC_DB: {"enforcementLevel": "mandatory"}},
+            {(PUBLIC_DB, "mandatory"), ("required-tags", "advisory")},
+            "all but one",
         ),
-        (
-            {"all": "advisory"},
-            {("data-store-not-publicly-accessible", "advisory"), ("required-tags", "advisory")},
-        ),
-        (
-            {"all": "advisory", "data-store-not-publicly-accessible": {"enforcementLevel": "mandatory"}},
-            {("data-store-not-publicly-accessible", "mandatory"), ("required-tags", "advisory")},
-        ),
-        ({"required-tags": "disabled"}, {("data-store-not-publicly-accessible", "mandatory")}),
-        ({"all": "disabled"}, set()),
+        ({"required-tags": "disabled"}, {(PUBLIC_DB, "mandatory")}, "none"),  # advisory by default
+        ({"all": "disabled"}, set(), "all"),
+        ({"all": {"enforcementLevel": "disabled"}}, set(), "all"),
     ],
-    ids=["defaults", "raise-one", "all-advisory", "policy-beats-all", "disable-one", "disable-all"],
+    ids=[
+        "defaults",
+        "raise-one",
+        "all-advisory",
+        "policy-beats-all",
+        "disable-advisory-one",
+        "disable-all",
+        "disable-all-object",
+    ],
 )
-def test_enforcement_levels(analyze: Any, config: Any, expected: set[tuple[str, str]]) -> None:
+def test_enforcement_levels_and_unjustified_downgrades(
+    pack: Any, analyze: Any, config: Any, expected: set[tuple[str, str]], downgraded: str
+) -> None:
     report = analyze(untagged_public_db(), config)
     assert levels(report) == expected
-    assert report.has_mandatory == any(level == "mandatory" for _, level in expected)
+    mandatory = {p.name for p in pack.policies if p.enforcement_level == "mandatory"}
+    lowered = {"none": set(), "all": mandatory, "all but one": mandatory - {PUBLIC_DB}}[downgraded]
+    assert {d.policy for d in report.downgrades} == lowered
+    # Each unjustified downgrade is a mandatory finding of that rule, so the check fails.
+    stack_findings = {(v.policy_name, v.enforcement_level) for v in report.violations if STACK_TYPE in v.urn}
+    assert stack_findings == {(name, "mandatory") for name in lowered}
+    assert report.has_mandatory == (bool(lowered) or any(level == "mandatory" for _, level in expected))
 
 
 def test_effective_config_has_schema_defaults_and_overrides(analyze: Any) -> None:
@@ -74,6 +92,83 @@ def test_custom_required_tags(analyze: Any) -> None:
     report = analyze(baseline(), {"required-tags": {"requiredTags": ["environment", "data-classification"]}})
     assert report.violations and all(v.policy_name == "required-tags" for v in report.violations)
     assert all(v.detail == "missing tag(s): data-classification." for v in report.violations)
+
+
+@pytest.mark.parametrize(
+    ("entry", "fragment"),
+    [
+        ({"exemption": []}, "rds-deletion-protection.exemption: not a setting of this policy (did you mean "
+         "exemptions?); its settings: downgrade, exemptions"),
+        ({"downgrad": {}}, "rds-deletion-protection.downgrad: not a setting of this policy (did you mean "
+         "downgrade?)"),
+    ],
+    ids=["exemption", "downgrad"],
+)  # fmt: skip
+def test_unknown_setting_is_refused_with_a_suggestion(
+    pack: Any, entry: dict[str, Any], fragment: str
+) -> None:
+    with pytest.raises(PolicyConfigError) as err:
+        pack.run(baseline().graph(), {"rds-deletion-protection": entry})
+    assert str(err.value).splitlines()[0] == "policy config has unknown settings:"
+    assert fragment in str(err.value)
+
+
+def test_every_rule_declares_exemptions_and_downgrade(pack: Any) -> None:
+    for policy in pack.policies:
+        properties = policy.config_schema["properties"]
+        assert properties["downgrade"]["additionalProperties"] is False, policy.name
+        assert set(properties["downgrade"]["properties"]) == {"reason", "owner", "expires"}
+        assert properties["exemptions"]["type"] == "array", policy.name
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"exemptions": []}, "all: may only set an enforcement level (got exemptions); put settings, "
+         "exemptions and downgrade justifications in each rule's own entry"),
+        ({"enforcementLevel": "advisory", "downgrade": {}}, "all: may only set an enforcement level (got "
+         "downgrade);"),
+        ({}, "all: may only set an enforcement level (got an empty object);"),
+        ("loud", "all: 'loud' is not an enforcement level"),
+    ],
+    ids=["exemptions", "downgrade", "empty", "bad-level"],
+)  # fmt: skip
+def test_all_may_only_carry_a_level(value: Any, message: str) -> None:
+    with pytest.raises(PolicyConfigError) as err:
+        parse_policy_config({"all": value}, "cfg.json")
+    assert str(err.value).splitlines()[1].startswith(f"  {message}")
+
+
+def test_all_as_a_level_object_is_accepted() -> None:
+    assert parse_policy_config({"all": {"enforcementLevel": "advisory"}}) == {
+        "all": PolicySettings("advisory")
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"all": "advisory", "all": "disabled"}', "top level: duplicate key 'all'"),
+        (
+            '{"rds-deletion-protection": {"enforcementLevel": "advisory", "enforcementLevel": "disabled"}}',
+            "rds-deletion-protection: duplicate key 'enforcementLevel'",
+        ),
+        (
+            '{"x": {"exemptions": [{"resource": "a", "resource": "*"}]}}',
+            "x.exemptions[0]: duplicate key 'resource'",
+        ),
+    ],
+    ids=["all", "level", "exemption-field"],
+)
+def test_duplicate_keys_are_refused_naming_key_and_place(tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "policy.json"
+    path.write_text(text)
+    with pytest.raises(PolicyConfigError) as err:
+        load_policy_config(path)
+    assert str(err.value).splitlines() == [
+        f"{path} is invalid:",
+        f"  {problem} (only one value would count); keep one",
+    ]
 
 
 def test_unknown_policy_name_is_refused_with_a_suggestion(pack: Any) -> None:

@@ -1,6 +1,8 @@
-"""Exemptions through the pack: suppression, expiry, malformed entries, matching by name and URN.
+"""Exemptions through the pack: suppression, expiry, horizon, malformed entries, patterns that match
+everything, matching by name and URN.
 
-The session's pack runs with ``STAGING_GUARDRAILS_TODAY`` = ``conftest.TODAY`` (2026-06-15).
+The session's pack runs with ``STAGING_GUARDRAILS_TODAY`` = ``conftest.TODAY`` (2026-06-15), so the
+default 90-day horizon ends on 2026-09-13.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from tests.policies.conftest import findings
-from tests.policies.stack import Stack, baseline, urn
+from blueprint.policy_config import load_exemptions_module
+from blueprint.policy_runner import PolicyPackSession
+from tests.policies.conftest import TODAY, findings
+from tests.policies.stack import PROJECT, STACK, Stack, baseline, urn
 
 RULE = "rds-deletion-protection"
 DB_URN = urn("aws:rds/instance:Instance", "db")
@@ -18,7 +22,7 @@ REASON = "restored nightly from a sanitized snapshot"
 
 
 def exemption(resource: str | None = "db", **fields: Any) -> dict[str, Any]:
-    entry = {"resource": resource, "reason": REASON, "owner": "data-team", "expires": "2026-12-31", **fields}
+    entry = {"resource": resource, "reason": REASON, "owner": "data-team", "expires": "2026-08-31", **fields}
     return {k: v for k, v in entry.items() if v is not None}
 
 
@@ -132,3 +136,70 @@ def test_report_lists_every_exemption_with_its_status(analyze: Any) -> None:
         (2, "x", "invalid"),
     ]
     assert report.exemptions[2].as_dict()["problems"] == ["'owner' is missing"]
+
+
+def test_exemption_may_expire_on_the_last_day_of_the_horizon(analyze: Any) -> None:
+    report = analyze(unprotected(), config(exemption(expires="2026-09-13")))  # TODAY + 90 days
+    assert findings(report) == set()
+    assert report.exemptions[0].status == "active"
+
+
+def test_exemption_beyond_the_horizon_waives_nothing_and_is_reported(analyze: Any) -> None:
+    report = analyze(unprotected(), config(exemption(expires="2026-09-14")))
+    assert _details(report) == [
+        ("db", "deletionProtection is not true: one destroy deletes the database."),
+        (
+            "db",
+            "exemption #0 (resource 'db', owner 'data-team') is not honoured: 'expires' 2026-09-14 is more "
+            "than 90 days ahead (latest 2026-09-13; STAGING_GUARDRAILS_MAX_WAIVER_DAYS or --max-waiver-days "
+            "sets the maximum).",
+        ),
+    ]
+    assert report.exemptions[0].status == "invalid"
+
+
+def test_horizon_is_configurable_for_the_pack_through_its_environment() -> None:
+    env = {"STAGING_GUARDRAILS_TODAY": TODAY, "STAGING_GUARDRAILS_MAX_WAIVER_DAYS": "365"}
+    with PolicyPackSession(project=PROJECT, stack=STACK, env=env) as pack:
+        report = pack.run(unprotected().graph(), config(exemption(expires="2027-06-15")))
+        assert findings(report) == set()
+        assert [e.status for e in report.exemptions] == ["active"]  # the report reads the same env
+        beyond = pack.run(unprotected().graph(), config(exemption(expires="2027-06-16")))
+        assert findings(beyond) == {(RULE, "db")}
+        assert [e.status for e in beyond.exemptions] == ["invalid"]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    # "*-*" covers every URN of project staging-blueprint; "[!x]*" every URN (they start with "u").
+    ["*", "?*", "urn:*", "*::*", "*:*", f"urn:pulumi:{STACK}::{PROJECT}::*", "[!x]*", "*-*"],
+)
+def test_exemption_matching_every_resource_is_invalid(analyze: Any, pattern: str) -> None:
+    report = analyze(unprotected(), config(exemption(pattern)))
+    problem = f"'resource' {pattern!r} matches every resource; name the resources it waives"
+    assert findings(report) == {(RULE, "db"), (RULE, "aurora")}  # reported on everything it covers
+    assert any(v.detail.endswith(f"is not honoured: {problem}.") for v in report.violations)
+    assert report.exemptions[0].status == "invalid"
+    assert report.exemptions[0].problems == (problem,)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "db",
+        "db-*",
+        "*db*",
+        "urn:pulumi:*::aws:rds/instance:Instance::*",
+        "*-instance",
+        f"urn:pulumi:{STACK}::*::db",
+    ],
+)
+def test_narrow_patterns_are_not_taken_for_everything(pattern: str) -> None:
+    assert not load_exemptions_module().matches_everything(pattern)
+
+
+def test_invalid_horizon_override_is_refused() -> None:
+    exemptions = load_exemptions_module()
+    with pytest.raises(ValueError, match="STAGING_GUARDRAILS_MAX_WAIVER_DAYS='0' is not a number of days"):
+        exemptions.max_waiver_days({"STAGING_GUARDRAILS_MAX_WAIVER_DAYS": "0"})
+    assert exemptions.max_waiver_days({}) == 90

@@ -276,7 +276,7 @@ def test_access_rule(
     assert findings(analyze(stack, config)) == expected
 
 
-def _exemption(resource: str, expires: str = "2026-12-31") -> dict[str, Any]:
+def _exemption(resource: str, expires: str = "2026-08-31") -> dict[str, Any]:
     reason = "temporary public entry point for the partner demo"
     return {"resource": resource, "reason": reason, "owner": "platform-team", "expires": expires}
 
