@@ -7,7 +7,7 @@ optional ``enforcementLevel`` and the policy's settings::
     {
       "all": "mandatory",
       "required-tags": "advisory",
-      "iam-role-max-session-duration": {"maxSessionDurationSeconds": 1800},
+      "iam-role-max-session-duration": {"maxSessionDurationSeconds": 3600},
       "rds-deletion-protection": {
         "exemptions": [{"resource": "*::db-scratch", "reason": "nightly rebuilt load-test copy",
                         "owner": "data-team@example.com", "expires": "2026-12-31"}]

@@ -193,11 +193,11 @@ class PolicyReport:
 
 
 def _level_name(value: int) -> str:
-    return pb.EnforcementLevel.Name(value).lower()
+    return pb.EnforcementLevel.Name(pb.EnforcementLevel.ValueType(value)).lower()
 
 
 def _severity_name(value: int) -> str:
-    name = pb.PolicySeverity.Name(value).removeprefix("POLICY_SEVERITY_").lower()
+    name = pb.PolicySeverity.Name(pb.PolicySeverity.ValueType(value)).removeprefix("POLICY_SEVERITY_").lower()
     return "" if name == "unspecified" else name
 
 
