@@ -42,10 +42,15 @@ SESSION_DURATION = RuleSpec(
     settings={
         "maxSessionDurationSeconds": {
             "type": "integer",
-            "minimum": 900,
+            # IAM accepts MaxSessionDuration of 3600-43200 s only (IAM API Reference, CreateRole): a lower
+            # limit would make every role an unfixable violation. Shorter sessions are the caller's
+            # DurationSeconds (the token broker's), not a role setting.
+            "minimum": 3600,
             "maximum": 43200,
             "default": 3600,
-            "description": "longest allowed maxSessionDuration, in seconds",
+            "description": "longest allowed maxSessionDuration, in seconds (3600-43200: IAM's own range for "
+            "MaxSessionDuration, IAM API Reference CreateRole; shorter sessions are set by the caller's "
+            "DurationSeconds)",
         }
     },
 )

@@ -516,13 +516,15 @@ CREDENTIALS = [
         id="long-session",
     ),
     case(
-        lambda s: None,
+        lambda s: s.set("app-role", maxSessionDuration=7200),
+        config={"iam-role-max-session-duration": {"maxSessionDurationSeconds": 7200}},
+        id="session-limit-from-config-ok",
+    ),
+    case(
+        lambda s: s.set("app-role", maxSessionDuration=10800),
         ("iam-role-max-session-duration", "app-role"),
-        ("iam-role-max-session-duration", "deploy-role"),
-        ("iam-role-max-session-duration", "broker-role"),
-        ("iam-role-max-session-duration", "access-readonly"),
-        config={"iam-role-max-session-duration": {"maxSessionDurationSeconds": 1800}},
-        id="session-limit-from-config",
+        config={"iam-role-max-session-duration": {"maxSessionDurationSeconds": 7200}},
+        id="session-above-configured-limit",
     ),
     case(
         lambda s: s.add(
