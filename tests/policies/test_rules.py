@@ -94,6 +94,16 @@ def _header_filter(how: str, name: str, value: str) -> dict[str, Any]:
     }
 
 
+def _star_key_use(condition: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "kms:Decrypt",
+        "Resource": "*",
+        "Condition": condition,
+    }
+
+
 def _secret(value: str) -> dict[str, Any]:
     return {SECRET_SIG_KEY: SECRET_SIG_VALUE, "value": value}
 
@@ -498,6 +508,17 @@ ENCRYPTION = [
             ),
         ),
         id="kms-policy-star-with-condition-ok",
+    ),
+    case(
+        lambda s: s.set("key", policy=doc(_star_key_use({"Bool": {"aws:SecureTransport": "true"}}))),
+        ("kms-key-policy-no-public-principal", "key"),
+        id="kms-policy-star-condition-restricting-nobody",
+    ),
+    case(
+        lambda s: s.set(
+            "key", policy=doc(_star_key_use({"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}))
+        ),
+        id="kms-policy-star-within-organization-ok",
     ),
 ]
 
