@@ -537,17 +537,6 @@ CREDENTIALS = [
         id="long-session",
     ),
     case(
-        lambda s: s.set("app-role", maxSessionDuration=7200),
-        config={"iam-role-max-session-duration": {"maxSessionDurationSeconds": 7200}},
-        id="session-limit-from-config-ok",
-    ),
-    case(
-        lambda s: s.set("app-role", maxSessionDuration=10800),
-        ("iam-role-max-session-duration", "app-role"),
-        config={"iam-role-max-session-duration": {"maxSessionDurationSeconds": 7200}},
-        id="session-above-configured-limit",
-    ),
-    case(
         lambda s: s.add(
             "aws:iam/policy:Policy",
             "admin",
