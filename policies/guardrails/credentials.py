@@ -143,7 +143,7 @@ ADMIN_MANAGED_POLICY = RuleSpec(
                 "AdministratorAccess-Amplify",
                 "AdministratorAccess-AWSElasticBeanstalk",
             ],
-            "description": "names of AWS managed policies (arn:aws:iam::aws:policy/[path/]<name>) no "
+            "description": "names of AWS managed policies (arn:aws:iam::aws:policy/[path/]NAME) that no "
             "principal of the stack may be given",
         }
     },
