@@ -70,7 +70,7 @@ def _check_public_ip(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str
     elif ctx.resource_type == t.LAUNCH_TEMPLATE:
         for i, nic in enumerate(as_list(known(props, "networkInterfaces"))):
             if isinstance(nic, Mapping) and flag(known(nic, "associatePublicIpAddress")) is True:
-                yield f"networkInterfaces[{i}].associatePublicIpAddress is true: public addresses."
+                yield f"networkInterfaces[{i}].associatePublicIpAddress is true: instances get public IPs."
     elif flag(known(props, "associatePublicIpAddress")) is True:
         yield "associatePublicIpAddress is true: the instance gets a public address."
 
