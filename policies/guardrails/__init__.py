@@ -10,19 +10,43 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import access, credentials, data_safety, encryption, isolation, logging_rules, robots, tagging
+from . import (
+    access,
+    compute,
+    containers,
+    credentials,
+    data_safety,
+    data_services,
+    encryption,
+    isolation,
+    load_balancing,
+    logging_rules,
+    resource_policies,
+    robots,
+    routing,
+    storage,
+    tagging,
+)
 from ._rule import CONCERNS, RuleSpec, spec_of
 
 #: The pack's name, as the engine and ``--policy-pack-config`` know it.
 PACK_NAME = "staging-guardrails"
 
-#: Every policy of the pack, grouped by concern (isolation first).
+#: Every policy of the pack: the blueprint's concerns (isolation first), then the rules for services teams
+#: add (each module mixes concerns; every rule names its own), then logging, data safety and tagging.
 ALL_POLICIES: list[Policy] = [
     *isolation.POLICIES,
+    *routing.POLICIES,
     *robots.POLICIES,
     *encryption.POLICIES,
     *credentials.POLICIES,
     *access.POLICIES,
+    *storage.POLICIES,
+    *resource_policies.POLICIES,
+    *compute.POLICIES,
+    *containers.POLICIES,
+    *load_balancing.POLICIES,
+    *data_services.POLICIES,
     *logging_rules.POLICIES,
     *data_safety.POLICIES,
     *tagging.POLICIES,

@@ -10,7 +10,7 @@ from typing import Any
 from pulumi_policy import PolicyResource
 
 from . import _types as t
-from ._props import as_list, peek, tag_map
+from ._props import UNKNOWN, as_list, is_set, peek, tag_map
 from ._stack import StackIndex
 
 #: Address space that is not the internet: RFC 1918, shared CGNAT (RFC 6598), IPv6 ULA and link-local.
@@ -113,20 +113,134 @@ def ingress_sources(props: Mapping[str, Any], resource_type: str) -> list[Ingres
     return []
 
 
+VPC_ENDPOINT = "VPC endpoint"
+#: Route target properties of ``aws:ec2/route:Route`` and of inline ``routes`` entries (pulumi-aws 7.x
+#: wire names) -> what they lead to; ``gatewayId`` is told apart by its id prefix or reference. The
+#: network interface and instance come last: the provider computes them for other routes too.
+_TARGETS = (
+    ("natGatewayId", "NAT gateway"),
+    ("egressOnlyGatewayId", "egress-only internet gateway"),
+    ("transitGatewayId", "transit gateway"),
+    ("vpcPeeringConnectionId", "VPC peering connection"),
+    ("carrierGatewayId", "carrier gateway"),
+    ("localGatewayId", "local gateway"),
+    ("coreNetworkArn", "Cloud WAN core network"),
+    ("odbNetworkArn", "ODB network"),
+    ("vpcEndpointId", VPC_ENDPOINT),
+    ("networkInterfaceId", "network interface"),
+    ("instanceId", "instance"),
+)
+INTERNET_GATEWAY = "internet gateway"
+VPN_GATEWAY = "VPN gateway"
+LOCAL = "local"
+_GATEWAY_KINDS = {t.INTERNET_GATEWAY: INTERNET_GATEWAY, t.VPN_GATEWAY: VPN_GATEWAY}
+_GATEWAY_PREFIXES = {"igw-": INTERNET_GATEWAY, "vgw-": VPN_GATEWAY, "vpce-": VPC_ENDPOINT}
+ROUTE_TABLE_TYPES = frozenset({t.ROUTE_TABLE, t.DEFAULT_ROUTE_TABLE})
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route of a route table.
+
+    Attributes:
+        table: the route table.
+        owner: the ``aws:ec2/route:Route`` resource, or the table itself for an inline ``routes`` entry.
+        props: the route's properties.
+        where: how messages name it (``route <name>`` or ``routes[<index>]``).
+    """
+
+    table: PolicyResource
+    owner: PolicyResource
+    props: Mapping[str, Any]
+    where: str
+
+    @property
+    def destination(self) -> str:
+        keys = ("destinationCidrBlock", "destinationIpv6CidrBlock", "destinationPrefixListId")
+        keys += ("cidrBlock", "ipv6CidrBlock")
+        found = [peek(self.props, k) for k in keys]
+        return next((v for v in found if isinstance(v, str) and v), "(known after apply)")
+
+
+def table_routes(table: PolicyResource, index: StackIndex) -> list[Route]:
+    """The routes of ``table``: ``aws:ec2/route:Route`` resources pointing at it, then inline entries."""
+    routes = [
+        Route(table, res, res.props, f"route {res.name}")
+        for res in index.referrers(table, "routeTableId", {t.ROUTE})
+    ]
+    entries = as_list(peek(table.props, "routes"))
+    routes += [
+        Route(table, table, e, f"routes[{i}]") for i, e in enumerate(entries) if isinstance(e, Mapping)
+    ]
+    return routes
+
+
+def _target(route: Route, key: str) -> Any:
+    """A target property of ``route`` as the program set it (see ``_stack.configured``): provider outputs
+    list unset targets as "", and a preview shows computed ones as unknown."""
+    value = peek(route.props, key)
+    if value is UNKNOWN:
+        prop = key if route.owner is not route.table else "routes"
+        return value if route.owner.property_dependencies.get(prop) else None
+    return value if is_set(value) else None
+
+
+def route_target(route: Route, index: StackIndex) -> tuple[str, str] | None:
+    """``(kind, name)`` of where ``route`` sends traffic (``kind`` is ``INTERNET_GATEWAY``, ``LOCAL``, a
+    ``_TARGETS`` label...); None when it cannot be told during preview."""
+    gateway = _target(route, "gatewayId")
+    if gateway is None:
+        for key, kind in _TARGETS:
+            value = _target(route, key)
+            if value is not None:
+                return kind, value if isinstance(value, str) else "(known after apply)"
+        return None
+    prop = "gatewayId" if route.owner is not route.table else "routes"
+    gateways = index.referenced(route.owner, prop, set(_GATEWAY_KINDS))
+    if isinstance(gateway, str):
+        if gateway == LOCAL:
+            return LOCAL, LOCAL
+        # A Route resource's reference is its gateway; an inline entry's must match by id.
+        standalone = route.owner is not route.table
+        named = gateways if standalone else [g for g in gateways if peek(g.props, "id") == gateway]
+        kind = next((k for prefix, k in _GATEWAY_PREFIXES.items() if gateway.startswith(prefix)), None)
+        if named:
+            return _GATEWAY_KINDS[named[0].resource_type], named[0].name
+        return (kind, gateway) if kind else ("gateway", gateway)
+    # Unknown id: the referenced gateway tells (for inline entries only when all referenced agree).
+    kinds = {_GATEWAY_KINDS[g.resource_type] for g in gateways}
+    return (kinds.pop(), gateways[0].name) if len(kinds) == 1 else None
+
+
 def internet_route_target(table: PolicyResource, index: StackIndex) -> str | None:
     """Name of the internet gateway (or its id) a route table sends traffic to, if any."""
-    for route in index.referrers(table, "routeTableId", {t.ROUTE}):
-        gateways = index.referenced(route, "gatewayId", {t.INTERNET_GATEWAY})
-        if gateways:
-            return gateways[0].name
-        gateway_id = peek(route.props, "gatewayId")
-        if isinstance(gateway_id, str) and gateway_id.startswith("igw-"):
-            return gateway_id
-    for route in as_list(peek(table.props, "routes")):
-        gateway_id = peek(route, "gatewayId") if isinstance(route, Mapping) else None
-        if isinstance(gateway_id, str) and gateway_id.startswith("igw-"):
-            return gateway_id
+    for route in table_routes(table, index):
+        target = route_target(route, index)
+        if target and target[0] == INTERNET_GATEWAY:
+            return target[1]
     return None
+
+
+def subnet_route_tables(subnet: PolicyResource, index: StackIndex) -> list[PolicyResource]:
+    """The route tables a subnet uses: its explicit associations, else its VPC's main route table.
+
+    The main table is the one a ``MainRouteTableAssociation`` names for the VPC, else the VPC's adopted
+    ``DefaultRouteTable`` (Amazon VPC User Guide, "Route tables": subnets without an explicit association
+    use the main route table). Empty when none of these is in the stack.
+    """
+    tables = [
+        table
+        for association in index.referrers(subnet, "subnetId", {t.ROUTE_TABLE_ASSOCIATION})
+        for table in index.referenced(association, "routeTableId", ROUTE_TABLE_TYPES)
+    ]
+    if tables:
+        return tables
+    for vpc in index.referenced(subnet, "vpcId", {t.VPC}):
+        for main in index.referrers(vpc, "vpcId", {t.MAIN_ROUTE_TABLE_ASSOCIATION}):
+            tables += index.referenced(main, "routeTableId", ROUTE_TABLE_TYPES)
+        if not tables:
+            tables += index.referrers(vpc, "defaultRouteTableId", {t.DEFAULT_ROUTE_TABLE})
+    return tables
 
 
 def public_subnet_reason(subnet: PolicyResource, index: StackIndex) -> str | None:
@@ -137,9 +251,8 @@ def public_subnet_reason(subnet: PolicyResource, index: StackIndex) -> str | Non
         return f"it is tagged {TIER_TAG}=public"
     if peek(subnet.props, "mapPublicIpOnLaunch") is True:
         return "mapPublicIpOnLaunch is true"
-    for association in index.referrers(subnet, "subnetId", {t.ROUTE_TABLE_ASSOCIATION}):
-        for table in index.referenced(association, "routeTableId", {t.ROUTE_TABLE}):
-            gateway = internet_route_target(table, index)
-            if gateway:
-                return f"its route table {table.name} routes to internet gateway {gateway}"
+    for table in subnet_route_tables(subnet, index):
+        gateway = internet_route_target(table, index)
+        if gateway:
+            return f"its route table {table.name} routes to internet gateway {gateway}"
     return None

@@ -124,3 +124,27 @@ def tag_map(value: Any) -> dict[str, Any]:
 def lower_all(values: Iterable[Any]) -> set[str]:
     """The string values, lower-cased (for case-insensitive comparisons like log types or actions)."""
     return {v.lower() for v in values if isinstance(v, str)}
+
+
+def flag(value: Any) -> bool | None:
+    """A boolean property as the provider reads it: ``True``/``"true"`` -> True, ``False``/``"false"`` ->
+    False, anything else (absent, unknown) -> None.
+
+    Launch templates carry some booleans as strings (pulumi-aws 7.x types ``associatePublicIpAddress``
+    and ``ebs.encrypted`` of ``LaunchTemplate`` as ``str``), other resources as JSON booleans.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def parse_array(value: Any) -> list[Any]:
+    """A JSON array from JSON text or a list (ECS ``containerDefinitions``); [] when absent or invalid."""
+    if isinstance(value, str) and value.strip():
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return list(value) if is_list(value) else []

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
+from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from ._props import peek, strings
+from ._props import UNKNOWN, peek, strings
 
 #: Output properties that identify a resource when another resource refers to it.
 _IDENTIFIERS = ("id", "arn", "name")
@@ -75,3 +76,19 @@ def _unique(resources: Iterable[PolicyResource]) -> list[PolicyResource]:
             seen.add(res.urn)
             result.append(res)
     return result
+
+
+def configured(res: PolicyResource, prop: str) -> Any:
+    """The value of ``res``'s top-level ``prop`` as the program set it, as far as a stack check can tell.
+
+    Stack checks see outputs. During a preview, a property the program left out but the provider computes
+    (optional and computed in its schema: ``Bucket.policy``, ``Listener.sslPolicy``,
+    ``LoadBalancer.internal``, ``Route.networkInterfaceId``...) is unknown, and so is one the program set
+    from another resource's output that is not known yet. Property dependencies tell them apart: an unknown
+    value no resource fed is the provider's default, so it counts as not set (None); one fed by a resource
+    stays ``UNKNOWN``. Known values (after deployment, the provider's actual ones) are returned as they are.
+    """
+    value = peek(res.props, prop)
+    if value is UNKNOWN and not res.property_dependencies.get(prop):
+        return None
+    return value

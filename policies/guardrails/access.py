@@ -15,7 +15,7 @@ from pulumi_policy import EnforcementLevel, PolicyResource, Severity
 
 from . import _iam
 from . import _types as t
-from ._props import is_set, known, peek, statements, tag_map
+from ._props import UNKNOWN, is_set, known, peek, statements, tag_map
 from ._rule import Equivalents, Finding, RuleContext, RuleSpec, resource_rule, stack_rule
 from ._stack import StackIndex
 
@@ -24,8 +24,9 @@ _MANDATORY = EnforcementLevel.MANDATORY
 LAMBDA_NOT_PUBLIC = RuleSpec(
     name="lambda-not-publicly-invokable",
     concern="access",
-    description="Lambda functions must not be invokable by anyone: no wildcard principal, no service "
-    "principal without sourceArn, no function URL without authentication.",
+    description="Lambda functions must not be invokable by anyone: no wildcard principal unless "
+    "principalOrgId, sourceAccount or sourceArn names the owner, no service principal without sourceArn, "
+    "no function URL without authentication.",
     level=_MANDATORY,
     severity=Severity.CRITICAL,
     remediation="Grant lambda:InvokeFunction to the one caller that needs it: a service principal with "
@@ -41,6 +42,27 @@ LAMBDA_NOT_PUBLIC = RuleSpec(
 _SERVICE_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
 
 
+#: Permission parameter -> the condition key Lambda adds to the policy statement for it (Lambda API
+#: reference, AddPermission: PrincipalOrgID, SourceAccount, SourceArn).
+_LAMBDA_CONDITIONS = {
+    "principalOrgId": "aws:principalorgid",
+    "sourceAccount": "aws:sourceaccount",
+    "sourceArn": "aws:sourcearn",
+}
+
+
+def _names_caller_owner(props: Mapping[str, Any]) -> bool:
+    """True when a parameter restricts a ``*`` principal to an organization, account or source ARN.
+
+    A value unknown during preview is computed from another resource (an ARN, an account id) and counts.
+    """
+    for prop, key in _LAMBDA_CONDITIONS.items():
+        value = peek(props, prop)
+        if value is UNKNOWN or _iam.pins_owner(key, value):
+            return True
+    return False
+
+
 def _check_lambda_public(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
     if ctx.resource_type == t.LAMBDA_FUNCTION_URL:
         if known(props, "authorizationType") == "NONE":
@@ -48,7 +70,11 @@ def _check_lambda_public(props: Mapping[str, Any], ctx: RuleContext) -> Iterator
         return
     principal = known(props, "principal")
     if isinstance(principal, str) and "*" in principal:
-        yield f"principal is {principal!r}: any AWS account (or anyone) can invoke the function."
+        if not _names_caller_owner(props):
+            yield (
+                f"principal is {principal!r} and no principalOrgId, sourceAccount or sourceArn names an "
+                "owner: any AWS account (or anyone) can invoke the function."
+            )
     elif (
         isinstance(principal, str)
         and principal.endswith(_SERVICE_SUFFIXES)
@@ -65,13 +91,17 @@ def _check_lambda_public(props: Mapping[str, Any], ctx: RuleContext) -> Iterator
 ROUTE_AUTHORIZATION = RuleSpec(
     name="api-route-requires-authorization",
     concern="access",
-    description="API Gateway HTTP API routes must require authorization, except the configured public "
-    "routes.",
+    description="API Gateway HTTP API routes and REST API methods must require authorization, except the "
+    "configured public routes and CORS preflight (OPTIONS) methods.",
     level=_MANDATORY,
     severity=Severity.HIGH,
     remediation="Set authorizationType=JWT (or CUSTOM) with authorizerId pointing at the API's "
-    "authorizer, or AWS_IAM; list deliberately anonymous routes (health checks) in publicRoutes.",
-    equivalents=Equivalents(checkov=("CKV_AWS_309",), cdk_nag=("AwsSolutions-APIG4",)),
+    "authorizer, or AWS_IAM; list deliberately anonymous HTTP API routes (health checks) in publicRoutes. "
+    "REST methods: authorization=CUSTOM or COGNITO_USER_POOLS with authorizerId, or AWS_IAM (an API key is "
+    "not authorization); record a deliberately anonymous REST method as an exemption.",
+    equivalents=Equivalents(
+        checkov=("CKV_AWS_309", "CKV_AWS_59", "CKV2_AWS_70"), cdk_nag=("AwsSolutions-APIG4",)
+    ),
     settings={
         "publicRoutes": {
             "type": "array",
@@ -85,7 +115,26 @@ ROUTE_AUTHORIZATION = RuleSpec(
 _AUTHORIZER_TYPES = ("JWT", "CUSTOM")
 
 
+#: REST API authorization types that name an authorizer (API Gateway API reference, PutMethod).
+_REST_AUTHORIZER_TYPES = ("CUSTOM", "COGNITO_USER_POOLS")
+
+
+def _check_rest_method(props: Mapping[str, Any]) -> Iterator[str]:
+    """A REST method: OPTIONS may stay open (browsers send CORS preflights without credentials). API keys
+    identify a client for usage plans and throttling; the API Gateway Developer Guide ("Usage plans and
+    API keys for REST APIs", best practices) says not to use them for authentication or authorization."""
+    method = known(props, "httpMethod")
+    authorization = known(props, "authorization") or "NONE"
+    if authorization == "NONE" and method != "OPTIONS":
+        yield f"{method} method has authorization NONE: anyone can call it (an API key does not authorize)."
+    elif authorization in _REST_AUTHORIZER_TYPES and not is_set(peek(props, "authorizerId")):
+        yield f"{method} method has authorization {authorization} but no authorizerId."
+
+
 def _check_route(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
+    if ctx.resource_type == t.APIGW_METHOD:
+        yield from _check_rest_method(props)
+        return
     route_key = known(props, "routeKey")
     authorization = known(props, "authorizationType") or "NONE"
     if authorization == "NONE":
@@ -192,23 +241,24 @@ def _check_access_roles(resources: list[PolicyResource], ctx: RuleContext) -> It
 TRUST_NOT_PUBLIC = RuleSpec(
     name="iam-role-trust-not-public",
     concern="access",
-    description="No IAM role may trust every AWS principal without a condition.",
+    description="No IAM role may trust every AWS principal unless a condition restricts who can assume it.",
     level=_MANDATORY,
     severity=Severity.CRITICAL,
     remediation="Name the trusted principals in the trust policy (a role ARN, a service principal, an "
-    "OIDC provider), or, if '*' is really meant, restrict it with a Condition such as aws:PrincipalOrgID.",
+    "OIDC provider), or, if '*' is really meant, restrict it with StringEquals on aws:PrincipalOrgID or "
+    "aws:PrincipalAccount (conditions such as aws:SecureTransport or sts:SourceIdentity restrict nobody).",
     equivalents=Equivalents(checkov=("CKV_AWS_60",)),
 )
 
 
 def _check_trust_not_public(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
-    for sid in _iam.unconditional_public_sids(statements(known(props, "assumeRolePolicy"))):
-        yield f'statement {sid} allows principal "*" without a Condition: anyone can assume the role.'
+    for sid in _iam.public_sids(statements(known(props, "assumeRolePolicy"))):
+        yield f"statement {sid} {_iam.PUBLIC_GRANT}: anyone can assume the role."
 
 
 POLICIES = [
     resource_rule(LAMBDA_NOT_PUBLIC, {t.LAMBDA_PERMISSION, t.LAMBDA_FUNCTION_URL}, _check_lambda_public),
-    resource_rule(ROUTE_AUTHORIZATION, {t.APIGW2_ROUTE}, _check_route),
+    resource_rule(ROUTE_AUTHORIZATION, {t.APIGW2_ROUTE, t.APIGW_METHOD}, _check_route),
     stack_rule(ACCESS_ROLE_TRUST, {t.IAM_ROLE}, _check_access_roles),
     resource_rule(TRUST_NOT_PUBLIC, {t.IAM_ROLE}, _check_trust_not_public),
 ]

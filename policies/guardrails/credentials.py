@@ -10,7 +10,7 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from . import _iam
 from . import _types as t
-from ._props import as_list, is_set, known, peek, statements
+from ._props import as_list, is_set, known, peek, statements, strings
 from ._rule import Equivalents, RuleContext, RuleSpec, resource_rule
 
 _MANDATORY = EnforcementLevel.MANDATORY
@@ -42,10 +42,15 @@ SESSION_DURATION = RuleSpec(
     settings={
         "maxSessionDurationSeconds": {
             "type": "integer",
-            "minimum": 900,
+            # IAM accepts MaxSessionDuration of 3600-43200 s only (IAM API Reference, CreateRole): a lower
+            # limit would make every role an unfixable violation. Shorter sessions are the caller's
+            # DurationSeconds (the token broker's), not a role setting.
+            "minimum": 3600,
             "maximum": 43200,
             "default": 3600,
-            "description": "longest allowed maxSessionDuration, in seconds",
+            "description": "longest allowed maxSessionDuration, in seconds (3600-43200: IAM's own range for "
+            "MaxSessionDuration, IAM API Reference CreateRole; shorter sessions are set by the caller's "
+            "DurationSeconds)",
         }
     },
 )
@@ -106,6 +111,57 @@ def _check_wildcards(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str
             problem = _wildcard_problem(statement)
             if problem:
                 yield f"{label} statement {statement.get('Sid') or f'#{i}'}: {problem}."
+
+
+ADMIN_MANAGED_POLICY = RuleSpec(
+    name="iam-no-admin-managed-policy",
+    concern="credentials",
+    description="No role, group, user or permission set may be given an AWS managed full-access policy "
+    "(AdministratorAccess, PowerUserAccess, IAMFullAccess and the like).",
+    level=_MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation="Attach a customer managed policy that lists the actions and ARNs the principal calls "
+    "(components.common.policy_document builds one); AWS managed service-role policies such as "
+    "AmazonECSTaskExecutionRolePolicy stay allowed.",
+    equivalents=Equivalents(checkov=("CKV_AWS_274", "CKV2_AWS_56"), cdk_nag=("AwsSolutions-IAM4",)),
+    settings={
+        "forbiddenManagedPolicies": {
+            "type": "array",
+            "items": {"type": "string"},
+            # Each grants (nearly) the whole account, per its page in the AWS Managed Policy Reference:
+            # AdministratorAccess ("*" on "*"), PowerUserAccess (everything but IAM and Organizations
+            # management), IAMFullAccess (iam:*, so it can grant itself the rest),
+            # AWSOrganizationsFullAccess (SCPs, accounts), AdministratorAccess-Amplify and
+            # AdministratorAccess-AWSElasticBeanstalk ("account administrative permissions").
+            # cdk-nag's AwsSolutions-IAM4 flags every AWS managed policy; service-role policies are
+            # legitimate, so only full-access ones are listed.
+            "default": [
+                "AdministratorAccess",
+                "PowerUserAccess",
+                "IAMFullAccess",
+                "AWSOrganizationsFullAccess",
+                "AdministratorAccess-Amplify",
+                "AdministratorAccess-AWSElasticBeanstalk",
+            ],
+            "description": "names of AWS managed policies (arn:aws:iam::aws:policy/[path/]NAME) that no "
+            "principal of the stack may be given",
+        }
+    },
+)
+#: ``arn:<partition>:iam::aws:policy/<path/><name>``: an AWS managed policy (account field ``aws``).
+_AWS_MANAGED_ARN = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:.*/)?(?P<name>[^/]+)$")
+
+
+def _check_admin_managed(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
+    prop = t.MANAGED_POLICY_ATTACHMENTS[ctx.resource_type]
+    forbidden = set(ctx.setting("forbiddenManagedPolicies"))
+    # An ARN unknown during preview is computed, so a customer managed policy of this stack (whose
+    # statements iam-no-wildcard-admin checks); AWS managed ARNs are literals.
+    for arn in strings(peek(props, prop)):
+        match = _AWS_MANAGED_ARN.match(arn)
+        if match and match["name"] in forbidden:
+            name = match["name"]
+            yield f"{prop} attaches the AWS managed policy {name} ({arn}): full access to the account."
 
 
 RDS_IAM_AUTH = RuleSpec(
@@ -227,8 +283,11 @@ POLICIES = [
     resource_rule(NO_IAM_USERS, t.IAM_USER_TYPES, _check_no_users),
     resource_rule(SESSION_DURATION, {t.IAM_ROLE}, _check_session_duration),
     resource_rule(
-        WILDCARD_ADMIN, {t.IAM_ROLE, t.IAM_POLICY, t.IAM_ROLE_POLICY, t.IAM_GROUP_POLICY}, _check_wildcards
+        WILDCARD_ADMIN,
+        {t.IAM_ROLE, t.IAM_POLICY, t.IAM_ROLE_POLICY, t.IAM_GROUP_POLICY, t.IAM_USER_POLICY},
+        _check_wildcards,
     ),
+    resource_rule(ADMIN_MANAGED_POLICY, set(t.MANAGED_POLICY_ATTACHMENTS), _check_admin_managed),
     resource_rule(RDS_IAM_AUTH, {t.RDS_INSTANCE, t.RDS_CLUSTER}, _check_rds_iam_auth),
     resource_rule(MANAGED_PASSWORD, set(_PASSWORD_PROPS), _check_managed_password),
     resource_rule(GITHUB_OIDC, {t.IAM_ROLE}, _check_github_trust),

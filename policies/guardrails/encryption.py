@@ -225,18 +225,20 @@ def _check_rotation(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]
 KMS_POLICY = RuleSpec(
     name="kms-key-policy-no-public-principal",
     concern="encryption",
-    description='KMS key policies must not allow any principal ("*") without a condition.',
+    description='KMS key policies must not allow any principal ("*") unless a condition restricts who '
+    "can use the key.",
     level=_MANDATORY,
     severity=Severity.CRITICAL,
     remediation="Name the principals (account root, roles, service principals) in every Allow statement, "
-    'or bound a "*" principal with conditions such as aws:PrincipalAccount or kms:CallerAccount.',
+    'or bound a "*" principal with StringEquals on aws:PrincipalAccount, aws:PrincipalOrgID or '
+    "kms:CallerAccount.",
     equivalents=Equivalents(checkov=("CKV_AWS_33",)),
 )
 
 
 def _check_key_policy(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
-    for sid in _iam.unconditional_public_sids(statements(known(props, "policy"))):
-        yield f'statement {sid} allows principal "*" without a Condition: any account may use the key.'
+    for sid in _iam.public_sids(statements(known(props, "policy"))):
+        yield f"statement {sid} {_iam.PUBLIC_GRANT}: any account may use the key."
 
 
 POLICIES = [

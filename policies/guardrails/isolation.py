@@ -1,4 +1,8 @@
-"""Isolation: nothing reaches staging except through its edge, and staging reaches nothing in production."""
+"""Isolation: nothing reaches staging except through its edge.
+
+Data stores stay private and in private subnets, security groups admit the internet only at the public
+load balancer, subnets hand out no public addresses. Routes, peerings and the subnet tiers: ``routing.py``.
+"""
 
 from __future__ import annotations
 
@@ -15,36 +19,39 @@ from ._network import (
     IngressSource,
     ingress_sources,
     is_internet,
-    network,
     public_subnet_reason,
     within_any,
 )
 from ._props import as_list, is_set, known, peek, tag_map
 from ._rule import Equivalents, Finding, RuleContext, RuleSpec, resource_rule, stack_rule
-from ._stack import StackIndex
+from ._stack import StackIndex, configured
 
 _MANDATORY = EnforcementLevel.MANDATORY
-_STRING_LIST = {"type": "array", "items": {"type": "string"}, "default": []}
 
 DATA_STORE_NOT_PUBLIC = RuleSpec(
     name="data-store-not-publicly-accessible",
     concern="isolation",
-    description="Databases and message brokers must not be publicly accessible.",
+    description="Databases, message brokers and search domains must not be publicly accessible.",
     level=_MANDATORY,
     severity=Severity.CRITICAL,
-    remediation="Set publiclyAccessible=false (RDS, Aurora, Amazon MQ) or "
-    "brokerNodeGroupInfo.connectivityInfo.publicAccess.type=DISABLED (MSK); reach data stores from "
-    "inside the VPC or through the token broker.",
+    remediation="Set publiclyAccessible=false (RDS, Aurora, Amazon MQ), "
+    "brokerNodeGroupInfo.connectivityInfo.publicAccess.type=DISABLED (MSK) or vpcOptions.subnetIds "
+    "(OpenSearch); reach data stores from inside the VPC or through the token broker.",
     equivalents=Equivalents(
-        checkov=("CKV_AWS_17", "CKV_AWS_69", "CKV_AWS_291"),
-        cdk_nag=("NIST.800.53.R5-RDSInstancePublicAccess",),
-        awsguard=("rds-instance-public-access",),
+        checkov=("CKV_AWS_17", "CKV_AWS_69", "CKV_AWS_291", "CKV_AWS_137"),
+        cdk_nag=("NIST.800.53.R5-RDSInstancePublicAccess", "AwsSolutions-OS1"),
+        awsguard=("rds-instance-public-access", "elasticsearch-in-vpc-only"),
     ),
 )
 
 
 def _check_not_public(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
-    if ctx.resource_type == t.MSK_CLUSTER:
+    if ctx.resource_type in t.SEARCH_DOMAINS:
+        # Without vpcOptions the domain gets a public endpoint, guarded only by its access policy
+        # (OpenSearch Service Developer Guide, "Launching your domains within a VPC").
+        if not as_list(known(props, "vpcOptions", "subnetIds")):
+            yield "vpcOptions.subnetIds is not set: the domain has a public endpoint."
+    elif ctx.resource_type == t.MSK_CLUSTER:
         access = known(props, "brokerNodeGroupInfo", "connectivityInfo", "publicAccess", "type")
         if access not in (None, "DISABLED"):
             yield f"brokerNodeGroupInfo.connectivityInfo.publicAccess.type is {access!r}: brokers are public."
@@ -55,12 +62,15 @@ def _check_not_public(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[st
 DATA_STORE_PLACEMENT = RuleSpec(
     name="data-store-in-private-subnets",
     concern="isolation",
-    description="Databases and message brokers must live in private or isolated subnets of this stack.",
+    description="Databases, message brokers, caches and search domains must live in private or isolated "
+    "subnets of this stack.",
     level=_MANDATORY,
     severity=Severity.HIGH,
-    remediation="Place data stores in the Network component's isolated subnets: an RDS subnet group (or "
-    "MSK clientSubnets / MQ subnetIds) listing only subnets tagged tier=isolated, without public IPs or "
-    "a route to an internet gateway.",
+    remediation="Place data stores in the Network component's isolated subnets: an RDS or ElastiCache "
+    "subnet group (or MSK clientSubnets, MQ / ElastiCache Serverless subnetIds, OpenSearch "
+    "vpcOptions.subnetIds) listing only subnets tagged tier=isolated, without public IPs or a route to an "
+    "internet gateway.",
+    equivalents=Equivalents(checkov=("CKV_AWS_323",), cdk_nag=("AwsSolutions-AEC1",)),
     settings={
         "allowedTiers": {
             "type": "array",
@@ -72,20 +82,58 @@ DATA_STORE_PLACEMENT = RuleSpec(
 )
 
 
-_DATA_STORES = (t.RDS_INSTANCE, t.RDS_CLUSTER, t.MSK_CLUSTER, t.MSK_SERVERLESS_CLUSTER, t.MQ_BROKER)
+_DATA_STORES = (
+    t.RDS_INSTANCE,
+    t.RDS_CLUSTER,
+    t.MSK_CLUSTER,
+    t.MSK_SERVERLESS_CLUSTER,
+    t.MQ_BROKER,
+    t.ELASTICACHE_REPLICATION_GROUP,
+    t.ELASTICACHE_CLUSTER,
+    t.ELASTICACHE_SERVERLESS,
+    *sorted(t.SEARCH_DOMAINS),
+)
+#: Data stores placed through a subnet group: type -> (group property, group type, what AWS does without).
+_SUBNET_GROUPS = {
+    t.RDS_INSTANCE: ("dbSubnetGroupName", t.RDS_SUBNET_GROUP, "RDS"),
+    t.RDS_CLUSTER: ("dbSubnetGroupName", t.RDS_SUBNET_GROUP, "RDS"),
+    t.ELASTICACHE_REPLICATION_GROUP: ("subnetGroupName", t.ELASTICACHE_SUBNET_GROUP, "ElastiCache"),
+    t.ELASTICACHE_CLUSTER: ("subnetGroupName", t.ELASTICACHE_SUBNET_GROUP, "ElastiCache"),
+}
+#: Data stores naming subnets directly -> the (possibly nested) property holding them.
+_SUBNET_PROPS = {
+    t.MSK_CLUSTER: "brokerNodeGroupInfo",
+    t.MSK_SERVERLESS_CLUSTER: "vpcConfigs",
+    **{domain: "vpcOptions" for domain in t.SEARCH_DOMAINS},  # public domains: the not-public rule
+}
+#: Properties making a store a replica or member placed by its source (RDS read replica, or an
+#: ElastiCache cluster that belongs to a replication group).
+_PLACED_BY_SOURCE = ("replicateSourceDb", "replicationGroupId")
 
 
 def _data_store_subnets(res: PolicyResource, index: StackIndex) -> list[PolicyResource] | None:
-    """The subnets a data store is placed in; None when an RDS database names no subnet group."""
-    if res.resource_type in (t.RDS_INSTANCE, t.RDS_CLUSTER):
-        if not is_set(peek(res.props, "dbSubnetGroupName")):
-            return None if not is_set(peek(res.props, "replicateSourceDb")) else []
-        groups = index.referenced(res, "dbSubnetGroupName", {t.RDS_SUBNET_GROUP})
+    """The subnets a data store is placed in; None when it names no subnet group (AWS would use the
+    default VPC's subnets).
+
+    Subnet group names and serverless subnets are computed by the provider when left out: ``configured``
+    tells a preview's unknown default from a reference to a group that is not created yet.
+    """
+    if res.resource_type in _SUBNET_GROUPS:
+        prop, group_type, _ = _SUBNET_GROUPS[res.resource_type]
+        if any(is_set(configured(res, p)) for p in _PLACED_BY_SOURCE):
+            return []
+        if not is_set(configured(res, prop)):
+            return None
+        groups = index.referenced(res, prop, {group_type})
         return [s for g in groups for s in index.referenced(g, "subnetIds", SUBNET_TYPES)]
-    prop = {t.MSK_CLUSTER: "brokerNodeGroupInfo", t.MSK_SERVERLESS_CLUSTER: "vpcConfigs"}.get(
-        res.resource_type, "subnetIds"
-    )
-    return index.referenced(res, prop, SUBNET_TYPES)
+    if res.resource_type == t.ELASTICACHE_SERVERLESS and not is_set(configured(res, "subnetIds")):
+        return None
+    return index.referenced(res, _SUBNET_PROPS.get(res.resource_type, "subnetIds"), SUBNET_TYPES)
+
+
+def _no_subnets_message(res: PolicyResource) -> str:
+    prop, _, service = _SUBNET_GROUPS.get(res.resource_type, ("subnetIds", "", "ElastiCache"))
+    return f"{prop} is not set: {service} would use the default VPC's subnets."
 
 
 def _subnet_problem(subnet: PolicyResource, index: StackIndex, allowed: list[str]) -> str | None:
@@ -104,7 +152,7 @@ def _check_placement(resources: list[PolicyResource], ctx: RuleContext) -> Itera
     for store in index.of_type(*_DATA_STORES):
         subnets = _data_store_subnets(store, index)
         if subnets is None:
-            yield Finding(store, "dbSubnetGroupName is not set: RDS would use the default VPC's subnets.")
+            yield Finding(store, _no_subnets_message(store))
             continue
         for subnet in subnets:
             problem = _subnet_problem(subnet, index, allowed)
@@ -241,94 +289,17 @@ def _check_subnet_public_ip(props: Mapping[str, Any], ctx: RuleContext) -> Itera
         yield "mapPublicIpOnLaunch is true: every instance launched here gets a public IPv4 address."
 
 
-NO_PRODUCTION_PEERING = RuleSpec(
-    name="no-peering-with-production",
-    concern="isolation",
-    description="Staging must not peer or attach to production VPCs, accounts or transit gateways.",
-    level=_MANDATORY,
-    severity=Severity.CRITICAL,
-    remediation="Remove the peering or attachment. Staging reaches shared services through public "
-    "endpoints or PrivateLink endpoint services, never a network path into production.",
-    settings={
-        "productionAccountIds": {**_STRING_LIST, "description": "AWS account ids of production"},
-        "productionVpcIds": {**_STRING_LIST, "description": "VPC ids of production"},
-        "productionTransitGatewayIds": {**_STRING_LIST, "description": "transit gateway ids of production"},
-    },
-)
-#: (resource type, property, setting listing production values, what the value is)
-_PEERING_CHECKS = (
-    (t.VPC_PEERING, "peerOwnerId", "productionAccountIds", "account"),
-    (t.VPC_PEERING, "peerVpcId", "productionVpcIds", "VPC"),
-    (t.TGW_VPC_ATTACHMENT, "transitGatewayId", "productionTransitGatewayIds", "transit gateway"),
-    (t.TGW_PEERING_ATTACHMENT, "peerAccountId", "productionAccountIds", "account"),
-    (t.TGW_PEERING_ATTACHMENT, "peerTransitGatewayId", "productionTransitGatewayIds", "transit gateway"),
-)
-
-
-def _check_peering(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
-    for resource_type, prop, setting, what in _PEERING_CHECKS:
-        if resource_type != ctx.resource_type:
-            continue
-        value = known(props, prop)
-        if value in list(ctx.setting(setting)):
-            yield f"{prop} {value} is a production {what} (policy config {setting})."
-
-
-NO_PRODUCTION_ROUTE = RuleSpec(
-    name="no-route-to-production",
-    concern="isolation",
-    description="Route tables must not route to production CIDRs.",
-    level=_MANDATORY,
-    severity=Severity.CRITICAL,
-    remediation="Remove routes whose destination lies in a production CIDR, and routes through transit "
-    "gateways, peerings or VPN gateways that cover one.",
-    settings={"productionCidrs": {**_STRING_LIST, "description": "CIDR blocks of production networks"}},
-)
-#: Route targets that lead into private networks (rather than the internet through IGW or NAT).
-_PRIVATE_TARGETS = ("transitGatewayId", "vpcPeeringConnectionId", "coreNetworkArn", "localGatewayId")
-
-
-def _leads_privately(route: Mapping[str, Any]) -> bool:
-    gateway = peek(route, "gatewayId")
-    return any(is_set(peek(route, k)) for k in _PRIVATE_TARGETS) or (
-        isinstance(gateway, str) and gateway.startswith("vgw-")
-    )
-
-
-def _route_problem(destination: Any, route: Mapping[str, Any], production: list[str]) -> str | None:
-    net = network(destination) if isinstance(destination, str) else None
-    if net is None:
-        return None
-    for cidr in production:
-        prod = network(cidr)
-        if prod is None or prod.version != net.version or not net.overlaps(prod):
-            continue
-        if net.subnet_of(prod) or _leads_privately(route):  # type: ignore[arg-type]
-            return f"route to {destination} reaches production CIDR {cidr}."
-    return None
-
-
-def _check_routes(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
-    production = list(ctx.setting("productionCidrs"))
-    if ctx.resource_type == t.ROUTE:
-        routes = [(props, ("destinationCidrBlock", "destinationIpv6CidrBlock"))]
-    else:
-        routes = [
-            (r, ("cidrBlock", "ipv6CidrBlock"))
-            for r in as_list(known(props, "routes"))
-            if isinstance(r, Mapping)
-        ]
-    for route, keys in routes:
-        for key in keys:
-            problem = _route_problem(known(route, key), route, production)
-            if problem:
-                yield problem
-
-
 POLICIES = [
     resource_rule(
         DATA_STORE_NOT_PUBLIC,
-        {t.RDS_INSTANCE, t.RDS_CLUSTER, t.RDS_CLUSTER_INSTANCE, t.MQ_BROKER, t.MSK_CLUSTER},
+        {
+            t.RDS_INSTANCE,
+            t.RDS_CLUSTER,
+            t.RDS_CLUSTER_INSTANCE,
+            t.MQ_BROKER,
+            t.MSK_CLUSTER,
+            *t.SEARCH_DOMAINS,
+        },
         _check_not_public,
     ),
     stack_rule(DATA_STORE_PLACEMENT, _DATA_STORES, _check_placement),
@@ -336,6 +307,4 @@ POLICIES = [
     stack_rule(PUBLIC_LB_ONLY, _SG_TYPES, _check_public_lb),
     stack_rule(DEFAULT_SG_CLOSED, {t.VPC, t.DEFAULT_SECURITY_GROUP}, _check_default_sg),
     resource_rule(SUBNET_NO_PUBLIC_IP, {t.SUBNET, t.DEFAULT_SUBNET}, _check_subnet_public_ip),
-    resource_rule(NO_PRODUCTION_PEERING, {r for r, *_ in _PEERING_CHECKS}, _check_peering),
-    resource_rule(NO_PRODUCTION_ROUTE, {t.ROUTE, t.ROUTE_TABLE}, _check_routes),
 ]

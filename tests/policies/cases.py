@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.policies.stack import Stack
+from tests.policies.conftest import findings
+from tests.policies.stack import Stack, baseline
 
 Mutation = Callable[[Stack], Any]
 
@@ -24,3 +25,12 @@ def case(mutate: Mutation, *expected: tuple[str, str], config: dict[str, Any] | 
 def violated_policies(cases: Iterable[Any]) -> set[str]:
     """Names of the policies some case expects a violation of."""
     return {policy for params in cases for policy, _ in params.values[1]}
+
+
+def assert_case(
+    analyze: Callable[..., Any], mutate: Mutation, expected: set[tuple[str, str]], config: Any
+) -> None:
+    """Mutate the baseline, run the whole pack, and compare the exact ``(policy, resource)`` findings."""
+    stack = baseline()
+    mutate(stack)
+    assert findings(analyze(stack, config)) == expected

@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 
-from blueprint.policy_runner import PolicyPackSession, PolicyReport
-from tests.policies.stack import PROJECT, STACK, Stack
+# ``cases.assert_case`` compares findings for every rule-test module: show the sets when they differ.
+pytest.register_assert_rewrite("tests.policies.cases")
+
+from blueprint.policy_runner import PolicyPackSession, PolicyReport  # noqa: E402
+from tests.policies.stack import PROJECT, STACK, Stack  # noqa: E402
 
 #: The date the pack treats as today during the tests (exemption expiry).
 TODAY = "2026-06-15"

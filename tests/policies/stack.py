@@ -169,12 +169,23 @@ def _network(s: Stack) -> None:
         {"mapPublicIpOnLaunch": False, "tags": {**TAGS, "tier": "public"}},
         refs={"vpcId": vpc},
     )
+    isolated_rt = s.add(
+        "aws:ec2/routeTable:RouteTable",
+        "isolated-rt",
+        {"tags": {**TAGS, "tier": "isolated"}},
+        refs={"vpcId": vpc},
+    )
     for i in (0, 1):
-        s.add(
+        subnet = s.add(
             "aws:ec2/subnet:Subnet",
             f"isolated-{i}",
             {"mapPublicIpOnLaunch": False, "tags": {**TAGS, "tier": "isolated"}},
             refs={"vpcId": vpc},
+        )
+        s.add(
+            "aws:ec2/routeTableAssociation:RouteTableAssociation",
+            f"isolated-{i}-rta",
+            refs={"subnetId": subnet, "routeTableId": isolated_rt},
         )
     igw = s.add("aws:ec2/internetGateway:InternetGateway", "igw", refs={"vpcId": vpc})
     table = s.add("aws:ec2/routeTable:RouteTable", "public-rt", refs={"vpcId": vpc})
@@ -477,8 +488,12 @@ def _edge(s: Stack) -> None:
 
 
 def baseline() -> Stack:
-    """A stack that satisfies every rule of the pack (the test asserts so)."""
+    """A stack that satisfies every rule of the pack (the test asserts so): the blueprint's resources
+    plus what a team typically adds (``team_stack``)."""
+    from tests.policies.team_stack import add_team_resources  # it builds on this module's helpers
+
     s = Stack()
     for build in (_network, _vault, _databases, _brokers, _identities, _token_broker, _edge):
         build(s)
+    add_team_resources(s)
     return s

@@ -187,10 +187,29 @@ def test_setting_violating_its_schema_is_refused(pack: Any) -> None:
     with pytest.raises(PolicyConfigError) as err:
         pack.run(baseline().graph(), bad)
     assert (
-        "iam-role-max-session-duration.maxSessionDurationSeconds: 60 is less than the minimum of 900"
+        "iam-role-max-session-duration.maxSessionDurationSeconds: 60 is less than the minimum of 3600"
         in str(err.value)
     )
     assert "no-route-to-production.productionCidrs: '10.0.0.0/8' is not of type 'array'" in str(err.value)
+
+
+@pytest.mark.parametrize("seconds", [900, 1800, 3599, 43201])
+def test_session_limit_outside_iams_range_is_refused(pack: Any, seconds: int) -> None:
+    """IAM's MaxSessionDuration is 3600-43200 s (IAM API Reference, CreateRole): a lower limit would make
+    every role an unfixable violation, so the runner refuses it before analysis."""
+    config = {"iam-role-max-session-duration": {"maxSessionDurationSeconds": seconds}}
+    bound = "less than the minimum of 3600" if seconds < 3600 else "greater than the maximum of 43200"
+    with pytest.raises(PolicyConfigError, match=f"maxSessionDurationSeconds: {seconds} is {bound}"):
+        pack.run(baseline().graph(), config)
+
+
+@pytest.mark.parametrize("seconds", [3600, 43200])
+def test_session_limit_within_iams_range_is_accepted(pack: Any, seconds: int) -> None:
+    report = pack.run(
+        baseline().graph(), {"iam-role-max-session-duration": {"maxSessionDurationSeconds": seconds}}
+    )
+    assert report.violations == ()
+    assert report.config["iam-role-max-session-duration"].properties["maxSessionDurationSeconds"] == seconds
 
 
 def test_shape_errors_name_the_key_path() -> None:

@@ -25,6 +25,12 @@ STACK_RULES = {
     "rds-uses-tls-parameter-group",
     "vpc-flow-logs-enabled",
     "access-role-trusts-only-broker",
+    "subnet-tier-routes",
+    "s3-bucket-encrypted-with-cmk",
+    "resource-policy-requires-tls",
+    "workload-not-in-public-subnet",
+    "load-balancer-internal-unless-public-edge",
+    "lb-listener-tls",
 }
 ADVISORY = {"log-group-retention-set", "rds-enhanced-monitoring-enabled", "required-tags"}
 
@@ -41,7 +47,7 @@ def test_analyzer_info_describes_every_rule(pack: Any) -> None:
     policies = {p.name: p for p in pack.policies}
     assert pack.pack_name == "staging-guardrails"
     assert pack.pack_version == "0.1.0"  # from PulumiPolicy.yaml, as the engine reports it
-    assert len(policies) == len(pack.policies) == 40
+    assert len(policies) == len(pack.policies) == 59
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", name) for name in policies)
     assert {n for n, p in policies.items() if p.policy_type == "stack"} == STACK_RULES
     assert {n for n, p in policies.items() if p.enforcement_level == "advisory"} == ADVISORY
@@ -59,6 +65,10 @@ def test_equivalent_rule_ids_are_reported_as_tags(pack: Any) -> None:
     ]
     assert {"checkov:CKV2_AWS_11", "cdk-nag:AwsSolutions-VPC7"} <= tags["vpc-flow-logs-enabled"]
     assert "checkov:CKV_AWS_358" in tags["github-oidc-trust-pinned"]
+    assert {"checkov:CKV_AWS_274", "cdk-nag:AwsSolutions-IAM4"} <= tags["iam-no-admin-managed-policy"]
+    assert {"checkov:CKV_AWS_70", "checkov:CKV_AWS_168", "checkov:CKV_AWS_169"} <= tags[
+        "resource-policy-not-public"
+    ]
 
 
 def test_unknown_decisive_value_yields_advisory_preview_diagnostic(analyze: Any) -> None:
@@ -116,7 +126,9 @@ def test_type_tokens_exist_in_the_sdk() -> None:
     sdk = Path(importlib.util.find_spec("pulumi_aws").origin).parent  # type: ignore[union-attr,arg-type]
     types = _load(PACK_DIR / "guardrails" / "_types.py")
     tokens = [v for v in vars(types).values() if isinstance(v, str) and v.startswith("aws:")]
-    tokens += [t for v in vars(types).values() if isinstance(v, frozenset) for t in v if t.startswith("aws:")]
+    tokens += [
+        t for v in vars(types).values() if isinstance(v, (frozenset, dict)) for t in v if t.startswith("aws:")
+    ]
     for token in tokens:
         module, member = token.removeprefix("aws:").split(":")[0].split("/")
         module += "_" if keyword.iskeyword(module) else ""  # aws:lambda/... lives in pulumi_aws.lambda_

@@ -79,18 +79,22 @@ def _sg_rule(s: Stack, name: str, type_: str, inputs: dict[str, Any], group: str
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 WORLD_443 = {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]}
-PRODUCTION = {
-    "productionAccountIds": ["999999999999"],
-    "productionVpcIds": ["vpc-prod"],
-    "productionTransitGatewayIds": ["tgw-prod"],
-}
-ROUTE_CONFIG = {"no-route-to-production": {"productionCidrs": ["10.0.0.0/16", "fd00:1::/48"]}}
 
 
 def _header_filter(how: str, name: str, value: str) -> dict[str, Any]:
     return {
         "type": "ResponseHeaderModifier",
         "responseHeaderModifier": {how: [{"name": name, "value": value}]},
+    }
+
+
+def _star_key_use(condition: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "kms:Decrypt",
+        "Resource": "*",
+        "Condition": condition,
     }
 
 
@@ -134,6 +138,11 @@ ISOLATION = [
         id="rds-without-subnet-group",
     ),
     case(_sneaky_subnet, ("data-store-in-private-subnets", "rabbit"), id="mq-in-subnet-routing-to-igw"),
+    case(
+        lambda s: (s.link("db", "dbSubnetGroupName", None), s.set("db", dbSubnetGroupName=UNKNOWN)),
+        ("data-store-in-private-subnets", "db"),
+        id="rds-subnet-group-computed-by-provider-in-preview",
+    ),
     case(
         _private_broker,
         ("data-store-in-private-subnets", "rabbit"),
@@ -249,81 +258,6 @@ ISOLATION = [
         ),
         id="default-subnet-without-public-ip-ok",
     ),
-    case(
-        lambda s: s.add(
-            "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
-            "to-prod",
-            {"peerOwnerId": "999999999999", "peerVpcId": "vpc-prod"},
-            refs={"vpcId": s["vpc"]},
-        ),
-        ("no-peering-with-production", "to-prod"),
-        config={"no-peering-with-production": PRODUCTION},
-        id="peering-with-production",
-    ),
-    case(
-        lambda s: s.add(
-            "aws:ec2transitgateway/vpcAttachment:VpcAttachment",
-            "tgw-prod-attach",
-            {"transitGatewayId": "tgw-prod"},
-            refs={"vpcId": s["vpc"]},
-        ),
-        ("no-peering-with-production", "tgw-prod-attach"),
-        config={"no-peering-with-production": PRODUCTION},
-        id="tgw-attachment-to-production",
-    ),
-    case(
-        lambda s: s.add(
-            "aws:ec2transitgateway/peeringAttachment:PeeringAttachment",
-            "tgw-peer",
-            {
-                "peerAccountId": "999999999999",
-                "peerTransitGatewayId": "tgw-other",
-                "transitGatewayId": "tgw-staging",
-            },
-        ),
-        ("no-peering-with-production", "tgw-peer"),
-        config={"no-peering-with-production": PRODUCTION},
-        id="tgw-peering-with-production-account",
-    ),
-    case(
-        lambda s: s.add(
-            "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
-            "to-tools",
-            {"peerOwnerId": "111111111111", "peerVpcId": "vpc-tools"},
-            refs={"vpcId": s["vpc"]},
-        ),
-        config={"no-peering-with-production": PRODUCTION},
-        id="peering-with-non-production-ok",
-    ),
-    case(
-        lambda s: s.add(
-            "aws:ec2/route:Route",
-            "to-prod-subnet",
-            {"destinationCidrBlock": "10.0.1.0/24", "transitGatewayId": "tgw-x"},
-            refs={"routeTableId": s["public-rt"]},
-        ),
-        ("no-route-to-production", "to-prod-subnet"),
-        config=ROUTE_CONFIG,
-        id="route-into-production-cidr",
-    ),
-    case(
-        lambda s: s.set("public-rt", routes=[{"cidrBlock": "10.0.0.0/8", "vpcPeeringConnectionId": "pcx-1"}]),
-        ("no-route-to-production", "public-rt"),
-        config=ROUTE_CONFIG,
-        id="inline-supernet-route-via-peering",
-    ),
-    case(
-        lambda s: s.add(
-            "aws:ec2/route:Route",
-            "v6-prod",
-            {"destinationIpv6CidrBlock": "fd00:1:0:1::/64", "transitGatewayId": "tgw-x"},
-            refs={"routeTableId": s["public-rt"]},
-        ),
-        ("no-route-to-production", "v6-prod"),
-        config=ROUTE_CONFIG,
-        id="ipv6-route-into-production",
-    ),
-    case(lambda s: None, config=ROUTE_CONFIG, id="default-route-via-igw-ok"),
 ]
 
 ROBOTS = [
@@ -499,6 +433,17 @@ ENCRYPTION = [
         ),
         id="kms-policy-star-with-condition-ok",
     ),
+    case(
+        lambda s: s.set("key", policy=doc(_star_key_use({"Bool": {"aws:SecureTransport": "true"}}))),
+        ("kms-key-policy-no-public-principal", "key"),
+        id="kms-policy-star-condition-restricting-nobody",
+    ),
+    case(
+        lambda s: s.set(
+            "key", policy=doc(_star_key_use({"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}))
+        ),
+        id="kms-policy-star-within-organization-ok",
+    ),
 ]
 
 CREDENTIALS = [
@@ -514,15 +459,6 @@ CREDENTIALS = [
         lambda s: s.set("app-role", maxSessionDuration=43200),
         ("iam-role-max-session-duration", "app-role"),
         id="long-session",
-    ),
-    case(
-        lambda s: None,
-        ("iam-role-max-session-duration", "app-role"),
-        ("iam-role-max-session-duration", "deploy-role"),
-        ("iam-role-max-session-duration", "broker-role"),
-        ("iam-role-max-session-duration", "access-readonly"),
-        config={"iam-role-max-session-duration": {"maxSessionDurationSeconds": 1800}},
-        id="session-limit-from-config",
     ),
     case(
         lambda s: s.add(

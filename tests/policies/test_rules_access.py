@@ -83,6 +83,13 @@ def _route(name: str, **inputs: Any) -> Mutation:
     return lambda s: s.add(API_ROUTE, name, inputs, refs={"apiId": s["broker-api"]})
 
 
+def _method(name: str, **inputs: Any) -> Mutation:
+    """A REST API method (``aws:apigateway/method:Method``) on a resource of a REST API."""
+    return lambda s: s.add(
+        "aws:apigateway/method:Method", name, {"restApi": "rest-1", "resourceId": "res-1", **inputs}
+    )
+
+
 def _role(name: str, *statements: Statement) -> Mutation:
     return lambda s: s.add(IAM_ROLE, name, {"maxSessionDuration": 3600, "assumeRolePolicy": doc(*statements)})
 
@@ -143,6 +150,21 @@ LAMBDA_CASES = [
         id="lambda-function-url-aws-iam-for-one-role-ok",
     ),
     case(lambda s: s.set("broker-invoke", sourceArn=UNKNOWN), id="lambda-source-arn-unknown-in-preview-ok"),
+    case(
+        _permission("org-invoke", principal="*", principalOrgId="o-a1b2c3d4e5"),
+        id="lambda-star-within-organization-ok",
+    ),
+    case(
+        _permission(
+            "s3-invoke", principal="*", sourceAccount=ACCOUNT, sourceArn="arn:aws:s3:::staging-assets"
+        ),
+        id="lambda-star-pinned-to-source-ok",
+    ),
+    case(
+        _permission("any-bucket", principal="*", sourceArn="arn:aws:s3:::*"),
+        (LAMBDA_PUBLIC, "any-bucket"),
+        id="lambda-star-with-wildcard-source-arn",
+    ),
 ]
 
 ROUTE_CASES = [
@@ -173,6 +195,23 @@ ROUTE_CASES = [
         id="public-route-from-config-ok",
     ),
     case(_route("route-iam", routeKey="GET /v1/admin", authorizationType="AWS_IAM"), id="aws-iam-route-ok"),
+    case(
+        _method("rest-get", httpMethod="GET", authorization="NONE"),
+        (ROUTE_AUTH, "rest-get"),
+        id="rest-method-open",
+    ),
+    case(
+        _method("rest-keyed", httpMethod="POST", authorization="NONE", apiKeyRequired=True),
+        (ROUTE_AUTH, "rest-keyed"),
+        id="rest-method-api-key-is-not-authorization",
+    ),
+    case(_method("rest-preflight", httpMethod="OPTIONS", authorization="NONE"), id="rest-cors-preflight-ok"),
+    case(
+        _method("rest-cognito", httpMethod="GET", authorization="COGNITO_USER_POOLS"),
+        (ROUTE_AUTH, "rest-cognito"),
+        id="rest-cognito-without-authorizer",
+    ),
+    case(_method("rest-iam", httpMethod="DELETE", authorization="AWS_IAM"), id="rest-aws-iam-ok"),
 ]
 
 TRUST_CASES = [
@@ -193,7 +232,12 @@ TRUST_CASES = [
         (BROKER_TRUST, "access-readonly"),
         id="access-role-trusts-broker-and-another-role",
     ),
-    case(_principal("*"), (BROKER_TRUST, "access-readonly"), id="access-role-trusts-star-with-condition"),
+    case(
+        _principal("*"),
+        (BROKER_TRUST, "access-readonly"),
+        (TRUST_PUBLIC, "access-readonly"),  # sts:SourceIdentity and aws:TagKeys say nothing about who
+        id="access-role-trusts-star-with-condition",
+    ),
     case(
         lambda s: s.set("access-readonly", assumeRolePolicy=doc(ANYONE_ASSUMES)),
         (BROKER_TRUST, "access-readonly"),
@@ -260,6 +304,28 @@ TRUST_CASES = [
             },
         ),
         id="role-trusts-anyone-in-organization-ok",
+    ),
+    case(
+        _role("tls-role", {**ANYONE_ASSUMES, "Condition": {"Bool": {"aws:SecureTransport": "true"}}}),
+        (TRUST_PUBLIC, "tls-role"),
+        id="role-trusts-anyone-over-tls",
+    ),
+    case(
+        _role("ip-role", {**ANYONE_ASSUMES, "Condition": {"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}}}),
+        (TRUST_PUBLIC, "ip-role"),
+        id="role-trusts-anyone-from-an-ip-range",
+    ),
+    case(
+        _role(
+            "account-role",
+            {**ANYONE_ASSUMES, "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}},
+        ),
+        id="role-trusts-anyone-in-own-account-ok",
+    ),
+    case(
+        _role("not-role", {"Effect": "Allow", "NotPrincipal": {"AWS": ROOT}, "Action": "sts:AssumeRole"}),
+        (TRUST_PUBLIC, "not-role"),
+        id="role-trusts-everyone-but-root",
     ),
 ]
 
