@@ -35,7 +35,7 @@ test: lint
 	$(BIN)/pytest
 
 bench: $(BIN)/.installed
-	$(BIN)/python -m blueprint.bench
+	$(BIN)/python -m blueprint.devtools.bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .bench

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import signal
 import sys
@@ -35,14 +34,13 @@ from rich.console import Console
 from rich.text import Text
 
 from blueprint.config import ConfigError, load_stack_config
-from blueprint.config_base import NAMESPACE
+from blueprint.config.base import NAMESPACE
 from blueprint.engine import PROJECT_DIR, ProgramError, run_stack
-from blueprint.graph import StackGraph
-from blueprint.policy_config import PolicyConfigError, load_exemptions_module, load_policy_config
-from blueprint.policy_runner import BackgroundAnalysis, PolicyPackError, PolicyReport
-from blueprint.render import render_markdown, render_text
-from blueprint.report import build_report
-from blueprint.stack_files import StackFileError, StackSettings, read_stack
+from blueprint.engine.graph import StackGraph
+from blueprint.engine.stack_files import StackFileError, StackSettings, read_stack
+from blueprint.policy import BackgroundAnalysis, PolicyPackError, PolicyReport
+from blueprint.policy.config import PolicyConfigError, load_exemptions_module, load_policy_config
+from blueprint.report import build_report, render_report, render_text
 
 EXIT_OK, EXIT_MANDATORY, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 #: 128 + signal number, as shells report a process killed by the signal.
@@ -144,17 +142,6 @@ def analyze_while_running(
         raise UsageError(str(exc)) from None
 
 
-def render_report(report: dict[str, Any], fmt: str, width: int | None = None) -> str:
-    """``report`` as text (Rich tree, ``width`` columns, default 160), markdown or JSON."""
-    if fmt == "json":
-        return json.dumps(report, indent=2, sort_keys=False) + "\n"
-    if fmt == "markdown":
-        return render_markdown(report)
-    console = Console(record=True, width=width or 160, file=open(os.devnull, "w"), emoji=False)  # noqa: SIM115
-    render_text(report, console)
-    return console.export_text()
-
-
 def check_output(path: Path) -> Path:
     """The file ``--output`` names, checked before anything runs (a symlink is followed, so it stays).
 
@@ -234,7 +221,7 @@ def preview(args: argparse.Namespace) -> int:
 
 
 def _config_reference(args: argparse.Namespace) -> int:
-    from blueprint.config_reference import render_reference, update_readme
+    from blueprint.config.reference import render_reference, update_readme
 
     if args.update_readme:
         changed = update_readme(PROJECT_DIR / "README.md")

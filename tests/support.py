@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from blueprint.graph import ResourceRecord, StackGraph, unwrap
-from blueprint.stack_files import StackSettings
+from blueprint.engine.graph import ResourceRecord, StackGraph, unwrap
+from blueprint.engine.stack_files import StackSettings
 
 TAGS = {"owner": "platform-team", "cost-center": "cc-1", "environment": "test"}
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"

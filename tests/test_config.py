@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from blueprint.config import ConfigError, StackConfig, StackContext, load_stack_config
-from blueprint.stack_files import read_stack
+from blueprint.engine.stack_files import read_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = {"tags": {"owner": "team-a", "cost-center": "cc-1"}}

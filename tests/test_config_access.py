@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from blueprint.config import ConfigError, load_stack_config
-from blueprint.config_access import TokenBrokerConfig, access_checks, estimated_environment_bytes
+from blueprint.config.access import TokenBrokerConfig
+from blueprint.config.access_checks import access_checks, estimated_environment_bytes
 
 BASE = {"tags": {"owner": "team-a", "cost-center": "cc-1"}}
 PROVIDER_ARN = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
@@ -206,8 +205,7 @@ def test_mapped_databases_are_checked_against_the_defined_names():
     tb = TokenBrokerConfig.model_validate(
         broker(groups={"dev": {"databases": {"orders": "orders_rw", "billing": "billing_ro"}}})
     )
-    cfg = SimpleNamespace(token_broker=tb, databases=[SimpleNamespace(name="orders")], environment="staging")
-    [problem] = access_checks(cfg, {})
+    [problem] = access_checks(tb, "staging", ["orders"])
     assert problem.path == "tokenBroker.groups.dev.databases.billing"
     assert problem.message == "names no database; use one of databases[].name (defined: orders)"
 
@@ -215,8 +213,7 @@ def test_mapped_databases_are_checked_against_the_defined_names():
 @pytest.mark.parametrize("user", ["Orders", "orders-rw", "1orders", "o" * 64])
 def test_database_users_are_postgres_identifiers(user):
     tb = TokenBrokerConfig.model_validate(broker(groups={"dev": {"databases": {"orders": user}}}))
-    cfg = SimpleNamespace(token_broker=tb, databases=[SimpleNamespace(name="orders")], environment="staging")
-    [problem] = access_checks(cfg, {})
+    [problem] = access_checks(tb, "staging", ["orders"])
     assert (problem.path, problem.value) == ("tokenBroker.groups.dev.databases.orders", user)
     assert problem.message == "must be a PostgreSQL user name: a-z or _, then up to 62 of a-z, 0-9 or _"
 

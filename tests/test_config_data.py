@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from blueprint.config import ConfigError, load_stack_config
-from blueprint.engine_versions import ENGINE_VERSIONS
+from blueprint.config.engine_versions import ENGINE_VERSIONS
 
 BASE = {"tags": {"owner": "team-a", "cost-center": "cc-1"}}
 NAMESPACE = "staging-blueprint:"
@@ -215,7 +215,7 @@ def test_every_allowed_version_is_explicit_and_sourced():
 
 
 def test_every_field_has_a_description():
-    from blueprint.config_data import (
+    from blueprint.config.data import (
         BrokerConfig,
         ClientsConfig,
         DatabaseConfig,
@@ -256,7 +256,7 @@ def test_a_schema_file_glue_would_reject_fails_the_config_with_its_key_path(
     monkeypatch, tmp_path, content, fragment
 ):
     (tmp_path / "payments.refunded.json").write_text(content)
-    monkeypatch.setattr("blueprint.config_data.SCHEMA_DIR", tmp_path)
+    monkeypatch.setattr("blueprint.config.data_checks.SCHEMA_DIR", tmp_path)
     line = only_problem({"brokers": [kafka(schemas=[{"file": "payments.refunded.json"}])]})
     assert line.startswith(
         "staging-blueprint:brokers[0].schemas[0].file: cannot be registered: payments.refunded.json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from blueprint.config import StackConfig
-from blueprint.config_reference import BEGIN, END, render_reference
+from blueprint.config.reference import BEGIN, END, render_reference
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -12,8 +12,8 @@ import pytest
 
 from blueprint.config import NAMESPACE, load_stack_config
 from blueprint.engine import PROJECT_DIR, run_stack
-from blueprint.policy_runner import PolicyPackSession
-from blueprint.stack_files import read_stack_file
+from blueprint.engine.stack_files import read_stack_file
+from blueprint.policy import PolicyPackSession
 
 EXAMPLES = PROJECT_DIR / "examples"
 

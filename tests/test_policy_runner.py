@@ -13,9 +13,16 @@ from typing import Any
 
 import pytest
 
-import blueprint.policy_runner as runner
-from blueprint.graph import ResourceRecord, StackGraph
-from blueprint.policy_runner import PolicyPackError, PolicyPackSession, run_policies
+from blueprint.engine.graph import ResourceRecord, StackGraph
+from blueprint.policy import (
+    DEFAULT_PACK_DIR,
+    BackgroundAnalysis,
+    PolicyPackError,
+    PolicyPackSession,
+    process,
+    run_policies,
+    wire,
+)
 from tests.policies.stack import baseline
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +60,7 @@ def test_pack_that_crashes_on_start_reports_its_stderr(tmp_path: Path) -> None:
     message = str(err.value)
     assert "policy pack exited with code 1 before serving" in message
     assert "RuntimeError: boom: rules failed to import" in message
-    assert f"-m pulumi.policy {runner.ENGINE_ADDRESS} {pack}" in message
+    assert f"-m pulumi.policy {process.ENGINE_ADDRESS} {pack}" in message
 
 
 def test_silent_pack_times_out_and_is_stopped(tmp_path: Path) -> None:
@@ -79,7 +86,7 @@ def test_interrupt_during_startup_stops_the_pack(monkeypatch: pytest.MonkeyPatch
         started.append(self.proc)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner._PackProcess, "read_port", interrupted)
+    monkeypatch.setattr(process.PackProcess, "read_port", interrupted)
     with pytest.raises(KeyboardInterrupt):
         PolicyPackSession()
     assert started[0].poll() is not None
@@ -113,7 +120,7 @@ def wait_gone(proc_or_pid: Any, timeout: float = 30) -> bool:
 def test_pack_is_launched_as_the_engine_does_and_closed_with_its_watchdog() -> None:
     with PolicyPackSession() as session:
         assert session.process.args == [
-            sys.executable, "-u", "-m", "pulumi.policy", runner.ENGINE_ADDRESS, str(runner.DEFAULT_PACK_DIR)
+            sys.executable, "-u", "-m", "pulumi.policy", process.ENGINE_ADDRESS, str(DEFAULT_PACK_DIR)
         ]  # fmt: skip
         watchdog = session._process.watchdog
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # what a terminal or CI sends the group
@@ -124,7 +131,7 @@ def test_pack_is_launched_as_the_engine_does_and_closed_with_its_watchdog() -> N
 
 KILLED_RUNNER = """
 import sys, threading, time
-from blueprint.policy_runner import PolicyPackSession
+from blueprint.policy import PolicyPackSession
 
 sessions = []
 starter = threading.Thread(target=lambda: sessions.append(PolicyPackSession()))  # a thread that ends
@@ -162,7 +169,7 @@ def test_background_analysis_keeps_its_pack_after_the_worker_ends() -> None:
     # finish() ends the worker thread, then sends AnalyzeStack: the pack must outlive the worker.
     graph = baseline().graph()
     env = {"STAGING_GUARDRAILS_TODAY": "2026-06-15"}
-    with runner.BackgroundAnalysis(graph.project, graph.stack, env=env) as analysis:
+    with BackgroundAnalysis(graph.project, graph.stack, env=env) as analysis:
         for rec in graph.resources:
             analysis.submit(rec)
         report = analysis.finish(graph)
@@ -232,10 +239,10 @@ def test_run_policies_on_the_baseline_stack() -> None:
 
 
 def test_go_durations() -> None:
-    assert runner._seconds("1h30m") == 5400
-    assert runner._seconds("90s") == 90
-    assert runner._seconds("250ms") == 0.25
-    assert runner._seconds(None) == 0
+    assert wire._seconds("1h30m") == 5400
+    assert wire._seconds("90s") == 90
+    assert wire._seconds("250ms") == 0.25
+    assert wire._seconds(None) == 0
 
 
 def test_missing_pack_directory(tmp_path: Path) -> None:
@@ -245,7 +252,7 @@ def test_missing_pack_directory(tmp_path: Path) -> None:
 
 def test_pack_is_stopped_when_its_watchdog_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[Any] = []
-    real_popen = runner.subprocess.Popen
+    real_popen = process.subprocess.Popen
 
     def popen(argv: list[str], **kwargs: Any) -> Any:
         if "-I" in argv:
@@ -253,7 +260,7 @@ def test_pack_is_stopped_when_its_watchdog_cannot_start(monkeypatch: pytest.Monk
         started.append(real_popen(argv, **kwargs))
         return started[-1]
 
-    monkeypatch.setattr(runner.subprocess, "Popen", popen)
+    monkeypatch.setattr(process.subprocess, "Popen", popen)
     with pytest.raises(
         PolicyPackError, match=r"cannot start the policy pack's watchdog: .*Too many open files"
     ):

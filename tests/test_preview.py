@@ -19,7 +19,7 @@ import yaml
 
 from blueprint import cli
 from blueprint.cli import main
-from blueprint.stack_files import SECRET_PLACEHOLDER
+from blueprint.engine.stack_files import SECRET_PLACEHOLDER
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "docs" / "preview.schema.json").read_text())

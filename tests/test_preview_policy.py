@@ -13,9 +13,9 @@ import jsonschema
 import pytest
 
 from blueprint.cli import main, render_report
-from blueprint.graph import SECRET_SIG_KEY, SECRET_SIG_VALUE, StackGraph
-from blueprint.policy_runner import PolicyInfo, PolicyReport, Violation
-from blueprint.report import build_report
+from blueprint.engine.graph import SECRET_SIG_KEY, SECRET_SIG_VALUE, StackGraph
+from blueprint.policy import PolicyInfo, PolicyReport, Violation
+from blueprint.report.document import build_report
 from tests.test_preview import SCHEMA, default_config, make_program_project, make_project
 
 #: The date the pack and the report take as today in these tests (``STAGING_GUARDRAILS_TODAY``).

@@ -61,7 +61,7 @@ def run_everywhere(tmp_path: Path, config: dict[str, Any], capsys: pytest.Captur
 
 @pytest.fixture
 def planted_placeholder(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("blueprint.stack_files.SECRET_PLACEHOLDER", PLANTED)
+    monkeypatch.setattr("blueprint.engine.stack_files.SECRET_PLACEHOLDER", PLANTED)
 
 
 def test_every_config_position_is_covered():

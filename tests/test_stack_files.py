@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from blueprint.stack_files import StackFileError, read_stack
+from blueprint.engine.stack_files import StackFileError, read_stack
 
 PROJECT = "name: staging-blueprint\nruntime: python\n"
 

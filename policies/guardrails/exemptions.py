@@ -28,7 +28,7 @@ with the same fields and rules as an exemption minus ``resource``::
                                                "owner": "data-team", "expires": "2026-12-31"}}}
 
 A disabled rule never runs, so the pack cannot report its own downgrade: the offline preview
-(``blueprint.policy_runner``) evaluates downgrades with ``parse_downgrade`` and reports an unjustified one
+(``blueprint.policy``) evaluates downgrades with ``parse_downgrade`` and reports an unjustified one
 as a mandatory violation of the rule. The Pulumi CLI does not.
 
 Environment (the pack's; the blueprint tools pass theirs to the pack they start):

@@ -7,7 +7,7 @@ import json
 import pulumi
 import pytest
 
-from blueprint.graph import is_secret, unwrap
+from blueprint.engine.graph import is_secret, unwrap
 from components.broker import (
     KafkaSettings,
     MessageBroker,
@@ -237,8 +237,8 @@ def test_every_taggable_resource_carries_the_required_tags():
 
 def test_default_stack_runs_the_whole_data_plane_and_its_preview_shows_no_secret():
     from blueprint.engine import record_stack
-    from blueprint.render import render_markdown
-    from blueprint.report import build_report
+    from blueprint.report.document import build_report
+    from blueprint.report.render import render_markdown
 
     graph = record_stack()
     assert [inputs(r)["engine"] for r in graph.of_type("aws:rds/instance:Instance")] == ["postgres"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from blueprint.schema_check import validate_schema
+from blueprint.devtools.schema_check import validate_schema
 from components.schema_files import (
     SCHEMA_DIR,
     SchemaError,

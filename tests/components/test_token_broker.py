@@ -10,17 +10,17 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from types import SimpleNamespace
 
 import pulumi
 import pytest
 import yaml
 
 from blueprint.config import StackConfig, load_stack_config
-from blueprint.config_access import TokenBrokerConfig, access_checks
+from blueprint.config.access import TokenBrokerConfig
+from blueprint.config.access_checks import access_checks
 from blueprint.engine import record_stack
-from blueprint.graph import StackGraph
-from blueprint.policy_runner import run_policies
+from blueprint.engine.graph import StackGraph
+from blueprint.policy import run_policies
 from components.iam import DISCOVERY_ACTIONS, TAGGED_OPERATE_ACTIONS, TAGGED_READ_ACTIONS
 from components.token_broker import (
     AccessRoleArgs,
@@ -585,10 +585,7 @@ def test_documented_config_example_is_valid():
     block = documented_block()
     broker = TokenBrokerConfig.model_validate(block)
     assert broker.roles[0].max_session_duration_seconds <= 3600
-    stand_in = SimpleNamespace(
-        token_broker=broker, databases=[SimpleNamespace(name="orders")], environment="staging"
-    )
-    assert list(access_checks(stand_in, {})) == []
+    assert list(access_checks(broker, "staging", ["orders"])) == []
 
 
 def program_config() -> StackConfig:

@@ -10,7 +10,7 @@ import pytest
 # ``cases.assert_case`` compares findings for every rule-test module: show the sets when they differ.
 pytest.register_assert_rewrite("tests.policies.cases")
 
-from blueprint.policy_runner import PolicyPackSession, PolicyReport  # noqa: E402
+from blueprint.policy import PolicyPackSession, PolicyReport  # noqa: E402
 from tests.policies.stack import PROJECT, STACK, Stack  # noqa: E402
 
 #: The date the pack treats as today during the tests (exemption expiry).

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from blueprint.graph import ResourceRecord, StackGraph
-from blueprint.policy_config import PACK_DIR
+from blueprint.engine.graph import ResourceRecord, StackGraph
+from blueprint.policy import PACK_DIR
 from components.iam import access_policy, broker_trust_policy
 
 PROJECT = "staging-blueprint"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from blueprint.policy_config import (
+from blueprint.policy import (
     PolicyConfigError,
     PolicySettings,
     exemption_report,

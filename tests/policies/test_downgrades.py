@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from blueprint.policy_config import PolicyConfigError
+from blueprint.policy import PolicyConfigError
 from tests.policies.stack import Stack, baseline
 
 RULE = "rds-deletion-protection"

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from blueprint.policy_config import load_exemptions_module
-from blueprint.policy_runner import PolicyPackSession
+from blueprint.policy import PolicyPackSession
+from blueprint.policy.config import load_exemptions_module
 from tests.policies.conftest import TODAY, findings
 from tests.policies.stack import PROJECT, STACK, Stack, baseline, urn
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from blueprint.graph import UNKNOWN
-from blueprint.policy_config import PACK_DIR
+from blueprint.engine.graph import UNKNOWN
+from blueprint.policy import PACK_DIR
 from tests.policies.conftest import findings
 from tests.policies.stack import KEY_ARN, Stack, baseline
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from blueprint.graph import SECRET_SIG_KEY, SECRET_SIG_VALUE, UNKNOWN
+from blueprint.engine.graph import SECRET_SIG_KEY, SECRET_SIG_VALUE, UNKNOWN
 from tests.policies.cases import Mutation, case, violated_policies
 from tests.policies.conftest import findings
 from tests.policies.stack import (

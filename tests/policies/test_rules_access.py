@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from blueprint.graph import UNKNOWN
+from blueprint.engine.graph import UNKNOWN
 from tests.policies.cases import Mutation, case
 from tests.policies.conftest import findings
 from tests.policies.stack import (

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from blueprint.graph import UNKNOWN
+from blueprint.engine.graph import UNKNOWN
 from tests.policies.cases import Mutation, assert_case, case
 from tests.policies.stack import ACCOUNT, Stack, doc
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from blueprint.graph import UNKNOWN
+from blueprint.engine.graph import UNKNOWN
 from tests.policies.cases import Mutation, assert_case, case
 from tests.policies.stack import ACCOUNT, KEY_ARN, Stack, baseline, doc
 from tests.policies.team_stack import BUCKET_ARN, QUEUE_ARN, TOPIC_ARN, deny_plaintext

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from blueprint.graph import UNKNOWN
+from blueprint.engine.graph import UNKNOWN
 from tests.policies.cases import Mutation, assert_case, case
 from tests.policies.stack import KEY_ARN, Stack, doc
 from tests.policies.team_stack import deny_plaintext

@@ -12,6 +12,7 @@ The text view passes every value to Rich as ``Text``, never as a markup string: 
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from typing import Any
 
@@ -20,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from blueprint.report import weakened
+from blueprint.report.document import weakened
 
 _LEVEL_STYLE = {"mandatory": "bold red", "advisory": "yellow"}
 _EXEMPTION_COLUMNS = ("status", "policy", "resource", "owner", "expires", "reason")
@@ -253,3 +254,14 @@ def render_markdown(report: dict[str, Any]) -> str:
         shown = value if isinstance(value, str) else json.dumps(value)
         lines.append(f"| `{key}` | {_md_cell(shown)} |")
     return "\n".join(lines) + "\n"
+
+
+def render_report(report: dict[str, Any], fmt: str, width: int | None = None) -> str:
+    """``report`` as text (Rich tree, ``width`` columns, default 160), markdown or JSON."""
+    if fmt == "json":
+        return json.dumps(report, indent=2, sort_keys=False) + "\n"
+    if fmt == "markdown":
+        return render_markdown(report)
+    console = Console(record=True, width=width or 160, file=open(os.devnull, "w"), emoji=False)  # noqa: SIM115
+    render_text(report, console)
+    return console.export_text()

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from blueprint.config import StackContext
-from blueprint.config_base import decode_value, leaf_strings
+from blueprint.config.base import decode_value, leaf_strings
 
 #: What an offline run sees instead of a ``secure:`` value. Reports must never print it.
 SECRET_PLACEHOLDER = "offline-preview-secret-placeholder"

@@ -27,12 +27,12 @@ from pulumi.runtime.settings import set_root_resource
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from blueprint.engine_outputs import answer_invoke, synthesize_outputs
-from blueprint.graph import SECRET_SIG_KEY, SECRET_SIG_VALUE, ResourceRecord, StackGraph, is_secret
-from blueprint.stack_files import StackSettings, read_stack
+from blueprint.engine.graph import SECRET_SIG_KEY, SECRET_SIG_VALUE, ResourceRecord, StackGraph, is_secret
+from blueprint.engine.outputs import answer_invoke, synthesize_outputs
+from blueprint.engine.stack_files import StackSettings, read_stack
 
 #: The project root: where ``Pulumi.yaml`` and ``__main__.py`` live.
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 class ProgramError(Exception):

@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from blueprint.facts import security_facts
-from blueprint.graph import ResourceRecord, StackGraph, redact
+from blueprint.engine.graph import ResourceRecord, StackGraph, redact
+from blueprint.report.facts import security_facts
 
 if TYPE_CHECKING:
-    from blueprint.policy_runner import PolicyReport
+    from blueprint.policy import PolicyReport
 
 SCHEMA_VERSION = "1.1"
 

@@ -14,34 +14,27 @@ repositories assume a deploy role. Durations are in seconds and bounded by AWS a
 - IAM allows one OIDC provider per URL per account, so the GitHub provider is looked up by default;
   exactly one stack per account may own it (``ci.createProvider: true``).
 
-``access_checks`` holds the rules that span several keys (role aliases that groups name, mapped databases
-that must exist in ``databases``, durations); field rules live on the models.
+Field rules live on the models here; ``access_checks.py`` holds the rules that span several keys (role
+aliases that groups name, mapped databases that must exist in ``databases``, durations).
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, field_validator
 
-from blueprint.config_base import ConfigModel, Problem, join_path
+from blueprint.config.base import ConfigModel
 from components.aws_limits import (
     API_THROTTLING_BURST,
     API_THROTTLING_RATE,
     GITHUB_OIDC_HOST,
     IAM_MAX_SESSION_DURATION,
-    LAMBDA_ENVIRONMENT_BYTES,
-    OIDC_ONE_PROVIDER_PER_URL_SOURCE,
     SESSION_CAP_SECONDS,
     STS_DURATION,
 )
-
-if TYPE_CHECKING:
-    from blueprint.config import StackConfig
 
 #: STS AssumeRole minimum ``DurationSeconds``.
 MIN_SESSION_SECONDS = STS_DURATION.low
@@ -55,10 +48,8 @@ AccessPreset = Literal["readonly", "developer"]
 
 _ALIAS = re.compile(r"[a-z][a-z0-9-]{0,31}")
 _CLAIM = re.compile(r"[^\s]{1,128}")
-_GROUP = re.compile(r"[^\s,]{1,256}")
 #: IAM role descriptions: up to 1000 of these characters (IAM API reference, "CreateRole").
 _IAM_DESCRIPTION = re.compile(r"[\t\n\r\x20-\x7e\xa1-\xff]{0,1000}")
-_DB_USER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
 _OIDC_PROVIDER_ARN = re.compile(rf"arn:aws[a-z-]*:iam::\d{{12}}:oidc-provider/{re.escape(GITHUB_OIDC_HOST)}")
 
@@ -107,8 +98,10 @@ def _check_ci_environment(value: str) -> str:
 
 #: A session length the broker issues (STS ``DurationSeconds``), 900-3600 s.
 Seconds = Annotated[int, Field(ge=MIN_SESSION_SECONDS, le=MAX_SESSION_SECONDS)]
+
 #: An IAM role's ``MaxSessionDuration``: IAM's 3600-43200 s, capped at this blueprint's 3600 s.
 RoleSessionSeconds = Annotated[int, AfterValidator(_check_iam_session)]
+
 RoleAlias = Annotated[str, _check_pattern(_ALIAS, "1-32 characters: a lowercase letter, then a-z, 0-9 or -")]
 
 
@@ -263,152 +256,8 @@ class TokenBrokerConfig(ConfigModel):
         return value
 
 
-def access_checks(cfg: StackConfig, raw: Mapping[str, Any]) -> Iterable[Problem]:
-    """Cross-field rules of the token broker; no problems when the broker is not configured."""
-    broker = cfg.token_broker
-    if broker is None:
-        return []
-    return [
-        *_duration_problems(broker),
-        *_role_problems(broker),
-        *_ci_problems(broker.ci),
-        *_group_problems(broker, [db.name for db in cfg.databases]),
-        *_environment_size_problems(broker, cfg.environment),
-    ]
-
-
-def _ci_problems(ci: CiConfig | None) -> Iterator[Problem]:
-    if ci is not None and ci.create_provider and ci.provider_arn is not None:
-        yield Problem(
-            "tokenBroker.ci.createProvider",
-            True,
-            "and ci.providerArn exclude each other: IAM allows one GitHub OIDC provider per account "
-            f"({OIDC_ONE_PROVIDER_PER_URL_SOURCE}); either this stack owns it (createProvider) or it uses "
-            "the existing one (providerArn, or neither to look it up)",
-        )
-
-
-def _duration_problems(broker: TokenBrokerConfig) -> Iterator[Problem]:
-    if broker.default_duration_seconds > broker.max_duration_seconds:
-        yield Problem(
-            "tokenBroker.defaultDurationSeconds",
-            broker.default_duration_seconds,
-            f"is more than tokenBroker.maxDurationSeconds ({broker.max_duration_seconds}); lower it or "
-            "raise the maximum",
-        )
-
-
-def _role_problems(broker: TokenBrokerConfig) -> Iterator[Problem]:
-    seen: set[str] = set()
-    for i, role in enumerate(broker.roles):
-        if role.name in seen:
-            yield Problem(
-                join_path("tokenBroker", "roles", i, "name"),
-                role.name,
-                "is used twice; give each role its own name",
-            )
-        seen.add(role.name)
-        if role.name in RESERVED_ROLE_NAMES:
-            yield Problem(
-                join_path("tokenBroker", "roles", i, "name"),
-                role.name,
-                f"collides with the IAM role the token broker creates itself (`<environment>-{role.name}`); "
-                f"choose another name (reserved: {', '.join(RESERVED_ROLE_NAMES)})",
-            )
-        if role.max_session_duration_seconds > broker.max_duration_seconds:
-            yield Problem(
-                join_path("tokenBroker", "roles", i, "maxSessionDurationSeconds"),
-                role.max_session_duration_seconds,
-                f"is more than tokenBroker.maxDurationSeconds ({broker.max_duration_seconds}), which the "
-                "broker never exceeds; lower it to that or less",
-            )
-
-
-def _group_problems(broker: TokenBrokerConfig, databases: list[str]) -> Iterator[Problem]:
-    aliases = list(dict.fromkeys(role.name for role in broker.roles))
-    for group, grant in broker.groups.items():
-        path = join_path("tokenBroker", "groups", group)
-        if not _GROUP.fullmatch(group):
-            yield Problem(
-                path,
-                group,
-                "must be a group name of 1-256 characters without spaces or commas (the broker splits the "
-                "group claim on them)",
-            )
-        if not grant.roles and not grant.databases:
-            yield Problem(path, group, "grants nothing; list `roles` and/or `databases`, or remove the group")
-        for j, alias in enumerate(grant.roles):
-            if alias not in aliases:
-                yield Problem(
-                    join_path(path, "roles", j),
-                    alias,
-                    f"names no role; use one of tokenBroker.roles[].name: {', '.join(aliases)}",
-                )
-        for database, user in grant.databases.items():
-            if not _DB_USER.fullmatch(user):
-                yield Problem(
-                    join_path(path, "databases", database),
-                    user,
-                    "must be a PostgreSQL user name: a-z or _, then up to 62 of a-z, 0-9 or _",
-                )
-            if database not in databases:
-                defined = ", ".join(databases) or "none"
-                yield Problem(
-                    join_path(path, "databases", database),
-                    database,
-                    f"names no database; use one of databases[].name (defined: {defined})",
-                )
-
-
-def _environment_size_problems(broker: TokenBrokerConfig, environment: str) -> Iterator[Problem]:
-    """The broker's grant tables travel in the Lambda's environment, which must stay under 4 KB."""
-    size = estimated_environment_bytes(broker, environment)
-    if size > LAMBDA_ENVIRONMENT_BYTES:
-        yield Problem(
-            "tokenBroker.groups",
-            f"{len(broker.groups)} groups",
-            f"need about {size} bytes of Lambda environment variables, over Lambda's "
-            f"{LAMBDA_ENVIRONMENT_BYTES}-byte limit; map fewer groups (e.g. one IdP group per team)",
-        )
-
-
-def estimated_environment_bytes(broker: TokenBrokerConfig, environment: str) -> int:
-    """An upper estimate of the broker Lambda's environment size, in bytes.
-
-    Role ARNs are ``arn:aws-us-gov:iam::<12 digits>:role/<environment>-<alias>`` (the longest partition);
-    database host names are assumed to be RDS endpoints of 100 characters.
-    """
-    arn_prefix = "arn:aws-us-gov:iam::123456789012:role/"
-    role_map = {
-        group: {
-            alias: {
-                "roleArn": f"{arn_prefix}{environment}-{alias}",
-                "maxDurationSeconds": MAX_SESSION_SECONDS,
-            }
-            for alias in grant.roles
-        }
-        for group, grant in broker.groups.items()
-    }
-    db_map = {
-        group: {
-            db: {"hostname": "h" * 100, "port": 65535, "username": user}
-            for db, user in grant.databases.items()
-        }
-        for group, grant in broker.groups.items()
-    }
-    environ = {
-        "GROUP_CLAIM": broker.group_claim,
-        "DEFAULT_DURATION_SECONDS": str(MAX_SESSION_SECONDS),
-        "MAX_DURATION_SECONDS": str(MAX_SESSION_SECONDS),
-        "ROLE_MAP": json.dumps(role_map),
-        "DB_MAP": json.dumps(db_map),
-    }
-    return len(json.dumps(environ))
-
-
 __all__ = [
     "GITHUB_OIDC_HOST",
-    "LAMBDA_ENVIRONMENT_BYTES",
     "MAX_SESSION_SECONDS",
     "MIN_SESSION_SECONDS",
     "AccessPreset",
@@ -417,5 +266,4 @@ __all__ = [
     "CiRepositoryConfig",
     "GroupGrantConfig",
     "TokenBrokerConfig",
-    "access_checks",
 ]

@@ -1,4 +1,5 @@
-"""The policy-pack config file (``--policy-pack-config``): loading, shape validation, waiver reports.
+"""The policy-pack config file (``--policy-pack-config``): loading, shape validation and
+reconciliation with the pack's policies.
 
 File format, as the Pulumi CLI reads it: a JSON object keyed by policy name (or ``all``). A value is an
 enforcement level (``"advisory"``, ``"mandatory"``, ``"remediate"``, ``"disabled"``) or an object with an
@@ -20,30 +21,35 @@ optional ``enforcementLevel`` and the policy's settings::
 This module checks the shape (JSON types, enforcement levels, exemption and downgrade entries) with one
 message per problem naming its key path, and refuses what the CLI would silently misread: a duplicate key
 (Go's ``encoding/json`` keeps the last one) and ``all`` with anything but a level (the CLI applies only
-its level and drops the rest; pulumi/pulumi ``pkg/resource/analyzer/config.go``, ``applyConfig``). The
-policy runner then checks settings against each policy's own schema. Waiver *semantics* (reason length,
-owner, date, expiry, horizon) come from the pack's own ``guardrails/exemptions.py``, loaded by file path,
-so reports and rules can never disagree.
+its level and drops the rest; pulumi/pulumi ``pkg/resource/analyzer/config.go``, ``applyConfig``). Then,
+as the CLI does, ``reconcile_config`` fills every policy's schema defaults, applies ``all`` and checks the
+settings against each policy's own schema (``pkg/resource/analyzer/config.go``). Waiver reports live in
+``waivers.py``.
 """
 
 from __future__ import annotations
 
 import collections
-import datetime as dt
+import difflib
 import functools
 import importlib.util
 import json
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft7Validator, Draft202012Validator
+
+from blueprint.config.base import join_path
+
+if TYPE_CHECKING:
+    from blueprint.policy.results import PolicyInfo
 
 #: The policy pack directory of this project.
-PACK_DIR = Path(__file__).resolve().parent.parent / "policies"
+PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 #: Enforcement levels the CLI accepts.
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 #: Config key that applies an enforcement level to every policy.
@@ -102,14 +108,6 @@ def _object_schema(pack_dir: Path) -> dict[str, Any]:
     }
 
 
-def _key_path(parts: Iterable[Any]) -> str:
-    """``["rds-x", "exemptions", 0, "reason"]`` -> ``rds-x.exemptions[0].reason``."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
 def _entry_problems(name: str, value: Any, validator: Draft202012Validator) -> list[str]:
     if isinstance(value, str):
         if value in ENFORCEMENT_LEVELS:
@@ -124,7 +122,7 @@ def _entry_problems(name: str, value: Any, validator: Draft202012Validator) -> l
             "downgrade justifications in each rule's own entry"
         ]
     errors = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
-    return [f"{_key_path([name, *e.absolute_path])}: {e.message}" for e in errors]
+    return [f"{join_path(name, *e.absolute_path)}: {e.message}" for e in errors]
 
 
 class _Object(dict[str, Any]):
@@ -143,7 +141,7 @@ def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
 def _duplicate_keys(value: Any, path: list[Any]) -> Iterator[str]:
     """``<key path>: duplicate key '<key>'`` for every object in ``value`` that repeats a key."""
     if isinstance(value, dict):
-        where = _key_path(path) or "top level"
+        where = join_path(*path) or "top level"
         for key in getattr(value, "duplicates", ()):
             yield f"{where}: duplicate key {key!r} (only one value would count); keep one"
         for key, item in value.items():
@@ -227,165 +225,81 @@ def load_policy_config(path: Path, pack_dir: Path = PACK_DIR) -> dict[str, Polic
     return parse_policy_config(decode_policy_config(text, str(path)), str(path), pack_dir)
 
 
-@dataclass(frozen=True)
-class ExemptionStatus:
-    """One configured exemption and whether it is honoured.
-
-    Attributes:
-        policy: the rule it waives.
-        index: its position in that rule's ``exemptions`` list.
-        resource, reason, owner: as configured ('' when missing).
-        expires: ``YYYY-MM-DD`` or None when missing or not a date.
-        status: ``active``, ``expired`` or ``invalid``.
-        problems: why it is not honoured (empty when active).
-    """
-
-    policy: str
-    index: int
-    resource: str
-    reason: str
-    owner: str
-    expires: str | None
-    status: str
-    problems: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form for reports."""
-        return {**vars(self), "problems": list(self.problems)}
+def _schema_defaults(schema: Mapping[str, Any]) -> dict[str, Any]:
+    props = schema.get("properties", {})
+    return {k: v["default"] for k, v in props.items() if isinstance(v, Mapping) and "default" in v}
 
 
-def _today(exemptions: ModuleType, env: Mapping[str, str] | None) -> dt.date:
-    try:
-        return exemptions.today(env)
-    except ValueError as exc:
-        raise PolicyConfigError(str(exc)) from None
+def normalize_config(policy_config: Mapping[str, Any] | None) -> dict[str, PolicySettings]:
+    if not policy_config:
+        return {}
+    if all(isinstance(v, PolicySettings) for v in policy_config.values()):
+        return dict(policy_config)
+    return parse_policy_config(dict(policy_config))
 
 
-def exemption_report(
-    config: Mapping[str, PolicySettings],
-    on: dt.date | None = None,
-    pack_dir: Path = PACK_DIR,
-    *,
-    env: Mapping[str, str] | None = None,
-) -> list[ExemptionStatus]:
-    """Every exemption in ``config`` with its status as of ``on`` (default: the pack's notion of today).
+def reconcile_config(
+    policies: Sequence[PolicyInfo], config: Mapping[str, PolicySettings]
+) -> dict[str, PolicySettings]:
+    """The config the CLI would send: schema defaults, then ``all``, then each policy's own entry.
 
     Args:
-        config: the parsed user config.
-        on: the date deciding expiry; default ``today(env)``.
-        pack_dir: the pack whose ``exemptions.py`` decides.
-        env: the pack's environment (today, maximum horizon, stack); default ``os.environ``. Pass the
-            environment the pack runs with so report and rules agree.
+        policies: the pack's policies.
+        config: parsed user config (see ``blueprint.policy_config``).
+
+    Returns:
+        policy name -> effective level and settings, for every policy of the pack.
 
     Raises:
-        PolicyConfigError: ``STAGING_GUARDRAILS_TODAY`` or ``STAGING_GUARDRAILS_MAX_WAIVER_DAYS`` is invalid.
+        PolicyConfigError: a key names no policy or a setting is not in its policy's schema (the CLI
+            would silently ignore both), or a setting violates its policy's schema (the CLI would
+            refuse to run).
     """
-    exemptions = load_exemptions_module(pack_dir)
-    when = on or _today(exemptions, env)
-    report = []
-    for policy, settings in config.items():
-        try:
-            parsed = exemptions.parse_exemptions(settings.properties.get("exemptions"), when, env=env)
-        except ValueError as exc:
-            raise PolicyConfigError(str(exc)) from None
-        for e in parsed:
-            expires = e.expires.isoformat() if e.expires else None
-            report.append(
-                ExemptionStatus(policy, e.index, e.resource, e.reason, e.owner, expires, e.status, e.problems)
+    names = {p.name for p in policies}
+    unknown = sorted(set(config) - names - {ALL})
+    if unknown:
+        hints = [f"  {u}: no such policy" + _suggest(u, names) for u in unknown]
+        raise PolicyConfigError("policy config names unknown policies:\n" + "\n".join(hints))
+    all_level = config[ALL].enforcement_level if ALL in config else None
+    result = {}
+    for policy in policies:
+        given = config.get(policy.name, PolicySettings())
+        level = given.enforcement_level or all_level or policy.enforcement_level
+        result[policy.name] = PolicySettings(
+            level, {**_schema_defaults(policy.config_schema), **given.properties}
+        )
+    _refuse_unknown_settings(policies, config)
+    _validate_settings(policies, result)
+    return result
+
+
+def _suggest(name: str, names: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(names), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _refuse_unknown_settings(policies: Sequence[PolicyInfo], config: Mapping[str, PolicySettings]) -> None:
+    """Settings a policy's schema does not declare: the CLI validates without ``additionalProperties``
+    (pulumi/pulumi ``pkg/resource/analyzer/config.go``, ``convertSchema``), so a typo silently does
+    nothing there, e.g. an ``exemption`` list that waives nothing or a ``downgrade`` misspelt."""
+    problems = []
+    for policy in policies:
+        known = sorted(policy.config_schema.get("properties", {}))
+        given = config.get(policy.name, PolicySettings()).properties
+        for key in sorted(set(given) - set(known)):
+            settings = f"its settings: {', '.join(known)}" if known else "it has no settings"
+            problems.append(
+                f"  {policy.name}.{key}: not a setting of this policy{_suggest(key, known)}; {settings}"
             )
-    return report
+    if problems:
+        raise PolicyConfigError("policy config has unknown settings:\n" + "\n".join(problems))
 
 
-@dataclass(frozen=True)
-class DowngradeStatus:
-    """A rule enforced by default (mandatory/remediate) that the config runs at a lower level.
-
-    Attributes:
-        policy: the rule.
-        default_level: its default enforcement level.
-        level: the effective level (``advisory`` or ``disabled``).
-        via: ``rule`` (the rule's own ``enforcementLevel``) or ``all``.
-        status: ``justified`` (a valid, unexpired ``downgrade`` entry), ``missing``, ``expired`` or
-            ``invalid``; anything but ``justified`` is a mandatory violation of the rule.
-        reason, owner: of the justification ('' when missing).
-        expires: ``YYYY-MM-DD`` or None.
-        problems: why the justification does not count (empty when justified).
-    """
-
-    policy: str
-    default_level: str
-    level: str
-    via: str
-    status: str
-    reason: str = ""
-    owner: str = ""
-    expires: str | None = None
-    problems: tuple[str, ...] = ()
-
-    @property
-    def justified(self) -> bool:
-        return self.status == "justified"
-
-    def message(self) -> str:
-        """The violation text for an unjustified downgrade (one sentence, names the fix)."""
-        source = "its enforcementLevel" if self.via == "rule" else f"'{ALL}'"
-        return (
-            f"enforcement level lowered from {self.default_level} to {self.level} by {source} without a "
-            f'valid justification: {"; ".join(self.problems)}. Add "downgrade": {{"reason", "owner", '
-            f'"expires"}} to this rule\'s entry in the policy config, or restore the level.'
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form for reports (camelCase keys)."""
-        return {
-            "policy": self.policy,
-            "defaultLevel": self.default_level,
-            "level": self.level,
-            "via": self.via,
-            "status": self.status,
-            "reason": self.reason,
-            "owner": self.owner,
-            "expires": self.expires,
-            "problems": list(self.problems),
-        }
-
-
-def downgrade_report(
-    defaults: Mapping[str, str],
-    user: Mapping[str, PolicySettings],
-    effective: Mapping[str, PolicySettings],
-    pack_dir: Path = PACK_DIR,
-    *,
-    env: Mapping[str, str] | None = None,
-) -> list[DowngradeStatus]:
-    """Every rule enforced by default that ``effective`` runs as advisory or disabled, with its
-    justification's status, in ``defaults`` order.
-
-    Args:
-        defaults: policy name -> default enforcement level (from ``GetAnalyzerInfo``).
-        user: the parsed user config (tells whether the rule's own entry or ``all`` lowered it).
-        effective: policy name -> effective settings (``reconcile_config``).
-        pack_dir: the pack whose ``exemptions.py`` decides.
-        env: the pack's environment (today, maximum horizon); default ``os.environ``.
-
-    Raises:
-        PolicyConfigError: ``STAGING_GUARDRAILS_TODAY`` or ``STAGING_GUARDRAILS_MAX_WAIVER_DAYS`` is invalid.
-    """
-    exemptions = load_exemptions_module(pack_dir)
-    when = _today(exemptions, env)
-    report = []
-    for name, default in defaults.items():
-        level = effective[name].enforcement_level or default
-        if default not in ENFORCING_LEVELS or level in ENFORCING_LEVELS:
-            continue
-        via = "rule" if name in user and user[name].enforcement_level else ALL
-        try:
-            j = exemptions.parse_downgrade(effective[name].properties.get("downgrade"), when, env=env)
-        except ValueError as exc:
-            raise PolicyConfigError(str(exc)) from None
-        status = "justified" if j.active else j.status
-        expires = j.expires.isoformat() if j.expires else None
-        report.append(
-            DowngradeStatus(name, default, level, via, status, j.reason, j.owner, expires, j.problems)
-        )
-    return report
+def _validate_settings(policies: Sequence[PolicyInfo], config: Mapping[str, PolicySettings]) -> None:
+    problems = []
+    for policy in policies:
+        schema = {"type": "object", **policy.config_schema}
+        for error in Draft7Validator(schema).iter_errors(config[policy.name].properties):
+            problems.append(f"  {join_path(policy.name, *error.absolute_path)}: {error.message}")
+    if problems:
+        raise PolicyConfigError("policy config does not match the policies' schemas:\n" + "\n".join(problems))

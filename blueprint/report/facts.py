@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from blueprint.graph import REDACTED, ResourceRecord, is_secret
+from blueprint.engine.graph import REDACTED, ResourceRecord, is_secret
 
 #: Wire property -> label shown in the preview. Order is display order.
 PROPERTY_FACTS: dict[str, str] = {

@@ -1,4 +1,4 @@
-"""``make bench`` (``python -m blueprint.bench``): speed and memory of the offline preview.
+"""``make bench`` (``python -m blueprint.devtools.bench``): speed and memory of the offline preview.
 
 Two measurements, printed with the command that produced them:
 
@@ -28,13 +28,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from blueprint.cli import render_report
-from blueprint.config_base import NAMESPACE
+from blueprint.config.base import NAMESPACE
 from blueprint.engine import PROJECT_DIR, run_stack
-from blueprint.graph import StackGraph
-from blueprint.policy_runner import BackgroundAnalysis
-from blueprint.report import build_report
-from blueprint.stack_files import StackSettings, read_stack
+from blueprint.engine.graph import StackGraph
+from blueprint.engine.stack_files import StackSettings, read_stack
+from blueprint.policy import BackgroundAnalysis
+from blueprint.report import build_report, render_report
 
 TARGET_WALL_S = 5.0
 TARGET_RSS_MB = 500.0
@@ -143,7 +142,9 @@ def cpu_reference_s() -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m blueprint.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m blueprint.devtools.bench", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median reported)")
     parser.add_argument("--scaling-runs", type=int, default=3)
     args = parser.parse_args(argv)

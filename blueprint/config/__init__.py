@@ -1,0 +1,31 @@
+"""The stack config schema: the only part of ``blueprint`` the Pulumi program imports.
+
+``load_stack_config`` validates the ``staging-blueprint`` namespace into a frozen ``StackConfig`` (or raises
+``ConfigError`` with one redacted line per problem); ``raw_from_pulumi`` reads it from the running program.
+Modules: ``base`` (model base, problems), ``schema`` (the top-level model, network, vault), ``data`` and
+``access`` (the data plane and token broker sections), ``checks``/``data_checks``/``access_checks`` (rules
+over several keys), ``load``, ``pulumi_source``, ``engine_versions`` (the sourced version table) and
+``reference`` (the README's generated table).
+"""
+
+from __future__ import annotations
+
+from blueprint.config.base import NAMESPACE, ConfigError, Problem
+from blueprint.config.checks import StackContext
+from blueprint.config.load import load_stack_config
+from blueprint.config.pulumi_source import raw_from_pulumi
+from blueprint.config.schema import REQUIRED_TAGS, NetworkConfig, SecretSpec, StackConfig, VaultConfig
+
+__all__ = [
+    "NAMESPACE",
+    "REQUIRED_TAGS",
+    "ConfigError",
+    "NetworkConfig",
+    "Problem",
+    "SecretSpec",
+    "StackConfig",
+    "StackContext",
+    "VaultConfig",
+    "load_stack_config",
+    "raw_from_pulumi",
+]
