@@ -7,16 +7,18 @@ from collections.abc import Mapping
 import pulumi
 
 from blueprint.config import ConfigError, StackConfig, load_stack_config, raw_from_pulumi
-from blueprint.config_data import (
+from blueprint.config.data import (
     DEFAULT_DB_STORAGE_GIB,
     DEFAULT_KAFKA_VOLUME_GIB,
     BrokerConfig,
     ClientsConfig,
     DatabaseConfig,
 )
-from components.broker import KafkaSettings, MessageBroker, MessageBrokerArgs, RabbitMqSettings
+from components.data_store import BrokerArgs
 from components.database import Database, DatabaseArgs, ServerlessCapacity
+from components.kafka import KafkaCluster, KafkaClusterArgs
 from components.network import Network, NetworkArgs
+from components.rabbitmq import RabbitMqBroker, RabbitMqBrokerArgs
 from components.schema_files import SCHEMA_DIR, read_schema_file
 from components.schema_registry import SchemaRegistry, SchemaRegistryArgs
 from components.security_groups import Client, subnet_clients
@@ -126,41 +128,40 @@ def build_database(cfg: StackConfig, db: DatabaseConfig, vault: SecretVault, net
 
 def build_broker(
     cfg: StackConfig, broker: BrokerConfig, vault: SecretVault, network: Network
-) -> MessageBroker:
+) -> KafkaCluster | RabbitMqBroker:
+    """A Kafka cluster (MSK) or a RabbitMQ broker (Amazon MQ) in the private tier."""
     az_count = cfg.network.az_count
-    kafka = rabbitmq = None
+    placement = BrokerArgs(
+        broker_name=broker.aws_name(cfg.environment),
+        vpc_id=network.vpc_id,
+        subnet_ids=network.subnet_ids["private"][: broker.subnet_count(az_count)],
+        subnet_tier="private",
+        kms_key_arn=vault.key_arn,
+        clients=data_store_clients(broker.clients, network),
+        tags=cfg.resource_tags(),
+        log_retention_days=cfg.log_retention_days,
+        deletion_protection=broker.deletion_protection,
+    )
+    common = vars(placement)  # the shared fields, as keywords of the engine-specific arguments
     if broker.engine == "kafka":
-        kafka = KafkaSettings(
+        kafka = KafkaClusterArgs(
+            **common,
             kafka_version=broker.engine_version,
             serverless=broker.serverless,
             broker_count=broker.broker_count_or_default(az_count),
             instance_type=broker.instance_type_or_default(),
             volume_size_gib=broker.volume_size_gib or DEFAULT_KAFKA_VOLUME_GIB,
         )
-    else:
-        rabbitmq = RabbitMqSettings(
-            engine_version=str(broker.engine_version),
-            instance_type=broker.instance_type_or_default(),
-            cluster=broker.broker_count_or_default(az_count) > 1,
-            open_management_port=broker.open_management_port,
-            apply_immediately=broker.apply_immediately is not False,
-        )
-    return MessageBroker(
-        f"broker-{broker.name}",
-        MessageBrokerArgs(
-            broker_name=broker.aws_name(cfg.environment),
-            vpc_id=network.vpc_id,
-            subnet_ids=network.subnet_ids["private"][: broker.subnet_count(az_count)],
-            subnet_tier="private",
-            kms_key_arn=vault.key_arn,
-            clients=data_store_clients(broker.clients, network),
-            tags=cfg.resource_tags(),
-            log_retention_days=cfg.log_retention_days,
-            deletion_protection=broker.deletion_protection,
-            kafka=kafka,
-            rabbitmq=rabbitmq,
-        ),
+        return KafkaCluster(f"broker-{broker.name}", kafka)
+    rabbitmq = RabbitMqBrokerArgs(
+        **common,
+        engine_version=str(broker.engine_version),
+        instance_type=broker.instance_type_or_default(),
+        cluster=broker.broker_count_or_default(az_count) > 1,
+        open_management_port=broker.open_management_port,
+        apply_immediately=broker.apply_immediately is not False,
     )
+    return RabbitMqBroker(f"broker-{broker.name}", rabbitmq)
 
 
 def build_schema_registry(cfg: StackConfig) -> SchemaRegistry | None:
@@ -244,7 +245,9 @@ def export_token_broker(broker: TokenBroker | None) -> None:
 
 
 def export_data_plane(
-    databases: dict[str, Database], brokers: dict[str, MessageBroker], registry: SchemaRegistry | None
+    databases: dict[str, Database],
+    brokers: Mapping[str, KafkaCluster | RabbitMqBroker],
+    registry: SchemaRegistry | None,
 ) -> None:
     """Connection facts of the data plane; secrets only as ARNs, never values."""
     pulumi.export(
@@ -267,7 +270,9 @@ def export_data_plane(
                 "endpoint": broker.endpoint,
                 "port": broker.port,
                 "securityGroupId": broker.security_group_id,
-                "credentialsSecretArn": broker.credentials_secret_arn,
+                "credentialsSecretArn": broker.credentials_secret_arn
+                if isinstance(broker, RabbitMqBroker)
+                else None,
             }
             for name, broker in brokers.items()
         },

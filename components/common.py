@@ -1,7 +1,8 @@
-"""Helpers every component shares: child options, tags, IAM documents, encrypted log groups.
+"""Helpers every component shares: the component base class, child options, tags, IAM documents,
+encrypted log groups.
 
 Components import these instead of repeating them, so a change of convention (a tag, a log-group
-setting) happens in one place.
+setting, how outputs are registered) happens in one place.
 """
 
 from __future__ import annotations
@@ -17,6 +18,50 @@ import pulumi_aws as aws
 TYPE_PREFIX = "staging:index:"
 
 
+def camel(name: str) -> str:
+    """``security_group_id`` -> ``securityGroupId`` (Pulumi's output naming)."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+class StagingComponent(pulumi.ComponentResource):
+    """Base of every component: declared once, registered the same way.
+
+    The type token is ``staging:index:<class name>``, and the outputs are the public attributes the class
+    annotates: ``register()`` (the last line of every ``__init__``) registers each of them under its
+    camelCase name and fails if one was declared but never set, so an output cannot drift.
+
+    Args:
+        name: the component's logical name; children are named ``<name>-<role>``.
+        opts: resource options (``parent``, ``aliases``, ...).
+        former_types: earlier type tokens of this component, registered as aliases so existing stacks
+            adopt it (and its children) instead of replacing them.
+    """
+
+    def __init__(
+        self, name: str, opts: pulumi.ResourceOptions | None = None, *, former_types: Sequence[str] = ()
+    ) -> None:
+        aliases = [pulumi.Alias(type_=former) for former in former_types]
+        merged = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=aliases or None))
+        super().__init__(f"{TYPE_PREFIX}{type(self).__name__}", name, None, merged)
+
+    @classmethod
+    def output_names(cls) -> list[str]:
+        """The declared outputs: the public attributes annotated on the class itself."""
+        return [name for name in vars(cls).get("__annotations__", {}) if not name.startswith("_")]
+
+    def register(self) -> None:
+        """``register_outputs`` with every declared output.
+
+        Raises:
+            TypeError: a declared output was never set.
+        """
+        missing = [name for name in self.output_names() if not hasattr(self, name)]
+        if missing:
+            raise TypeError(f"{type(self).__name__} declares outputs it never set: {', '.join(missing)}")
+        self.register_outputs({camel(name): getattr(self, name) for name in self.output_names()})
+
+
 def child_opts(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
     """``ResourceOptions(parent=parent, **kwargs)``: every child of a component is parented to it."""
     return pulumi.ResourceOptions(parent=parent, **kwargs)
@@ -29,7 +74,8 @@ def as_secret(value: pulumi.Input[str]) -> pulumi.Output[str]:
 
 
 def with_name(tags: Mapping[str, str], name: str, **extra: str) -> dict[str, str]:
-    """The stack tags plus a ``Name`` tag (what the AWS console lists) and any extra tags."""
+    """The stack tags plus a ``Name`` tag (what the AWS console lists) and any extra tags (e.g. ``tier``,
+    the subnet tier a data store sits in). Every taggable resource gets its tags here."""
     return {**tags, "Name": name, **extra}
 
 

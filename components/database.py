@@ -33,111 +33,28 @@ offer it on ``micro``/``small`` instance classes (the config rejects that combin
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-from components.common import TYPE_PREFIX, child_opts, encrypted_log_group, with_name
-from components.security_groups import Client, ServicePort, data_store_security_group
+from components.common import StagingComponent, child_opts, encrypted_log_group, with_name
+from components.database_args import (
+    CA_CERTIFICATE,
+    LOG_EXPORTS,
+    PARAMETERS,
+    PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+    PORT,
+    DatabaseArgs,
+    Engine,
+    ServerlessCapacity,
+    final_snapshot_name,
+    parameter_group_family,
+)
+from components.security_groups import ServicePort, data_store_security_group
 
-Engine = Literal["postgres", "aurora-postgresql"]
-
-#: PostgreSQL's port; clients are admitted on it only.
-PORT = 5432
-#: RDS certificate authority for server certificates (RSA 2048, valid until 2061).
-CA_CERTIFICATE = "rds-ca-rsa2048-g1"
-#: Performance Insights retention: 7 days is the free tier (other values: 31 * months, up to 731).
-PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7
-#: Server parameters of every database (all dynamic: they apply without a reboot).
-PARAMETERS = {
-    "rds.force_ssl": "1",  # reject connections without TLS
-    "log_connections": "1",
-    "log_disconnections": "1",
-    "log_min_duration_statement": "1000",  # log statements slower than 1000 ms
-    "log_lock_waits": "1",
-    "log_statement": "ddl",  # every schema change, never data
-}
-#: CloudWatch log exports per engine (``upgrade`` exists for RDS instances only).
-LOG_EXPORTS: dict[Engine, tuple[str, ...]] = {
-    "postgres": ("postgresql", "upgrade"),
-    "aurora-postgresql": ("postgresql",),
-}
-
-
-@dataclass(frozen=True)
-class ServerlessCapacity:
-    """Aurora Serverless v2 capacity in ACUs (steps of 0.5; minimum 0 pauses an idle cluster, max 256)."""
-
-    min_acu: float
-    max_acu: float
-
-
-@dataclass(frozen=True)
-class DatabaseArgs:
-    """Arguments of ``Database``.
-
-    Attributes:
-        identifier: RDS identifier (instance, or cluster for Aurora), e.g. ``staging-orders``; Aurora
-            instances are ``<identifier>-<n>``.
-        engine: ``postgres`` (RDS instance) or ``aurora-postgresql`` (Aurora cluster).
-        engine_version: exact version, e.g. ``17.6``.
-        instance_class: e.g. ``db.t4g.medium``; ignored for Serverless v2 (``db.serverless``).
-        vpc_id: the VPC.
-        subnet_ids: subnets of the DB subnet group (the isolated tier, one per AZ).
-        subnet_tier: name of that tier, recorded as the ``tier`` tag.
-        kms_key_arn: the vault CMK.
-        clients: who may connect on 5432.
-        tags: tags for every resource.
-        log_retention_days: retention of the exported PostgreSQL logs, in days.
-        database_name: database created at launch (not used when restoring a snapshot).
-        master_username: master user (not used when restoring a snapshot); its password is RDS-managed.
-        allocated_storage_gib: gp3 storage of an RDS instance, in GiB (Aurora storage grows by itself).
-        max_allocated_storage_gib: storage autoscaling ceiling in GiB; None disables autoscaling.
-        multi_az: standby in a second AZ (RDS instance).
-        instance_count: Aurora instances (1 writer + readers).
-        serverless: Aurora Serverless v2 capacity; None for provisioned instances.
-        backup_retention_days: automated backup retention, 1-35 days.
-        deletion_protection: refuse deletion until turned off (default on).
-        skip_final_snapshot: delete without a final snapshot (default off; weakens data safety).
-        snapshot_identifier: snapshot name or ARN to restore from; None creates an empty database.
-        performance_insights: Performance Insights with the CMK (default on).
-        apply_immediately: apply modifications now rather than in the next maintenance window (default on:
-            staging users expect a change to take effect when ``pulumi up`` ends; some, such as a new
-            instance class, restart the database).
-    """
-
-    identifier: str
-    engine: Engine
-    engine_version: str
-    instance_class: str
-    vpc_id: pulumi.Input[str]
-    subnet_ids: Sequence[pulumi.Input[str]]
-    kms_key_arn: pulumi.Input[str]
-    clients: Sequence[Client]
-    tags: Mapping[str, str]
-    subnet_tier: str = "isolated"
-    log_retention_days: int = 90
-    database_name: str = "app"
-    master_username: str = "dbadmin"
-    allocated_storage_gib: int = 20
-    max_allocated_storage_gib: int | None = None
-    multi_az: bool = False
-    instance_count: int = 1
-    serverless: ServerlessCapacity | None = None
-    backup_retention_days: int = 7
-    deletion_protection: bool = True
-    skip_final_snapshot: bool = False
-    snapshot_identifier: str | None = None
-    performance_insights: bool = True
-    apply_immediately: bool = True
-
-
-def parameter_group_family(engine: Engine, engine_version: str) -> str:
-    """``postgres`` 17.6 -> ``postgres17``; ``aurora-postgresql`` 16.9 -> ``aurora-postgresql16``."""
-    return f"{engine}{engine_version.split('.', 1)[0]}"
+__all__ = ["Database", "DatabaseArgs", "Engine", "ServerlessCapacity", "final_snapshot_name"]
 
 
 class _Placement(NamedTuple):
@@ -153,6 +70,18 @@ class _Endpoints(NamedTuple):
     endpoint: pulumi.Output[str]
     master_secret_arn: pulumi.Output[str]
     resource_id: pulumi.Output[str]
+
+
+class _ParameterGroupArgs(TypedDict):
+    family: str
+    description: str
+    tags: dict[str, str]
+    opts: pulumi.ResourceOptions
+
+
+class _InitialContents(NamedTuple):
+    database_name: str | None
+    master_username: str | None
 
 
 class _PerformanceInsights(NamedTuple):
@@ -175,12 +104,7 @@ def _master_secret_arn(
     return arn
 
 
-def final_snapshot_name(identifier: str, nonce_source_id: str) -> str:
-    """``<identifier>-final-<nonce>``, the nonce being the random suffix of an auto-named resource id."""
-    return f"{identifier}-final-{nonce_source_id.rsplit('-', 1)[-1]}"
-
-
-class Database(pulumi.ComponentResource):
+class Database(StagingComponent):
     """A PostgreSQL database on RDS or Aurora with the posture described in the module docstring.
 
     Outputs:
@@ -199,7 +123,7 @@ class Database(pulumi.ComponentResource):
     resource_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(f"{TYPE_PREFIX}Database", name, None, opts)
+        super().__init__(name, opts)
         self._name, self._args = name, args
         group = data_store_security_group(
             name,
@@ -222,15 +146,7 @@ class Database(pulumi.ComponentResource):
         self.endpoint, self.master_secret_arn, self.resource_id = builder(placement)
         self.port = PORT
         self.security_group_id = group.id
-        self.register_outputs(
-            {
-                "endpoint": self.endpoint,
-                "port": self.port,
-                "masterSecretArn": self.master_secret_arn,
-                "securityGroupId": self.security_group_id,
-                "resourceId": self.resource_id,
-            }
-        )
+        self.register()
 
     def _log_groups(self, kind: str) -> list[aws.cloudwatch.LogGroup]:
         """The log groups RDS exports into, pre-created with the CMK and retention (see module docstring)."""
@@ -247,6 +163,25 @@ class Database(pulumi.ComponentResource):
             for log in LOG_EXPORTS[args.engine]
         ]
 
+    def _parameter_group_args(self) -> _ParameterGroupArgs:
+        """What the instance's and the cluster's parameter groups share: family, description, tags, parent
+        (the parameters themselves, ``PARAMETERS``, differ only in their argument type)."""
+        args = self._args
+        return _ParameterGroupArgs(
+            family=parameter_group_family(args.engine, args.engine_version),
+            description=f"{args.identifier}: TLS only, connection and slow-statement logging",
+            tags=with_name(args.tags, f"{self._name}-params"),
+            opts=child_opts(self),
+        )
+
+    def _initial_contents(self) -> _InitialContents:
+        """The database and master user to create; both None when restoring a snapshot, which brings its
+        own (RDS ignores them then, and setting them would force a replacement on every change)."""
+        args = self._args
+        if args.snapshot_identifier is not None:
+            return _InitialContents(None, None)
+        return _InitialContents(args.database_name, args.master_username)
+
     def _performance_insights(self) -> _PerformanceInsights:
         if not self._args.performance_insights:
             return _PerformanceInsights(False, None, None)
@@ -258,19 +193,17 @@ class Database(pulumi.ComponentResource):
         return nonce_source.apply(lambda source_id: final_snapshot_name(self._args.identifier, source_id))
 
     def _tags(self, name: str) -> dict[str, str]:
+        """Tags of the instance/cluster: named after it, with its subnet tier."""
         return with_name(self._args.tags, name, tier=self._args.subnet_tier)
 
     def _instance(self, placement: _Placement) -> _Endpoints:
         """The RDS instance and its parameter group."""
         args = self._args
-        restore = args.snapshot_identifier is not None
+        initial = self._initial_contents()
         params = aws.rds.ParameterGroup(
             f"{self._name}-params",
-            family=parameter_group_family(args.engine, args.engine_version),
-            description=f"{args.identifier}: TLS only, connection and slow-statement logging",
             parameters=[aws.rds.ParameterGroupParameterArgs(name=k, value=v) for k, v in PARAMETERS.items()],
-            tags=with_name(args.tags, f"{self._name}-params"),
-            opts=child_opts(self),
+            **self._parameter_group_args(),
         )
         insights = self._performance_insights()
         instance = aws.rds.Instance(
@@ -284,8 +217,8 @@ class Database(pulumi.ComponentResource):
             storage_type="gp3",
             storage_encrypted=True,
             kms_key_id=args.kms_key_arn,
-            db_name=None if restore else args.database_name,
-            username=None if restore else args.master_username,
+            db_name=initial.database_name,
+            username=initial.master_username,
             manage_master_user_password=True,
             master_user_secret_kms_key_id=args.kms_key_arn,
             iam_database_authentication_enabled=True,
@@ -319,16 +252,13 @@ class Database(pulumi.ComponentResource):
     def _cluster(self, placement: _Placement) -> _Endpoints:
         """The Aurora cluster, its parameter group and its instances."""
         args = self._args
-        restore = args.snapshot_identifier is not None
+        initial = self._initial_contents()
         params = aws.rds.ClusterParameterGroup(
             f"{self._name}-params",
-            family=parameter_group_family(args.engine, args.engine_version),
-            description=f"{args.identifier}: TLS only, connection and slow-statement logging",
             parameters=[
                 aws.rds.ClusterParameterGroupParameterArgs(name=k, value=v) for k, v in PARAMETERS.items()
             ],
-            tags=with_name(args.tags, f"{self._name}-params"),
-            opts=child_opts(self),
+            **self._parameter_group_args(),
         )
         scaling = None
         if args.serverless is not None:
@@ -342,8 +272,8 @@ class Database(pulumi.ComponentResource):
             engine_version=args.engine_version,
             storage_encrypted=True,
             kms_key_id=args.kms_key_arn,
-            database_name=None if restore else args.database_name,
-            master_username=None if restore else args.master_username,
+            database_name=initial.database_name,
+            master_username=initial.master_username,
             manage_master_user_password=True,
             master_user_secret_kms_key_id=args.kms_key_arn,
             iam_database_authentication_enabled=True,

@@ -17,8 +17,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common import (
-    TYPE_PREFIX,
     AwsContext,
+    StagingComponent,
     assume_role_policy,
     child_opts,
     encrypted_log_group,
@@ -100,7 +100,7 @@ class NetworkArgs:
     flow_log_retention_days: int = 90
 
 
-class Network(pulumi.ComponentResource):
+class Network(StagingComponent):
     """A VPC across N AZs with three subnet tiers, NAT, VPC endpoints and flow logs.
 
     Outputs:
@@ -121,7 +121,7 @@ class Network(pulumi.ComponentResource):
     flow_log_group_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(f"{TYPE_PREFIX}Network", name, None, opts)
+        super().__init__(name, opts)
         self._name, self._args = name, args
         self._ctx = AwsContext(self)
         self.vpc_cidr = args.cidr
@@ -148,15 +148,7 @@ class Network(pulumi.ComponentResource):
         self.route_table_ids = self._routing(vpc, subnets)
         self.endpoint_security_group_id = self._endpoints(vpc)
         self.flow_log_group_name = self._flow_logs(vpc)
-        self.register_outputs(
-            {
-                "vpcId": self.vpc_id,
-                "subnetIds": self.subnet_ids,
-                "routeTableIds": self.route_table_ids,
-                "endpointSecurityGroupId": self.endpoint_security_group_id,
-                "flowLogGroupName": self.flow_log_group_name,
-            }
-        )
+        self.register()
 
     def _az(self, index: int) -> pulumi.Input[str]:
         if self._args.availability_zones is not None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.common import TYPE_PREFIX, child_opts, with_name
+from components.common import StagingComponent, child_opts, with_name
 from components.schema_files import SchemaFile
 
 
@@ -36,7 +36,7 @@ class SchemaRegistryArgs:
     description: str = "Topic contracts of this stack (schemas/ in the repository)"
 
 
-class SchemaRegistry(pulumi.ComponentResource):
+class SchemaRegistry(StagingComponent):
     """A Glue registry and its schemas.
 
     Outputs:
@@ -55,7 +55,7 @@ class SchemaRegistry(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: SchemaRegistryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(f"{TYPE_PREFIX}SchemaRegistry", name, None, opts)
+        super().__init__(name, opts)
         names = [s.name for s in args.schemas]
         if len(set(names)) != len(names):
             raise ValueError(f"{name}: schema names must be unique, got {sorted(names)}")
@@ -82,10 +82,4 @@ class SchemaRegistry(pulumi.ComponentResource):
             ).arn
             for schema in args.schemas
         }
-        self.register_outputs(
-            {
-                "registryArn": self.registry_arn,
-                "registryName": self.registry_name,
-                "schemaArns": self.schema_arns,
-            }
-        )
+        self.register()

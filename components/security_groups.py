@@ -1,11 +1,12 @@
 """Security groups of data stores: one group per store, admitting named clients on named ports only.
 
-Every data-store component (``Database``, ``MessageBroker``) builds its group here, so the rules are the
-same everywhere: the group has no inline rules (inline and standalone rules fight over the same group),
-each (port, client) pair is one ``aws.vpc.SecurityGroupIngressRule`` with its own description, clients are
-either security groups or private IPv4 CIDRs (never ``0.0.0.0/0``), and there is no egress rule: security
-groups are stateful, so replies to admitted clients flow without one, and a data store never opens
-connections of its own. (The AWS provider removes the allow-all egress rule AWS adds to new groups.)
+Every data-store component (``Database``, ``KafkaCluster``, ``RabbitMqBroker``) builds its group here,
+so the rules are the same everywhere: the group has no inline rules (inline and standalone rules fight over
+the same group), each (port, client) pair is one ``aws.vpc.SecurityGroupIngressRule`` with its own
+description, clients are either security groups or private IPv4 CIDRs (never ``0.0.0.0/0``), and there is
+no egress rule: security groups are stateful, so replies to admitted clients flow without one, and a data
+store never opens connections of its own. (The AWS provider removes the allow-all egress rule AWS adds to
+new groups.)
 """
 
 from __future__ import annotations

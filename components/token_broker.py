@@ -18,30 +18,23 @@ Resources (children named ``<name>-<role>``):
   IAM allows one provider per URL per account, so it is looked up (or given as an ARN); ``-github-oidc``
   creates it only when asked (``create_provider``), in the one stack per account that owns it.
 
-The Lambda's environment is the contract of ``functions/token_broker/config.py``: ``GROUP_CLAIM``,
-``DEFAULT_DURATION_SECONDS``, ``MAX_DURATION_SECONDS``, ``ROLE_MAP`` and ``DB_MAP`` (JSON).
+The Lambda's environment is the contract of ``functions/token_broker/environment.py``, which both this
+component (writing) and the handler's ``config.py`` (reading) use: ``GROUP_CLAIM``,
+``DEFAULT_DURATION_SECONDS``, ``MAX_DURATION_SECONDS``, ``ROLE_MAP`` and ``DB_MAP`` (JSON). The arguments
+are in ``components/token_broker_args.py``.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Mapping
 
 import pulumi
 import pulumi_aws as aws
 
-from components.aws_limits import (
-    GITHUB_AUDIENCE,
-    GITHUB_OIDC_HOST,
-    IAM_MAX_SESSION_DURATION,
-    SESSION_CAP_SECONDS,
-    STS_DURATION,
-)
+from components.aws_limits import GITHUB_AUDIENCE, GITHUB_OIDC_HOST
 from components.common import (
-    TYPE_PREFIX,
     AwsContext,
+    StagingComponent,
     assume_role_policy,
     child_opts,
     encrypted_log_group,
@@ -58,256 +51,30 @@ from components.iam import (
     github_trust_policy,
     permissions_boundary,
 )
-
-#: The broker's hard cap on any session, in seconds (DESIGN.md section 4); STS's minimum is 900 s.
-MAX_SESSION_SECONDS = SESSION_CAP_SECONDS
-MIN_SESSION_SECONDS = STS_DURATION.low
-#: IAM ``MaxSessionDuration`` of the access roles and the broker's own role: IAM's minimum, 3600 s.
-ROLE_MAX_SESSION_SECONDS = IAM_MAX_SESSION_DURATION.low
-#: The Lambda package: ``<PACKAGE>/handler.py`` inside the zip, imported as ``token_broker.handler``.
-PACKAGE = "token_broker"
-HANDLER = f"{PACKAGE}.handler.handler"
-#: Route key -> requires the JWT authorizer. Health checks are the only anonymous route.
-ROUTES: dict[str, bool] = {
-    "POST /v1/aws-credentials": True,
-    "POST /v1/db-token": True,
-    "GET /v1/healthz": False,
-}
-#: Access-log line (HTTP API ``$context`` variables): who called what and the outcome. Never headers, so
-#: never the bearer token.
-ACCESS_LOG_FORMAT = json.dumps(
-    {
-        "requestId": "$context.requestId",
-        "requestTime": "$context.requestTime",
-        "ip": "$context.identity.sourceIp",
-        "userAgent": "$context.identity.userAgent",
-        "httpMethod": "$context.httpMethod",
-        "routeKey": "$context.routeKey",
-        "status": "$context.status",
-        "protocol": "$context.protocol",
-        "responseLength": "$context.responseLength",
-        "integrationLatency": "$context.integrationLatency",
-        "integrationError": "$context.integrationErrorMessage",
-        "authorizerError": "$context.authorizer.error",
-        "sub": "$context.authorizer.claims.sub",
-    }
+from components.token_broker_api import http_api
+from components.token_broker_args import (
+    HANDLER,
+    ROLE_MAX_SESSION_SECONDS,
+    AccessRoleArgs,
+    CiRepository,
+    DatabaseTarget,
+    GithubCiArgs,
+    GroupGrantArgs,
+    TokenBrokerArgs,
+    check_args,
+    function_name,
+    source_archive,
 )
-#: IAM role and Lambda function names are at most 64 characters.
-MAX_NAME_LENGTH = 64
+from functions.token_broker import environment as contract
+from functions.token_broker.environment import (
+    DatabaseEntry,
+    RoleEntry,
+    encode_db_map,
+    encode_role_map,
+)
 
 
-@dataclass(frozen=True)
-class AccessRoleArgs:
-    """A staging access role.
-
-    Attributes:
-        alias: what callers request (``{"role": "<alias>"}``); the IAM role is ``<name_prefix>-<alias>``.
-        access: permission preset, ``readonly`` or ``developer`` (``components/iam.py``).
-        max_session_duration_seconds: the longest session the broker issues for this role, 900-3600 s
-            (default 3600), passed as STS ``DurationSeconds``; the IAM role itself stays at 3600 s.
-        description: IAM role description.
-    """
-
-    alias: str
-    access: AccessPreset = "readonly"
-    max_session_duration_seconds: int = MAX_SESSION_SECONDS
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class GroupGrantArgs:
-    """What one IdP group gets: role aliases and database name -> database user."""
-
-    roles: Sequence[str] = ()
-    databases: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class DatabaseTarget:
-    """Where the broker's database tokens are for.
-
-    Attributes:
-        hostname: endpoint address (no port) the clients connect to.
-        port: PostgreSQL port (default 5432).
-        resource_id: ``DbiResourceId`` (RDS instance) or ``ClusterResourceId`` (Aurora) for the
-            ``rds-db:connect`` ARN; None grants the mapped user on any database of the account and region.
-    """
-
-    hostname: pulumi.Input[str]
-    port: pulumi.Input[int] = 5432
-    resource_id: pulumi.Input[str] | None = None
-
-
-@dataclass(frozen=True)
-class CiRepository:
-    """A GitHub repository and the GitHub environment its deploying jobs run in."""
-
-    repository: str
-    environment: str = "staging"
-
-
-@dataclass(frozen=True)
-class GithubCiArgs:
-    """The CI deploy role for GitHub Actions.
-
-    Attributes:
-        repositories: trusted repositories/environments (at least one; exact subjects, no wildcards).
-        access: permission preset of the deploy role (default ``readonly``).
-        max_session_duration_seconds: the deploy role's IAM MaxSessionDuration: IAM accepts 3600-43200 s,
-            this blueprint caps it at 3600 (the default).
-        provider_arn: the account's GitHub OIDC provider; None looks it up by URL
-            (``aws.iam.get_open_id_connect_provider``), which fails if the account has none.
-        create_provider: create the provider in this stack instead (one stack per account owns it: IAM
-            allows one per URL and account); excludes ``provider_arn``.
-    """
-
-    repositories: Sequence[CiRepository]
-    access: AccessPreset = "readonly"
-    max_session_duration_seconds: int = MAX_SESSION_SECONDS
-    provider_arn: str | None = None
-    create_provider: bool = False
-
-
-@dataclass(frozen=True)
-class TokenBrokerArgs:
-    """Arguments of ``TokenBroker``.
-
-    Attributes:
-        name_prefix: prefix of physical names (function ``<prefix>-token-broker``, roles
-            ``<prefix>-<alias>``), e.g. the environment name.
-        environment: value of the ``environment`` tag the access roles are limited to.
-        issuer: the IdP's OIDC issuer URL (https; the tokens' ``iss``).
-        audiences: accepted ``aud`` values (at least one).
-        roles: the staging access roles (at least one).
-        kms_key_arn: the vault CMK: log groups and the Lambda environment are encrypted with it.
-        tags: tags for every resource.
-        log_retention_days: retention of the audit and access logs, in days (default 90).
-        groups: IdP group -> its grants.
-        databases: database name -> ``DatabaseTarget``; every database a group maps must be here.
-        group_claim: JWT claim listing the caller's groups (default ``groups``).
-        default_duration_seconds: session length when a request names none (default 900 s).
-        max_duration_seconds: the longest session issued (default and cap 3600 s).
-        ci: the GitHub Actions deploy role; None for none.
-        kafka_clusters: names of the stack's MSK clusters whose topics and consumer groups the roles may
-            use (granted by ARN: MSK topics and groups carry no tags).
-        throttling_rate_limit: steady requests per second the API accepts (default 10).
-        throttling_burst_limit: burst of requests above the rate (default 20).
-        code_dir: the handler's directory, relative to the project directory (the program's cwd).
-    """
-
-    name_prefix: str
-    environment: str
-    issuer: str
-    audiences: Sequence[str]
-    roles: Sequence[AccessRoleArgs]
-    kms_key_arn: pulumi.Input[str]
-    tags: Mapping[str, str]
-    log_retention_days: int = 90
-    groups: Mapping[str, GroupGrantArgs] = field(default_factory=dict)
-    databases: Mapping[str, DatabaseTarget] = field(default_factory=dict)
-    group_claim: str = "groups"
-    default_duration_seconds: int = MIN_SESSION_SECONDS
-    max_duration_seconds: int = MAX_SESSION_SECONDS
-    ci: GithubCiArgs | None = None
-    kafka_clusters: Sequence[str] = ()
-    throttling_rate_limit: float = 10
-    throttling_burst_limit: int = 20
-    code_dir: str = f"functions/{PACKAGE}"
-
-
-def check_args(args: TokenBrokerArgs) -> None:
-    """Reject arguments the broker cannot honour (the stack config validates the same, with key paths).
-
-    Raises:
-        ValueError: a session limit outside 900-3600 s, a CI role MaxSessionDuration outside IAM's
-            3600-43200 s or above 3600 s, a provider both given and to be created, a group naming an
-            unknown role or a database without a ``DatabaseTarget``, or a physical name over 64 characters.
-    """
-    limits = [args.default_duration_seconds, args.max_duration_seconds]
-    limits += [r.max_session_duration_seconds for r in args.roles]
-    if not all(MIN_SESSION_SECONDS <= s <= MAX_SESSION_SECONDS for s in limits):
-        raise ValueError(f"session durations must be {MIN_SESSION_SECONDS}-{MAX_SESSION_SECONDS} s: {limits}")
-    if args.ci is not None:
-        _check_ci(args.ci)
-    aliases = {r.alias for r in args.roles}
-    for group, grant in args.groups.items():
-        if unknown := sorted(set(grant.roles) - aliases):
-            raise ValueError(f"group {group!r} names unknown role(s) {unknown}; roles are {sorted(aliases)}")
-        if missing := sorted(set(grant.databases) - set(args.databases)):
-            raise ValueError(f"group {group!r} maps database(s) {missing} that have no DatabaseTarget")
-    longest = max([f"{args.name_prefix}-{alias}" for alias in aliases] + [_function_name(args)], key=len)
-    if len(longest) > MAX_NAME_LENGTH:
-        raise ValueError(f"name {longest!r} is over {MAX_NAME_LENGTH} characters; shorten name_prefix")
-
-
-def _check_ci(ci: GithubCiArgs) -> None:
-    seconds = ci.max_session_duration_seconds
-    if seconds not in IAM_MAX_SESSION_DURATION or seconds > MAX_SESSION_SECONDS:
-        raise ValueError(
-            f"CI MaxSessionDuration {seconds} s: IAM accepts {IAM_MAX_SESSION_DURATION.text()}, this "
-            f"blueprint at most {MAX_SESSION_SECONDS} s"
-        )
-    if ci.create_provider and ci.provider_arn is not None:
-        raise ValueError("give provider_arn or create_provider, not both (one OIDC provider per account)")
-
-
-def source_archive(code_dir: str) -> pulumi.AssetArchive:
-    """The handler package as ``token_broker/<module>.py`` files.
-
-    Only the ``.py`` files: no bytecode caches, so the archive (and its hash) is the same on every machine.
-
-    Raises:
-        ValueError: ``<code_dir>/handler.py`` does not exist (run the program from the project directory).
-    """
-    root = Path(code_dir)
-    if not (root / "handler.py").is_file():
-        raise ValueError(f"{root / 'handler.py'} not found; run Pulumi from the project directory")
-    return pulumi.AssetArchive(
-        {f"{PACKAGE}/{module.name}": pulumi.FileAsset(str(module)) for module in sorted(root.glob("*.py"))}
-    )
-
-
-def _function_name(args: TokenBrokerArgs) -> str:
-    return f"{args.name_prefix}-token-broker"
-
-
-def role_map(
-    groups: Mapping[str, GroupGrantArgs], role_arns: Mapping[str, str], max_durations: Mapping[str, int]
-) -> str:
-    """``ROLE_MAP``: ``{group: {alias: {"roleArn", "maxDurationSeconds"}}}`` (see the handler's config)."""
-    return json.dumps(
-        {
-            group: {
-                alias: {"roleArn": role_arns[alias], "maxDurationSeconds": max_durations[alias]}
-                for alias in grant.roles
-            }
-            for group, grant in sorted(groups.items())
-            if grant.roles
-        },
-        sort_keys=True,
-    )
-
-
-def db_map(groups: Mapping[str, GroupGrantArgs], endpoints: Mapping[str, tuple[str, int]]) -> str:
-    """``DB_MAP``: ``{group: {database: {"hostname", "port", "username"}}}``; the region is the Lambda's."""
-    return json.dumps(
-        {
-            group: {
-                database: {
-                    "hostname": endpoints[database][0],
-                    "port": endpoints[database][1],
-                    "username": user,
-                }
-                for database, user in grant.databases.items()
-            }
-            for group, grant in sorted(groups.items())
-            if grant.databases
-        },
-        sort_keys=True,
-    )
-
-
-class TokenBroker(pulumi.ComponentResource):
+class TokenBroker(StagingComponent):
     """The short-lived-credential broker: HTTP API + JWT authorizer, Lambda, staging access roles, CI role.
 
     Outputs:
@@ -334,10 +101,10 @@ class TokenBroker(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TokenBrokerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_args(args)
-        super().__init__(f"{TYPE_PREFIX}TokenBroker", name, None, opts)
+        super().__init__(name, opts)
         self._name, self._args = name, args
         self._ctx = AwsContext(self)
-        function_name = _function_name(args)
+        lambda_name = function_name(args)
         function_role = self._function_role()
         self.function_role_arn = function_role.arn
         boundary = aws.iam.Policy(
@@ -357,27 +124,15 @@ class TokenBroker(pulumi.ComponentResource):
             kms_key_arn=args.kms_key_arn,
             retention_days=args.log_retention_days,
             tags=args.tags,
-            log_group_name=f"/aws/lambda/{function_name}",
+            log_group_name=f"/aws/lambda/{lambda_name}",
         )
         self.audit_log_group_name = audit_logs.name
-        policy = self._function_policy(function_role, function_name, audit_logs)
-        function = self._function(function_name, function_role, audit_logs, [audit_logs, policy])
+        policy = self._function_policy(function_role, lambda_name, audit_logs)
+        function = self._function(lambda_name, function_role, audit_logs, [audit_logs, policy])
         self.function_name = function.name
-        self.api_endpoint, self.access_log_group_name = self._api(function)
+        self.api_endpoint, self.access_log_group_name = http_api(self, name, args, function)
         self.deploy_role_arn, self.oidc_provider_arn = self._ci(boundary)
-        self.register_outputs(
-            {
-                "apiEndpoint": self.api_endpoint,
-                "roleArns": self.role_arns,
-                "functionName": self.function_name,
-                "functionRoleArn": self.function_role_arn,
-                "boundaryPolicyArn": self.boundary_policy_arn,
-                "auditLogGroupName": self.audit_log_group_name,
-                "accessLogGroupName": self.access_log_group_name,
-                "deployRoleArn": self.deploy_role_arn,
-                "oidcProviderArn": self.oidc_provider_arn,
-            }
-        )
+        self.register()
 
     def _function_role(self) -> aws.iam.Role:
         trust = self._ctx.account_id.apply(
@@ -387,7 +142,7 @@ class TokenBroker(pulumi.ComponentResource):
         )
         return aws.iam.Role(
             f"{self._name}-function-role",
-            name=_function_name(self._args),
+            name=function_name(self._args),
             description="Execution role of the token broker: assumes the staging access roles only",
             assume_role_policy=trust,
             max_session_duration=ROLE_MAX_SESSION_SECONDS,
@@ -486,6 +241,7 @@ class TokenBroker(pulumi.ComponentResource):
         )
 
     def _environment(self) -> dict[str, pulumi.Input[str]]:
+        """The Lambda's environment (``functions/token_broker/environment.py``): grant tables as JSON."""
         args = self._args
         max_durations = {r.alias: r.max_session_duration_seconds for r in args.roles}
         databases = sorted(args.databases.items())
@@ -495,13 +251,13 @@ class TokenBroker(pulumi.ComponentResource):
             }
         )
         return {
-            "GROUP_CLAIM": args.group_claim,
-            "DEFAULT_DURATION_SECONDS": str(args.default_duration_seconds),
-            "MAX_DURATION_SECONDS": str(args.max_duration_seconds),
-            "ROLE_MAP": pulumi.Output.all(**self.role_arns).apply(
+            contract.GROUP_CLAIM: args.group_claim,
+            contract.DEFAULT_DURATION_SECONDS: str(args.default_duration_seconds),
+            contract.MAX_DURATION_SECONDS: str(args.max_duration_seconds),
+            contract.ROLE_MAP: pulumi.Output.all(**self.role_arns).apply(
                 lambda arns: role_map(args.groups, arns, max_durations)
             ),
-            "DB_MAP": endpoints.apply(lambda found: db_map(args.groups, found)),
+            contract.DB_MAP: endpoints.apply(lambda found: db_map(args.groups, found)),
         }
 
     def _function(
@@ -533,74 +289,6 @@ class TokenBroker(pulumi.ComponentResource):
             tags=with_name(self._args.tags, function_name),
             opts=child_opts(self, depends_on=depends_on),
         )
-
-    def _api(self, function: aws.lambda_.Function) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
-        name, args = self._name, self._args
-        api = aws.apigatewayv2.Api(
-            f"{name}-api",
-            name=f"{args.name_prefix}-token-broker",
-            description="Token broker: short-lived staging credentials for IdP-authenticated callers",
-            protocol_type="HTTP",
-            tags=with_name(args.tags, f"{name}-api"),
-            opts=child_opts(self),
-        )
-        authorizer = aws.apigatewayv2.Authorizer(
-            f"{name}-jwt",
-            api_id=api.id,
-            name="idp-jwt",
-            authorizer_type="JWT",
-            identity_sources=["$request.header.Authorization"],
-            jwt_configuration={"issuer": args.issuer, "audiences": list(args.audiences)},
-            opts=child_opts(self),
-        )
-        integration = aws.apigatewayv2.Integration(
-            f"{name}-integration",
-            api_id=api.id,
-            integration_type="AWS_PROXY",
-            integration_uri=function.invoke_arn,
-            payload_format_version="2.0",
-            opts=child_opts(self),
-        )
-        for route_key, authenticated in ROUTES.items():
-            aws.apigatewayv2.Route(
-                f"{name}-route-{route_key.rsplit('/', 1)[-1]}",
-                api_id=api.id,
-                route_key=route_key,
-                target=pulumi.Output.concat("integrations/", integration.id),
-                authorization_type="JWT" if authenticated else "NONE",
-                authorizer_id=authorizer.id if authenticated else None,
-                opts=child_opts(self),
-            )
-        access_logs = encrypted_log_group(
-            f"{name}-access-logs",
-            parent=self,
-            kms_key_arn=args.kms_key_arn,
-            retention_days=args.log_retention_days,
-            tags=args.tags,
-        )
-        aws.apigatewayv2.Stage(
-            f"{name}-stage",
-            api_id=api.id,
-            name="$default",
-            auto_deploy=True,
-            access_log_settings={"destination_arn": access_logs.arn, "format": ACCESS_LOG_FORMAT},
-            default_route_settings={
-                "throttling_rate_limit": args.throttling_rate_limit,
-                "throttling_burst_limit": args.throttling_burst_limit,
-                "detailed_metrics_enabled": True,
-            },
-            tags=with_name(args.tags, f"{name}-stage"),
-            opts=child_opts(self),
-        )
-        aws.lambda_.Permission(
-            f"{name}-invoke",
-            action="lambda:InvokeFunction",
-            function=function.name,
-            principal="apigateway.amazonaws.com",
-            source_arn=pulumi.Output.concat(api.execution_arn, "/*/*"),  # this API only, any stage/route
-            opts=child_opts(self),
-        )
-        return api.api_endpoint, access_logs.name
 
     def _ci(self, boundary: aws.iam.Policy) -> tuple[pulumi.Output[str] | None, pulumi.Output[str] | None]:
         ci = self._args.ci
@@ -641,6 +329,28 @@ class TokenBroker(pulumi.ComponentResource):
         return found.arn
 
 
+def role_map(
+    groups: Mapping[str, GroupGrantArgs], role_arns: Mapping[str, str], max_durations: Mapping[str, int]
+) -> str:
+    """``ROLE_MAP``: group -> role alias -> role ARN and the broker's session limit for it."""
+    return encode_role_map(
+        {
+            group: {alias: RoleEntry(role_arns[alias], max_durations[alias]) for alias in grant.roles}
+            for group, grant in groups.items()
+        }
+    )
+
+
+def db_map(groups: Mapping[str, GroupGrantArgs], endpoints: Mapping[str, tuple[str, int]]) -> str:
+    """``DB_MAP``: group -> database -> where it listens and the user; the region is the Lambda's."""
+    return encode_db_map(
+        {
+            group: {db: DatabaseEntry(*endpoints[db], user) for db, user in grant.databases.items()}
+            for group, grant in groups.items()
+        }
+    )
+
+
 __all__ = [
     "AccessRoleArgs",
     "CiRepository",
@@ -649,4 +359,6 @@ __all__ = [
     "GroupGrantArgs",
     "TokenBroker",
     "TokenBrokerArgs",
+    "check_args",
+    "source_archive",
 ]

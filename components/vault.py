@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.common import TYPE_PREFIX, AwsContext, as_secret, child_opts, policy_document, with_name
+from components.common import AwsContext, StagingComponent, as_secret, child_opts, policy_document, with_name
 
 #: Actions CloudWatch Logs needs on a CMK that encrypts log groups (CloudWatch Logs User Guide,
 #: "Encrypt log data in CloudWatch Logs using AWS Key Management Service", step 2 key policy).
@@ -100,7 +100,7 @@ def key_policy(account_id: str, partition: str, region: str) -> str:
     )
 
 
-class SecretVault(pulumi.ComponentResource):
+class SecretVault(StagingComponent):
     """A customer-managed KMS key (rotation on), its alias, and Secrets Manager secrets encrypted with it.
 
     Outputs:
@@ -119,7 +119,7 @@ class SecretVault(pulumi.ComponentResource):
     secret_arns: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: SecretVaultArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(f"{TYPE_PREFIX}SecretVault", name, None, opts)
+        super().__init__(name, opts)
         names = [s.name for s in args.secrets]
         if len(set(names)) != len(names):
             raise ValueError(f"{name}: secret names must be unique, got {names}")
@@ -131,14 +131,7 @@ class SecretVault(pulumi.ComponentResource):
         self.key_id = key.key_id
         self.alias_name = alias.name
         self.secret_arns = {s.name: self._secret(name, s, args.tags).arn for s in args.secrets}
-        self.register_outputs(
-            {
-                "keyArn": self.key_arn,
-                "keyId": self.key_id,
-                "aliasName": self.alias_name,
-                "secretArns": self.secret_arns,
-            }
-        )
+        self.register()
 
     def _key(self, name: str, args: SecretVaultArgs) -> aws.kms.Key:
         ctx = AwsContext(self)

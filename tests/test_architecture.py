@@ -20,6 +20,7 @@ PROGRAM_ALLOWED = {
     "pydantic_core",
     "blueprint",
     "components",
+    "functions",
 }
 #: The one part of ``blueprint`` the program may use: the config schema, never the offline tools.
 PROGRAM_PREFIX = "blueprint.config"
@@ -63,7 +64,7 @@ def program_closure() -> dict[Path, set[str]]:
         seen[path] = imports(path)
         for module in seen[path]:
             parts = module.split(".")
-            if parts[0] in {"blueprint", "components"}:
+            if parts[0] in {"blueprint", "components", "functions"}:
                 # importing a.b.c runs a/__init__.py and a/b/__init__.py too
                 pending += [f for i in range(1, len(parts) + 1) if (f := module_file(".".join(parts[:i])))]
     return seen

@@ -82,11 +82,14 @@ def test_default_stack_graph_has_every_component(default_report):
         "staging:index:SecretVault": "vault",
         "staging:index:Network": "network",
         "staging:index:Database": "db-orders",
-        "staging:index:MessageBroker": components["staging:index:MessageBroker"],
+        "staging:index:KafkaCluster": "broker-events",
+        "staging:index:RabbitMqBroker": "broker-tasks",
         "staging:index:SchemaRegistry": "schemas",
         "staging:index:TokenBroker": "token-broker",
     }
-    brokers = [r for r in default_report["resources"] if r["type"] == "staging:index:MessageBroker"]
+    brokers = [
+        r for r in default_report["resources"] if r["type"].endswith(("KafkaCluster", "RabbitMqBroker"))
+    ]
     assert sorted(b["name"] for b in brokers) == ["broker-events", "broker-tasks"]
     by_type = default_report["summary"]["byType"]
     assert by_type["aws:glue/schema:Schema"] == 2

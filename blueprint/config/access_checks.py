@@ -16,6 +16,8 @@ from blueprint.config.access import (
 )
 from blueprint.config.base import Problem, join_path
 from components.aws_limits import LAMBDA_ENVIRONMENT_BYTES, OIDC_ONE_PROVIDER_PER_URL_SOURCE
+from functions.token_broker import environment as contract
+from functions.token_broker.environment import DatabaseEntry, RoleEntry, encode_db_map, encode_role_map
 
 _GROUP = re.compile(r"[^\s,]{1,256}")
 _DB_USER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -138,34 +140,30 @@ def _environment_size_problems(broker: TokenBrokerConfig, environment: str) -> I
 
 
 def estimated_environment_bytes(broker: TokenBrokerConfig, environment: str) -> int:
-    """An upper estimate of the broker Lambda's environment size, in bytes.
+    """An upper estimate of the broker Lambda's environment size, in bytes, encoded exactly as the
+    component encodes it (``functions/token_broker/environment.py``).
 
     Role ARNs are ``arn:aws-us-gov:iam::<12 digits>:role/<environment>-<alias>`` (the longest partition);
     database host names are assumed to be RDS endpoints of 100 characters.
     """
     arn_prefix = "arn:aws-us-gov:iam::123456789012:role/"
-    role_map = {
+    roles = {
         group: {
-            alias: {
-                "roleArn": f"{arn_prefix}{environment}-{alias}",
-                "maxDurationSeconds": MAX_SESSION_SECONDS,
-            }
+            alias: RoleEntry(f"{arn_prefix}{environment}-{alias}", MAX_SESSION_SECONDS)
             for alias in grant.roles
         }
         for group, grant in broker.groups.items()
     }
-    db_map = {
-        group: {
-            db: {"hostname": "h" * 100, "port": 65535, "username": user}
-            for db, user in grant.databases.items()
-        }
+    databases = {
+        group: {db: DatabaseEntry("h" * 100, 65535, user) for db, user in grant.databases.items()}
         for group, grant in broker.groups.items()
     }
     environ = {
-        "GROUP_CLAIM": broker.group_claim,
-        "DEFAULT_DURATION_SECONDS": str(MAX_SESSION_SECONDS),
-        "MAX_DURATION_SECONDS": str(MAX_SESSION_SECONDS),
-        "ROLE_MAP": json.dumps(role_map),
-        "DB_MAP": json.dumps(db_map),
+        contract.GROUP_CLAIM: broker.group_claim,
+        contract.DEFAULT_DURATION_SECONDS: str(MAX_SESSION_SECONDS),
+        contract.MAX_DURATION_SECONDS: str(MAX_SESSION_SECONDS),
+        contract.ROLE_MAP: encode_role_map(roles),
+        contract.DB_MAP: encode_db_map(databases),
     }
+    # Lambda counts keys and values of the variables; JSON quoting of the whole map over-estimates a bit.
     return len(json.dumps(environ))

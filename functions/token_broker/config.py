@@ -43,6 +43,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from . import environment
+
 MIN_DURATION_SECONDS = 900
 """STS AssumeRole minimum DurationSeconds."""
 STS_MAX_DURATION_SECONDS = 43200
@@ -51,8 +53,8 @@ BROKER_MAX_DURATION_SECONDS = 3600
 """The broker's hard cap on any session (DESIGN.md section 4)."""
 DEFAULT_POSTGRES_PORT = 5432
 
-_ROLE_FIELDS = frozenset({"roleArn", "maxDurationSeconds"})
-_DB_FIELDS = frozenset({"hostname", "port", "username", "region"})
+_ROLE_FIELDS = environment.ROLE_FIELDS
+_DB_FIELDS = environment.DB_FIELDS
 
 Grant = TypeVar("Grant")
 
@@ -98,16 +100,16 @@ def load_config(environ: Mapping[str, str] | None = None) -> BrokerConfig:
     """Read and validate the broker's environment; raises ConfigError naming the variable."""
     env = os.environ if environ is None else environ
     max_duration = _int_env(
-        env, "MAX_DURATION_SECONDS", BROKER_MAX_DURATION_SECONDS, BROKER_MAX_DURATION_SECONDS
+        env, environment.MAX_DURATION_SECONDS, BROKER_MAX_DURATION_SECONDS, BROKER_MAX_DURATION_SECONDS
     )
-    default_duration = _int_env(env, "DEFAULT_DURATION_SECONDS", MIN_DURATION_SECONDS, max_duration)
+    default_duration = _int_env(env, environment.DEFAULT_DURATION_SECONDS, MIN_DURATION_SECONDS, max_duration)
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or ""
     return BrokerConfig(
-        group_claim=env.get("GROUP_CLAIM") or "groups",
+        group_claim=env.get(environment.GROUP_CLAIM) or "groups",
         default_duration_seconds=default_duration,
         max_duration_seconds=max_duration,
-        roles=_grant_table(env, "ROLE_MAP", _role_grant),
-        databases=_grant_table(env, "DB_MAP", lambda g, n, raw: _database_grant(g, n, raw, region)),
+        roles=_grant_table(env, environment.ROLE_MAP, _role_grant),
+        databases=_grant_table(env, environment.DB_MAP, lambda g, n, raw: _database_grant(g, n, raw, region)),
     )
 
 

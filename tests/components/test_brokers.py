@@ -1,4 +1,4 @@
-"""MessageBroker: MSK provisioned, MSK Serverless and Amazon MQ for RabbitMQ, as the engine sees them."""
+"""KafkaCluster (MSK provisioned and Serverless) and RabbitMqBroker (Amazon MQ), as the engine sees them."""
 
 from __future__ import annotations
 
@@ -8,14 +8,8 @@ import pulumi
 import pytest
 
 from blueprint.engine.graph import is_secret, unwrap
-from components.broker import (
-    KafkaSettings,
-    MessageBroker,
-    MessageBrokerArgs,
-    RabbitMqSettings,
-    replication_settings,
-    server_properties,
-)
+from components.kafka import KafkaCluster, KafkaClusterArgs, replication_settings, server_properties
+from components.rabbitmq import RabbitMqBroker, RabbitMqBrokerArgs
 from components.security_groups import Client, subnet_clients
 from tests.support import KEY_ARN, TAGS, inputs, one, record
 
@@ -29,24 +23,31 @@ PRIVATE_CIDRS = ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]
 APP_SG = "sg-0123456789abcdef0"
 
 
-def build(subnets=PRIVATE, **engine):
-    args = MessageBrokerArgs(
-        broker_name="test-events",
-        vpc_id="vpc-0a1b2c3d",
-        subnet_ids=subnets,
-        kms_key_arn=KEY_ARN,
-        clients=[*subnet_clients("private", PRIVATE_CIDRS), Client("app", security_group_id=APP_SG)],
-        tags=TAGS,
-        log_retention_days=14,
-        **engine,
-    )
+PLACEMENT = {
+    "broker_name": "test-events",
+    "vpc_id": "vpc-0a1b2c3d",
+    "kms_key_arn": KEY_ARN,
+    "clients": [*subnet_clients("private", PRIVATE_CIDRS), Client("app", security_group_id=APP_SG)],
+    "tags": TAGS,
+    "log_retention_days": 14,
+}
 
+
+def broker(name, subnets, kafka=None, rabbitmq=None, **placement):
+    """A KafkaCluster for ``kafka`` settings, else a RabbitMqBroker for ``rabbitmq`` settings."""
+    common = {**PLACEMENT, "subnet_ids": subnets, **placement}
+    if kafka is not None:
+        return KafkaCluster(name, KafkaClusterArgs(**common, **kafka))
+    return RabbitMqBroker(name, RabbitMqBrokerArgs(**common, **rabbitmq))
+
+
+def build(subnets=PRIVATE, **engine):
     def program():
-        broker = MessageBroker("events", args)
-        pulumi.export("endpoint", broker.endpoint)
-        pulumi.export("port", broker.port)
-        pulumi.export("secret", broker.credentials_secret_arn)
-        pulumi.export("sg", broker.security_group_id)
+        component = broker("events", subnets, **engine)
+        pulumi.export("endpoint", component.endpoint)
+        pulumi.export("port", component.port)
+        pulumi.export("secret", getattr(component, "credentials_secret_arn", None))
+        pulumi.export("sg", component.security_group_id)
 
     return record(program)
 
@@ -66,7 +67,7 @@ def named_sources(port):
 
 
 def test_msk_provisioned_allows_only_sasl_iam_over_tls_with_the_cmk_at_rest():
-    graph = build(kafka=KafkaSettings(kafka_version="3.9.x", broker_count=3, instance_type="kafka.t3.small"))
+    graph = build(kafka=dict(kafka_version="3.9.x", broker_count=3, instance_type="kafka.t3.small"))
     cluster = one(graph, MSK)
     msk = inputs(cluster)
     assert (msk["clusterName"], msk["kafkaVersion"], msk["numberOfBrokerNodes"]) == (
@@ -93,7 +94,7 @@ def test_msk_provisioned_allows_only_sasl_iam_over_tls_with_the_cmk_at_rest():
 
 
 def test_msk_broker_logs_go_to_an_encrypted_log_group_with_retention():
-    graph = build(kafka=KafkaSettings(kafka_version="3.8.x"))
+    graph = build(kafka=dict(kafka_version="3.8.x"))
     group = one(graph, "aws:cloudwatch/logGroup:LogGroup")
     logs = inputs(one(graph, MSK))["loggingInfo"]["brokerLogs"]["cloudwatchLogs"]
     assert logs == {"enabled": True, "logGroup": group.outputs["name"]}
@@ -101,7 +102,7 @@ def test_msk_broker_logs_go_to_an_encrypted_log_group_with_retention():
 
 
 def test_msk_configuration_disables_topic_auto_creation_and_fits_replication_to_the_brokers():
-    graph = build(kafka=KafkaSettings(kafka_version="3.8.x", broker_count=6))
+    graph = build(kafka=dict(kafka_version="3.8.x", broker_count=6))
     configuration = one(graph, "aws:msk/configuration:Configuration")
     properties = dict(line.split("=", 1) for line in inputs(configuration)["serverProperties"].splitlines())
     assert properties["auto.create.topics.enable"] == "false"
@@ -122,11 +123,11 @@ def test_replication_never_exceeds_the_broker_count(brokers, factor, min_isr):
 
 
 def test_msk_security_group_admits_the_named_clients_on_9098_only():
-    assert ingress_pairs(build(kafka=KafkaSettings(kafka_version="3.8.x"))) == named_sources(9098)
+    assert ingress_pairs(build(kafka=dict(kafka_version="3.8.x"))) == named_sources(9098)
 
 
 def test_msk_serverless_uses_iam_in_the_private_subnets():
-    graph = build(subnets=PRIVATE[:2], kafka=KafkaSettings(serverless=True))
+    graph = build(subnets=PRIVATE[:2], kafka=dict(serverless=True))
     cluster = one(graph, MSK_SERVERLESS)
     msk = inputs(cluster)
     assert msk["clientAuthentication"] == {"sasl": {"iam": {"enabled": True}}}
@@ -138,9 +139,7 @@ def test_msk_serverless_uses_iam_in_the_private_subnets():
 
 
 def test_rabbitmq_is_private_logged_pinned_and_has_generated_credentials():
-    graph = build(
-        subnets=PRIVATE[:1], rabbitmq=RabbitMqSettings(engine_version="3.13", instance_type="mq.t3.micro")
-    )
+    graph = build(subnets=PRIVATE[:1], rabbitmq=dict(engine_version="3.13", instance_type="mq.t3.micro"))
     broker = one(graph, MQ)
     mq = broker.inputs  # wire format: secrets still wrapped
     assert (mq["engineType"], mq["engineVersion"], mq["brokerName"]) == ("RabbitMQ", "3.13", "test-events")
@@ -151,7 +150,7 @@ def test_rabbitmq_is_private_logged_pinned_and_has_generated_credentials():
     assert mq["logs"] == {"general": True}
     assert mq["autoMinorVersionUpgrade"] is True
     assert mq["authenticationStrategy"] == "simple"
-    assert "encryptionOptions" not in mq  # Amazon MQ rejects it for RabbitMQ (see components/broker.py)
+    assert "encryptionOptions" not in mq  # Amazon MQ rejects it for RabbitMQ (see components/rabbitmq.py)
     [user] = mq["users"]
     assert is_secret(user["password"])
     password = inputs(broker)["users"][0]["password"]
@@ -162,7 +161,7 @@ def test_rabbitmq_is_private_logged_pinned_and_has_generated_credentials():
 def test_rabbitmq_credentials_are_generated_once_and_kept_in_a_cmk_encrypted_secret():
     # The password is a RandomPassword resource (kept in state, encrypted), not an invoke re-run on every
     # `pulumi up`: a broker created on a retry gets the password the secret holds.
-    graph = build(subnets=PRIVATE[:1], rabbitmq=RabbitMqSettings(engine_version="4.2"))
+    graph = build(subnets=PRIVATE[:1], rabbitmq=dict(engine_version="4.2"))
     generated = one(graph, "random:index/randomPassword:RandomPassword")
     assert (inputs(generated)["length"], inputs(generated)["special"]) == (32, False)
     assert is_secret(generated.outputs["result"])
@@ -181,7 +180,7 @@ def test_rabbitmq_credentials_are_generated_once_and_kept_in_a_cmk_encrypted_sec
 
 
 def test_rabbitmq_cluster_spans_the_given_subnets():
-    graph = build(rabbitmq=RabbitMqSettings(engine_version="4.2", instance_type="mq.m7g.large", cluster=True))
+    graph = build(rabbitmq=dict(engine_version="4.2", instance_type="mq.m7g.large", cluster=True))
     mq = inputs(one(graph, MQ))
     assert mq["deploymentMode"] == "CLUSTER_MULTI_AZ" and mq["subnetIds"] == PRIVATE
 
@@ -190,45 +189,40 @@ def test_rabbitmq_cluster_spans_the_given_subnets():
 def test_rabbitmq_security_group_admits_the_named_clients_on_amqps_and_optionally_management(
     open_management, ports
 ):
-    settings = RabbitMqSettings(engine_version="4.2", open_management_port=open_management)
+    settings = dict(engine_version="4.2", open_management_port=open_management)
     graph = build(subnets=PRIVATE[:1], rabbitmq=settings)
     assert ingress_pairs(graph) == set().union(*(named_sources(p) for p in ports))
 
 
 def test_deletion_protection_off_unprotects_the_store():
-    graph = build(kafka=KafkaSettings(kafka_version="3.8.x"))
-    unprotected = MessageBrokerArgs(
-        broker_name="x", vpc_id="v", subnet_ids=PRIVATE, kms_key_arn=KEY_ARN, clients=[], tags=TAGS,
-        kafka=KafkaSettings(kafka_version="3.8.x"), deletion_protection=False,
-    )  # fmt: skip
+    graph = build(kafka=dict(kafka_version="3.8.x"))
+    unprotected = record(
+        lambda: broker("x", PRIVATE, kafka=dict(kafka_version="3.8.x"), clients=[], deletion_protection=False)
+    )
     assert one(graph, MSK).options["protect"] is True
-    assert one(record(lambda: MessageBroker("x", unprotected)), MSK).options["protect"] is False
+    assert one(unprotected, MSK).options["protect"] is False
 
 
 @pytest.mark.parametrize(
     ("subnets", "engine", "message"),
     [
-        (PRIVATE[:1], {"kafka": KafkaSettings(kafka_version="3.8.x")}, "MSK needs 2 or 3 subnets"),
-        (PRIVATE * 2, {"kafka": KafkaSettings(serverless=True)}, "MSK needs 2 or 3 subnets"),
-        (PRIVATE, {"rabbitmq": RabbitMqSettings(engine_version="4.2")}, "single-instance broker takes 1"),
-        (PRIVATE, {}, "exactly one of kafka and rabbitmq"),
+        (PRIVATE[:1], {"kafka": dict(kafka_version="3.8.x")}, "MSK needs 2 or 3 subnets"),
+        (PRIVATE * 2, {"kafka": dict(serverless=True)}, "MSK needs 2 or 3 subnets"),
+        (PRIVATE, {"rabbitmq": dict(engine_version="4.2")}, "single-instance broker takes 1"),
+        ([], {"rabbitmq": dict(engine_version="4.2", cluster=True)}, "single-instance broker takes 1"),
     ],
 )
 def test_args_reject_impossible_layouts(subnets, engine, message):
+    common = {**PLACEMENT, "subnet_ids": subnets, "clients": []}
     with pytest.raises(ValueError, match=message):
-        MessageBrokerArgs(
-            broker_name="x",
-            vpc_id="v",
-            subnet_ids=subnets,
-            kms_key_arn=KEY_ARN,
-            clients=[],
-            tags=TAGS,
-            **engine,
-        )
+        if "kafka" in engine:
+            KafkaClusterArgs(**common, **engine["kafka"])
+        else:
+            RabbitMqBrokerArgs(**common, **engine["rabbitmq"])
 
 
 def test_every_taggable_resource_carries_the_required_tags():
-    for engine in ({"kafka": KafkaSettings(kafka_version="3.8.x")}, {"rabbitmq": RabbitMqSettings("4.2")}):
+    for engine in ({"kafka": dict(kafka_version="3.8.x")}, {"rabbitmq": dict(engine_version="4.2")}):
         graph = build(subnets=PRIVATE if "kafka" in engine else PRIVATE[:1], **engine)
         taggable = [r for r in graph.resources if r.custom and "tags" in inputs(r)]
         assert len(taggable) >= 5
@@ -256,7 +250,7 @@ def test_default_stack_runs_the_whole_data_plane_and_its_preview_shows_no_secret
 
 
 def test_the_preview_shows_endpoints_and_arns_as_aws_names_them():
-    kafka = build(kafka=KafkaSettings(kafka_version="3.8.x"))
+    kafka = build(kafka=dict(kafka_version="3.8.x"))
     cluster = one(kafka, "aws:msk/cluster:Cluster")
     assert cluster.id.startswith("arn:aws:kafka:eu-west-1:123456789012:cluster/test-events/")
     brokers = cluster.outputs["bootstrapBrokersSaslIam"].split(",")
@@ -264,7 +258,7 @@ def test_the_preview_shows_endpoints_and_arns_as_aws_names_them():
         b.startswith("b-") and ".test-events." in b and b.endswith(".kafka.eu-west-1.amazonaws.com:9098")
         for b in brokers
     )
-    rabbit = one(build(subnets=PRIVATE[:1], rabbitmq=RabbitMqSettings(engine_version="4.2")), MQ)
+    rabbit = one(build(subnets=PRIVATE[:1], rabbitmq=dict(engine_version="4.2")), MQ)
     assert rabbit.id.startswith("b-")
     assert rabbit.outputs["arn"] == f"arn:aws:mq:eu-west-1:123456789012:broker:test-events:{rabbit.id}"
     assert rabbit.outputs["instances"][0]["endpoints"] == [f"amqps://{rabbit.id}.mq.eu-west-1.on.aws:5671"]
@@ -272,5 +266,5 @@ def test_the_preview_shows_endpoints_and_arns_as_aws_names_them():
 
 def test_rabbitmq_changes_apply_immediately_unless_switched_off():
     for apply_now in (True, False):
-        settings = RabbitMqSettings(engine_version="4.2", apply_immediately=apply_now)
+        settings = dict(engine_version="4.2", apply_immediately=apply_now)
         assert inputs(one(build(subnets=PRIVATE[:1], rabbitmq=settings), MQ))["applyImmediately"] is apply_now
