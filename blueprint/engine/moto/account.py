@@ -76,6 +76,7 @@ class AwsClients:
 
     def __post_init__(self) -> None:
         self._session = boto3.session.Session(region_name=self.region, **FAKE_CREDENTIALS)
+        self._session.events.register("before-parameter-build", _omit_unset)
 
     @property
     def partition(self) -> str:
@@ -88,6 +89,21 @@ class AwsClients:
             if service not in self._clients:
                 self._clients[service] = self._session.client(service, endpoint_url=self.endpoint_url)
             return self._clients[service]
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value if v is not None]
+    return value
+
+
+def _omit_unset(params: dict[str, Any], **_kwargs: Any) -> None:
+    """Drop parameters that are None (inputs the program left unset), as the provider omits them."""
+    cleaned = _without_none(params)
+    params.clear()
+    params.update(cleaned)
 
 
 @contextlib.contextmanager

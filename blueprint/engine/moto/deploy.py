@@ -64,7 +64,9 @@ class Deployment:
     def notes_json(self) -> dict[str, Any]:
         """What ``verify --emulation-notes`` reads: ``{"notEmulated": [...], "prerequisites": [...]}``."""
         return {
-            "notEmulated": [entry.to_json() for entry in self.not_emulated],
+            "notEmulated": sorted(
+                (entry.to_json() for entry in self.not_emulated), key=lambda n: (n["type"], n["what"])
+            ),
             "prerequisites": list(self.prerequisites),
         }
 
