@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
+import botocore.session
 from moto import mock_aws
 from moto.core.config import DefaultConfig
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
@@ -75,7 +76,11 @@ class AwsClients:
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
-        self._session = boto3.session.Session(region_name=self.region, **FAKE_CREDENTIALS)
+        # AWS_PROFILE is not read: the engine never uses the caller's profile (or needs it to exist).
+        core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+        self._session = boto3.session.Session(
+            botocore_session=core, region_name=self.region, **FAKE_CREDENTIALS
+        )
         self._session.events.register("before-parameter-build", _omit_unset)
 
     @property
