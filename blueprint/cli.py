@@ -1,4 +1,6 @@
-"""Command line of the offline tools: ``python -m blueprint preview|config-reference``.
+"""Command line of the offline tools: ``python -m blueprint preview|config-reference|verify``.
+
+``verify`` checks a deployed stack (``blueprint.verify.command``: exit 0 go, 1 no-go, 2 usage, 3 internal).
 
 Exit codes:
 
@@ -41,6 +43,7 @@ from blueprint.engine.stack_files import StackFileError, StackSettings, read_sta
 from blueprint.policy import BackgroundAnalysis, PolicyPackError, PolicyReport
 from blueprint.policy.config import PolicyConfigError, load_exemptions_module, load_policy_config
 from blueprint.report import build_report, render_report, render_text
+from blueprint.verify import command as verify_command
 
 EXIT_OK, EXIT_MANDATORY, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 #: 128 + signal number, as shells report a process killed by the signal.
@@ -96,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
         "config-reference", parents=[common], help="print the stack config reference (Markdown)"
     )
     reference.add_argument("--update-readme", action="store_true", help="rewrite the block in README.md")
+    verify_command.add_parser(sub, [common])
     return parser
 
 
@@ -272,8 +276,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         with _sigterm_raises():
+            if args.command == "verify":
+                return verify_command.run(args)
             return _config_reference(args) if args.command == "config-reference" else preview(args)
-    except UsageError as exc:
+    except (UsageError, verify_command.UsageError) as exc:
         _error(str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt as exc:
