@@ -1,4 +1,4 @@
-# staging-blueprint: `make preview` (the offline preview of the default stack) and `make test`.
+# staging-blueprint: `make preview` (the offline preview of the default stack), `make test`, `make verify-local`.
 # Every target creates ./venv from the pinned requirements first; nothing needs a cloud account.
 PYTHON ?= python3
 VENV := venv
@@ -6,12 +6,13 @@ BIN := $(VENV)/bin
 STACK ?= staging
 FORMAT ?= text
 
-.PHONY: help preview test lint fmt bench clean
+.PHONY: help preview test lint fmt bench verify-local clean
 
 help:
 	@echo "make preview  offline preview + policy check of Pulumi.$(STACK).yaml (STACK=, FORMAT=text|markdown|json)"
 	@echo "make test     ruff + pytest (what CI runs)"
 	@echo "make bench    preview timing/memory and scaling benchmarks"
+	@echo "make verify-local  deploy Pulumi.$(STACK).yaml into a local moto server and verify it: go/no-go"
 	@echo "make lint     ruff check + format check + mypy;  make fmt  reformat"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -37,5 +38,9 @@ test: lint
 bench: $(BIN)/.installed
 	$(BIN)/python -m blueprint.devtools.bench
 
+# moto server on 127.0.0.1 (stopped whatever happens) -> deploy -> .verify-local/outputs.json -> verify.
+verify-local: $(BIN)/.installed
+	$(BIN)/python -m blueprint.verify.local --stack $(STACK) --format $(FORMAT)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .bench
+	rm -rf $(VENV) .pytest_cache .ruff_cache .bench .verify-local
