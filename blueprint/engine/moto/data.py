@@ -96,7 +96,8 @@ def _parameter_group(kind: str) -> Handler:
     def create(aws: AwsClients, reg: Registration) -> Created:
         rds, name = aws("rds"), reg.physical_name()
         answer = getattr(rds, f"create_{kind}_parameter_group")(
-            **{f"{label}Name": name, f"{label}Family": reg.get("family")},
+            **{f"{label}Name": name},
+            DBParameterGroupFamily=reg.get("family"),  # the same parameter name for both kinds
             Description=reg.get("description", "Managed by Pulumi"),
             Tags=reg.tag_list(),
         )[label]
