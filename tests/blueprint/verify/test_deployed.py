@@ -286,3 +286,12 @@ def test_each_check_makes_only_the_read_only_calls_it_declares(stack):
     assert all(is_read_only(action) for action in made)
     assert made <= set(policy_document()["Statement"][0]["Action"])
     assert {"ec2:DescribeFlowLogs", "rds:DescribeDBInstances", "iam:ListUsers", "apigateway:GET"} <= made
+
+
+def test_a_terminal_shows_progress_while_the_checks_run(stack, capsys, monkeypatch):
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # Rich draws live displays on a terminal only
+    monkeypatch.setenv("TTY_INTERACTIVE", "1")
+    capsys.readouterr()
+    assert cli.main(["verify", "--outputs", str(stack.outputs), "--format", "json"]) == 0
+    progress = capsys.readouterr().err
+    assert "verify" in progress and f"/{len(all_checks())}" in progress
