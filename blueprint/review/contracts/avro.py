@@ -144,6 +144,11 @@ class _Resolver:
         if reader_kind in _NAMED and not self._names_match(reader, writer):
             detail = f"{writer_kind} {writer['name']} cannot be read as {reader['name']} (no alias)"
             return [Incompatibility(where, "avro-name", detail)]
+        return self._inside(reader_kind, reader, writer, path)
+
+    def _inside(self, reader_kind: str, reader: Any, writer: Any, path: str) -> list[Incompatibility]:
+        """Two schemas of one kind (named types with matching names): compare what they hold."""
+        where = path or "(root)"
         if reader_kind in ("record", "error"):
             return self._record(reader, writer, path)
         if reader_kind == "enum":
@@ -157,7 +162,9 @@ class _Resolver:
             return self.check(reader["values"], writer["values"], f"{path}{{}}")
         return []
 
-    def _record(self, reader: Mapping[str, Any], writer: Mapping[str, Any], path: str) -> list[Incompatibility]:
+    def _record(
+        self, reader: Mapping[str, Any], writer: Mapping[str, Any], path: str
+    ) -> list[Incompatibility]:
         pair = (reader["name"], writer["name"])
         if pair in self._in_progress:
             return []
@@ -172,7 +179,9 @@ class _Resolver:
                 if match is not None:
                     found += self.check(field["type"], match["type"], field_path)
                 elif "default" not in field:
-                    detail = f"field {field['name']} is not in the writer's {writer['name']} and has no default"
+                    detail = (
+                        f"field {field['name']} is not in the writer's {writer['name']} and has no default"
+                    )
                     found.append(Incompatibility(field_path, "avro-field-no-default", detail))
             return found
         finally:

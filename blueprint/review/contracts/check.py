@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from blueprint.review.contracts import history
-from blueprint.review.contracts.history import Base, GitUnavailable
+from blueprint.review.contracts.history import Base, GitUnavailableError
 from blueprint.review.contracts.modes import CHECKERS, Break, Version, check_versions
 
 #: Where the topic contracts live, relative to the project directory.
@@ -88,22 +88,27 @@ def check_contracts(
             standalone command).
 
     Raises:
-        GitUnavailable: with ``require_git``, when there is no repository, no such ref or no default base.
+        GitUnavailableError: with ``require_git`` or ``base_ref``, when there is no repository, no such
+            ref or no default base.
     """
     try:
         base = history.resolve_base(project_dir, base_ref)
         changed = history.changed_files(project_dir, base, SCHEMA_DIR)
-    except GitUnavailable as exc:
+    except GitUnavailableError as exc:
         if require_git or base_ref is not None:
             raise
         return ContractReport(False, None, f"topic contract check skipped: {exc}")
     label = f"{base.sha[:12]} ({base.label})"
-    results = tuple(_check_file(project_dir, base, path, status, declared) for path, status in sorted(changed.items()))
+    results = tuple(
+        _check_file(project_dir, base, path, status, declared) for path, status in sorted(changed.items())
+    )
     note = f"{len(results)} changed schema file(s) against {label}"
     return ContractReport(True, label, note, results)
 
 
-def _check_file(project_dir: Path, base: Base, path: str, status: str, declared: Mapping[str, str]) -> ContractResult:
+def _check_file(
+    project_dir: Path, base: Base, path: str, status: str, declared: Mapping[str, str]
+) -> ContractResult:
     name = Path(path).name
     data_format = FORMATS.get(Path(path).suffix, "UNKNOWN")
     mode = declared.get(name)

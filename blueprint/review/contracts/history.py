@@ -2,7 +2,7 @@
 a file's text at a revision, and every version of it in history (``git log --follow``).
 
 Every call runs ``git`` with ``cwd`` = the project directory and paths relative to it (``REV:./path``),
-so a project inside a larger repository works too. ``GitUnavailable`` says why git cannot answer (not
+so a project inside a larger repository works too. ``GitUnavailableError`` says why git cannot answer (not
 installed, not a repository, no such ref): the contract check reports it as skipped, or as a usage error
 when the user named the base explicitly.
 """
@@ -22,7 +22,7 @@ DEFAULT_BRANCHES = ("main", "origin/main")
 GIT_TIMEOUT_SECONDS = 30
 
 
-class GitUnavailable(Exception):
+class GitUnavailableError(Exception):
     """git cannot answer (the message says why and what to do)."""
 
 
@@ -36,7 +36,7 @@ class Base:
 
 def _git(project_dir: Path, *args: str) -> str:
     if shutil.which("git") is None:
-        raise GitUnavailable("git is not installed")
+        raise GitUnavailableError("git is not installed")
     try:
         done = subprocess.run(
             ["git", *args],
@@ -47,10 +47,10 @@ def _git(project_dir: Path, *args: str) -> str:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise GitUnavailable(f"git {args[0]} failed: {exc}") from None
+        raise GitUnavailableError(f"git {args[0]} failed: {exc}") from None
     if done.returncode != 0:
         message = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise GitUnavailable(f"git {' '.join(args[:2])}: {message}")
+        raise GitUnavailableError(f"git {' '.join(args[:2])}: {message}")
     return done.stdout
 
 
@@ -58,7 +58,7 @@ def in_repository(project_dir: Path) -> bool:
     """True when ``project_dir`` is inside a git work tree (and git is installed)."""
     try:
         return _git(project_dir, "rev-parse", "--is-inside-work-tree").strip() == "true"
-    except GitUnavailable:
+    except GitUnavailableError:
         return False
 
 
@@ -67,23 +67,27 @@ def resolve_base(project_dir: Path, ref: str | None) -> Base:
     ``origin/main``).
 
     Raises:
-        GitUnavailable: not a repository, ``ref`` unknown, or no ``main``/``origin/main`` to default to.
+        GitUnavailableError: not a repository, ``ref`` unknown, or no ``main``/``origin/main`` to default to.
     """
     if not in_repository(project_dir):
-        raise GitUnavailable(f"{project_dir} is not in a git work tree")
+        raise GitUnavailableError(f"{project_dir} is not in a git work tree")
     if ref is not None:
         try:
             sha = _git(project_dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
-        except GitUnavailable:
-            raise GitUnavailable(f"--base {ref}: no such commit; fetch it (git fetch) or name another") from None
+        except GitUnavailableError:
+            raise GitUnavailableError(
+                f"--base {ref}: no such commit; fetch it (git fetch) or name another"
+            ) from None
         return Base(sha, ref)
     for branch in DEFAULT_BRANCHES:
         try:
             sha = _git(project_dir, "merge-base", "HEAD", branch).strip()
-        except GitUnavailable:
+        except GitUnavailableError:
             continue
         return Base(sha, f"merge base with {branch}")
-    raise GitUnavailable(f"no branch {' or '.join(DEFAULT_BRANCHES)} to take the merge base with; pass --base REF")
+    raise GitUnavailableError(
+        f"no branch {' or '.join(DEFAULT_BRANCHES)} to take the merge base with; pass --base REF"
+    )
 
 
 def changed_files(project_dir: Path, base: Base, directory: str) -> dict[str, str]:
@@ -103,7 +107,7 @@ def file_at(project_dir: Path, revision: str, path: str) -> str | None:
     """The text of ``path`` (relative to the project) at ``revision``; None when it does not exist there."""
     try:
         return _git(project_dir, "show", f"{revision}:./{path}")
-    except GitUnavailable:
+    except GitUnavailableError:
         return None
 
 
@@ -134,5 +138,5 @@ def _at_root(project_dir: Path, revision: str, repo_path: str) -> str | None:
     """``git log --name-only`` prints paths from the repository root."""
     try:
         return _git(project_dir, "show", f"{revision}:{repo_path}")
-    except GitUnavailable:
+    except GitUnavailableError:
         return None

@@ -23,16 +23,18 @@ def _number(value: Any) -> float | None:
 def _minimum(schema: Mapping[str, Any]) -> tuple[float, bool] | None:
     """(bound, exclusive) of the lower numeric bound, or None."""
     exclusive = schema.get("exclusiveMinimum")
-    if _number(exclusive) is not None:  # draft-06/07: a number
-        return float(exclusive), True
+    bound = _number(exclusive)
+    if bound is not None:  # draft-06/07: a number
+        return bound, True
     value = _number(schema.get("minimum"))
     return None if value is None else (value, exclusive is True)
 
 
 def _maximum(schema: Mapping[str, Any]) -> tuple[float, bool] | None:
     exclusive = schema.get("exclusiveMaximum")
-    if _number(exclusive) is not None:
-        return float(exclusive), True
+    bound = _number(exclusive)
+    if bound is not None:
+        return bound, True
     value = _number(schema.get("maximum"))
     return None if value is None else (value, exclusive is True)
 
@@ -75,9 +77,13 @@ def bound_problems(reader: Mapping[str, Any], writer: Mapping[str, Any], where: 
     return found
 
 
-def _problem(where: str, keyword: str, reader: Mapping[str, Any], writer: Mapping[str, Any]) -> Incompatibility:
+def _problem(
+    where: str, keyword: str, reader: Mapping[str, Any], writer: Mapping[str, Any]
+) -> Incompatibility:
     def shown(schema: Mapping[str, Any]) -> str:
-        values = {k: schema[k] for k in (keyword, f"exclusive{keyword[:1].upper()}{keyword[1:]}") if k in schema}
+        values = {
+            k: schema[k] for k in (keyword, f"exclusive{keyword[:1].upper()}{keyword[1:]}") if k in schema
+        }
         return ", ".join(f"{k}={v!r}" for k, v in values.items()) or "unset"
 
     detail = f"{keyword}: reader {shown(reader)}, writer {shown(writer)}"

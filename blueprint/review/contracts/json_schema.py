@@ -99,7 +99,7 @@ class _Checker:
         try:
             return self._check(self._resolve(reader, 0), self._resolve(writer, 1), path)
         finally:
-            self._in_progress.discard(refs)  # type: ignore[arg-type]
+            self._in_progress.discard(refs)
 
     def _check(self, reader: Any, writer: Any, path: str) -> list[Incompatibility]:
         where = path or "(root)"
@@ -122,7 +122,9 @@ class _Checker:
         found += self._object(reader, writer, path) + self._items(reader, writer, path)
         return found
 
-    def _all_of(self, reader: Mapping[str, Any], writer: Mapping[str, Any], path: str) -> list[Incompatibility]:
+    def _all_of(
+        self, reader: Mapping[str, Any], writer: Mapping[str, Any], path: str
+    ) -> list[Incompatibility]:
         found: list[Incompatibility] = []
         for conjunct in reader.get("allOf", []):
             found += self.check(conjunct, writer, path)
@@ -147,7 +149,9 @@ class _Checker:
         detail = "the writer's schema fits none of the reader's anyOf/oneOf alternatives"
         return [Incompatibility(path or "(root)", "json-combinator", detail)]
 
-    def _object(self, reader: Mapping[str, Any], writer: Mapping[str, Any], path: str) -> list[Incompatibility]:
+    def _object(
+        self, reader: Mapping[str, Any], writer: Mapping[str, Any], path: str
+    ) -> list[Incompatibility]:
         reader_types, writer_types = _types(reader), _types(writer)
         if reader_types is not None and "object" not in reader_types:
             return []
@@ -173,16 +177,24 @@ class _Checker:
                 return [Incompatibility(where, "json-closed-property", detail)]
             extra = reader.get("additionalProperties", True)
             return self.check(extra, writer_props[name], where)
-        if _closed(writer):  # only the reader declares it; the writer never sends it
-            return []
-        if _open(writer):
-            if self.check(reader_props[name], True, where):
-                detail = f"the writer's content model is open, so its data may carry {name} with any value"
-                return [Incompatibility(where, "json-open-property", detail)]
-            return []
-        return self.check(reader_props[name], writer["additionalProperties"], where)
+        return self._reader_only(reader_props[name], writer, name, where)
 
-    def _additional(self, reader: Mapping[str, Any], writer: Mapping[str, Any], path: str) -> list[Incompatibility]:
+    def _reader_only(
+        self, schema: Any, writer: Mapping[str, Any], name: str, where: str
+    ) -> list[Incompatibility]:
+        """A property only the reader declares: what may the writer's data hold under that name?"""
+        if _closed(writer):  # nothing: the writer never sends it
+            return []
+        if not _open(writer):  # what the writer's additionalProperties schema allows
+            return self.check(schema, writer["additionalProperties"], where)
+        if not self.check(schema, True, where):  # anything, and the reader accepts anything
+            return []
+        detail = f"the writer's content model is open, so its data may carry {name} with any value"
+        return [Incompatibility(where, "json-open-property", detail)]
+
+    def _additional(
+        self, reader: Mapping[str, Any], writer: Mapping[str, Any], path: str
+    ) -> list[Incompatibility]:
         if _open(reader) or _closed(writer):
             return []
         where = path or "(root)"
@@ -191,11 +203,15 @@ class _Checker:
             return [Incompatibility(where, "json-content-model", detail)]
         narrowed = self.check(reader["additionalProperties"], writer.get("additionalProperties", True), where)
         if narrowed:
-            detail = "the reader's additionalProperties schema rejects undeclared properties the writer allows"
+            detail = (
+                "the reader's additionalProperties schema rejects undeclared properties the writer allows"
+            )
             return [Incompatibility(where, "json-content-model", detail)]
         return []
 
-    def _items(self, reader: Mapping[str, Any], writer: Mapping[str, Any], path: str) -> list[Incompatibility]:
+    def _items(
+        self, reader: Mapping[str, Any], writer: Mapping[str, Any], path: str
+    ) -> list[Incompatibility]:
         reader_items, writer_items = reader.get("items"), writer.get("items")
         if reader_items is None:
             return []
@@ -230,11 +246,15 @@ def _enum_problems(reader: Mapping[str, Any], writer: Mapping[str, Any], where: 
     if reader_values is None:
         return []
     if writer_values is None:
-        return [Incompatibility(where, "json-enum", "the reader restricts values to an enum; the writer does not")]
+        return [
+            Incompatibility(where, "json-enum", "the reader restricts values to an enum; the writer does not")
+        ]
     missing = [v for v in writer_values if v not in reader_values]
     if not missing:
         return []
-    return [Incompatibility(where, "json-enum", f"the reader does not accept {', '.join(map(repr, missing))}")]
+    return [
+        Incompatibility(where, "json-enum", f"the reader does not accept {', '.join(map(repr, missing))}")
+    ]
 
 
 def _required_problems(
@@ -247,7 +267,9 @@ def _required_problems(
     ]
 
 
-def _literal_problems(reader: Mapping[str, Any], writer: Mapping[str, Any], where: str) -> list[Incompatibility]:
+def _literal_problems(
+    reader: Mapping[str, Any], writer: Mapping[str, Any], where: str
+) -> list[Incompatibility]:
     found = []
     for keyword in UNVERIFIABLE:
         if keyword in reader and reader.get(keyword) != writer.get(keyword):

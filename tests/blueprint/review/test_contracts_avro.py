@@ -48,7 +48,13 @@ def test_a_reader_field_missing_from_the_writer_needs_a_default():
 
 
 def test_a_writer_field_the_reader_lacks_is_ignored():
-    assert codes(record({"name": "a", "type": "int"}), record({"name": "a", "type": "int"}, {"name": "z", "type": "int"})) == []
+    assert (
+        codes(
+            record({"name": "a", "type": "int"}),
+            record({"name": "a", "type": "int"}, {"name": "z", "type": "int"}),
+        )
+        == []
+    )
 
 
 def test_field_aliases_and_record_aliases_match_renamed_writer_names():
@@ -79,8 +85,18 @@ def test_unions_resolve_branch_by_branch():
 
 
 def test_nested_paths_name_the_field_inside_arrays_and_maps():
-    writer = record({"name": "lines", "type": {"type": "array", "items": record({"name": "qty", "type": "long"}, name="Line")}})
-    reader = record({"name": "lines", "type": {"type": "array", "items": record({"name": "qty", "type": "int"}, name="Line")}})
+    writer = record(
+        {
+            "name": "lines",
+            "type": {"type": "array", "items": record({"name": "qty", "type": "long"}, name="Line")},
+        }
+    )
+    reader = record(
+        {
+            "name": "lines",
+            "type": {"type": "array", "items": record({"name": "qty", "type": "int"}, name="Line")},
+        }
+    )
     assert codes(reader, writer) == [("lines[].qty", "avro-type")]
 
 

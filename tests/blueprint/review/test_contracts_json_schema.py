@@ -40,7 +40,9 @@ def test_a_newly_required_property_breaks():
 
 
 def test_closed_model_rejects_a_property_only_the_writer_declares():
-    assert codes(obj({"a": S}, closed=True), obj({"a": S, "b": S}, closed=True)) == [("b", "json-closed-property")]
+    assert codes(obj({"a": S}, closed=True), obj({"a": S, "b": S}, closed=True)) == [
+        ("b", "json-closed-property")
+    ]
     assert codes(obj({"a": S}, closed=False), obj({"a": S, "b": S})) == []
 
 
@@ -118,7 +120,9 @@ def test_forward_catches_a_removed_required_property():
     del new["properties"]["method"]
     previous = [Version("abc123 (base)", json.dumps(PAYMENT))]
     forward = check_versions("JSON", "FORWARD", json.dumps(new), previous)
-    assert [(b.path, b.rule, b.direction) for b in forward] == [("method", "required property removed", "forward")]
+    assert [(b.path, b.rule, b.direction) for b in forward] == [
+        ("method", "required property removed", "forward")
+    ]
 
 
 def test_a_compatible_change_passes_full():
