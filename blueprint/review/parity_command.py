@@ -17,8 +17,9 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from blueprint.config import StackConfig
 from blueprint.engine import PROJECT_DIR, ProgramError, run_stack
-from blueprint.engine.stack_files import StackFileError, read_stack
+from blueprint.engine.stack_files import StackFileError, StackSettings, read_stack
 from blueprint.review.parity import ParityReport, Side, compare, side_of
 
 #: Statuses listed row by row (identical ones are only counted).
@@ -42,7 +43,8 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
 
 
-def _side(project_dir: Path, stack: str) -> Side:
+def _load(project_dir: Path, stack: str) -> tuple[StackSettings, StackConfig]:
+    """A stack's settings and validated config (``UsageError`` when either is bad)."""
     from blueprint.cli import UsageError, validate_config
     from blueprint.config import load_stack_config
     from blueprint.config.base import NAMESPACE
@@ -52,9 +54,14 @@ def _side(project_dir: Path, stack: str) -> Side:
     except StackFileError as exc:
         raise UsageError(str(exc)) from None
     validate_config(settings)
-    cfg = load_stack_config(
-        settings.namespace(NAMESPACE), settings.secret_keys_in(NAMESPACE), settings.context(NAMESPACE)
-    )
+    namespace = settings.namespace(NAMESPACE), settings.secret_keys_in(NAMESPACE), settings.context(NAMESPACE)
+    return settings, load_stack_config(*namespace)
+
+
+def _side(project_dir: Path, stack: str, loaded: tuple[StackSettings, StackConfig]) -> Side:
+    from blueprint.cli import UsageError
+
+    settings, cfg = loaded
     try:
         return side_of(stack, cfg, run_stack(settings, project_dir))
     except ProgramError as exc:
@@ -120,7 +127,11 @@ def run(args: argparse.Namespace) -> int:
     from blueprint.cli import EXIT_MANDATORY, EXIT_OK, check_output, write_atomically
 
     target = check_output(args.output) if args.output is not None else None
-    report = compare(_side(args.project_dir, args.stack_a), _side(args.project_dir, args.stack_b))
+    loaded = [
+        _load(args.project_dir, stack) for stack in (args.stack_a, args.stack_b)
+    ]  # both, before running
+    a, b = (_side(args.project_dir, s, x) for s, x in zip((args.stack_a, args.stack_b), loaded, strict=True))
+    report = compare(a, b)
     if args.format == "json":
         text = json.dumps(report.as_dict(), indent=2) + "\n"
     elif args.format == "markdown":
