@@ -4,9 +4,12 @@ Exit codes:
 
 - ``0``: no mandatory policy violation.
 - ``1``: at least one mandatory violation (including a mandatory rule downgraded by the policy config
-  without a valid justification, and an exemption that is not honoured by a mandatory rule).
+  without a valid justification, an exemption that is not honoured by a mandatory rule, and a break of a
+  topic contract); for ``parity``, an unexplained engine, version or security difference; for
+  ``contracts``, a break.
 - ``2``: usage error: bad arguments, ``--output`` that cannot be written, invalid stack file, stack
-  config or policy config, or a program/policy-pack failure. Nothing is written.
+  config or policy config, a ``--compare`` document or ``--base`` that cannot be used, or a
+  program/policy-pack failure. Nothing is written.
 - ``3``: internal error (a bug in these tools): one line on stderr; ``--debug`` or ``BLUEPRINT_DEBUG=1``
   adds the traceback. Nothing is written.
 - ``130`` / ``143``: interrupted by Ctrl-C (SIGINT) / terminated (SIGTERM, what CI cancellation sends):
