@@ -114,9 +114,9 @@ class _Checker:
             return []
         writer = _merge_all_of(writer)
         found = self._all_of(reader, writer, path)
-        found += self._combinators(reader, writer, path)
-        if found or "anyOf" in reader or "oneOf" in reader:
-            return found
+        if any(k in schema for k in ("anyOf", "oneOf") for schema in (reader, writer)):
+            # each alternative was checked with the keywords next to it: nothing is left to compare
+            return found + self._combinators(reader, writer, path)
         found += _type_problems(reader, writer, where) + _enum_problems(reader, writer, where)
         found += bound_problems(reader, writer, where) + _literal_problems(reader, writer, where)
         found += self._object(reader, writer, path) + self._items(reader, writer, path)

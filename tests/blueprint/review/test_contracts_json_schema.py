@@ -107,6 +107,11 @@ def test_any_of_alternatives():
     assert codes({"anyOf": [S, {"type": "integer"}]}, S) == []
     assert codes(S, {"anyOf": [S, {"type": "integer"}]}) == [("(root)", "json-type")]
     assert codes({"anyOf": [{"type": "integer"}, {"type": "boolean"}]}, S) == [("(root)", "json-combinator")]
+    assert codes(S, {"anyOf": [S]}) == []  # the writer's keywords live in its alternatives
+    assert (
+        codes({"type": "object", "anyOf": [{"required": ["a"]}, {"required": ["b"]}]}, obj({"a": S}, ["a"]))
+        == []
+    )
 
 
 def test_keywords_it_cannot_reason_about_are_reported_when_they_differ():
