@@ -228,7 +228,7 @@ def preview(args: argparse.Namespace) -> int:
     note = f"policy config {args.policy_config}" if args.policy_config else "default policy config"
     report = build_report(graph, policy, note)
     try:
-        apply_review(report, contracts, base, str(args.compare))
+        apply_review(report, contracts, base, args.compare.name if args.compare else "")
     except ReviewInputError as exc:
         raise UsageError(str(exc)) from None
     if target is not None:
