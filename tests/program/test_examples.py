@@ -1,0 +1,101 @@
+"""Every example stack under examples/ previews offline with zero mandatory violations and the shape its
+comments promise. Expected counts follow from each file's settings (per AZ: one subnet per tier; route
+tables: one public, one per private subnet, one isolated; NAT per strategy), not from running the code."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from blueprint.config import NAMESPACE, load_stack_config
+from blueprint.engine import PROJECT_DIR, run_stack
+from blueprint.engine.stack_files import read_stack_file
+from blueprint.policy import PolicyPackSession
+
+EXAMPLES = PROJECT_DIR / "examples"
+
+#: example -> type token -> how many of that type the stack must have.
+EXPECTED: dict[str, dict[str, int]] = {
+    "minimal": {
+        "aws:ec2/subnet:Subnet": 3,  # 1 AZ x 3 tiers
+        "aws:ec2/natGateway:NatGateway": 0,  # natStrategy none
+        "aws:ec2/routeTable:RouteTable": 3,  # public, private-0, isolated
+        "aws:ec2/route:Route": 1,  # only the public default route
+        "aws:ec2/vpcEndpoint:VpcEndpoint": 7,  # 6 interface + the S3 gateway
+        "aws:mq/broker:Broker": 1,
+        "aws:rds/instance:Instance": 0,
+        "aws:msk/cluster:Cluster": 0,
+        "aws:lambda/function:Function": 1,
+        "aws:iam/role:Role": 3,  # flow logs, broker function, developer
+        "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 0,
+    },
+    "aurora-serverless": {
+        "aws:ec2/subnet:Subnet": 6,
+        "aws:ec2/natGateway:NatGateway": 1,
+        "aws:ec2/routeTable:RouteTable": 4,
+        "aws:rds/cluster:Cluster": 1,
+        "aws:rds/clusterInstance:ClusterInstance": 2,
+        "aws:rds/instance:Instance": 0,
+        "aws:lambda/function:Function": 0,
+    },
+    "kafka-serverless": {
+        "aws:msk/serverlessCluster:ServerlessCluster": 1,
+        "aws:msk/cluster:Cluster": 0,
+        "aws:msk/configuration:Configuration": 0,
+        "aws:glue/registry:Registry": 1,
+        "aws:glue/schema:Schema": 2,
+        "aws:ec2/subnet:Subnet": 9,
+    },
+    "no-token-broker": {
+        "aws:ec2/natGateway:NatGateway": 2,  # perAz over 2 AZs
+        "aws:ec2/route:Route": 3,  # public + one per private route table
+        "aws:rds/instance:Instance": 1,
+        "aws:msk/cluster:Cluster": 1,
+        "aws:lambda/function:Function": 0,
+        "aws:apigatewayv2/api:Api": 0,
+        "aws:iam/role:Role": 1,  # flow logs only
+    },
+    "ci-existing-provider": {
+        "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 0,  # named by ARN, not created
+        "aws:iam/role:Role": 4,  # flow logs, broker function, developer, ci-deploy
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def policy_pack() -> Iterator[PolicyPackSession]:
+    with PolicyPackSession(project="staging-blueprint", stack="examples") as session:
+        yield session
+
+
+def example_paths() -> list[Path]:
+    return sorted(EXAMPLES.glob("Pulumi.*.yaml"))
+
+
+def test_every_example_has_expectations():
+    assert {p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in example_paths()} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("path", example_paths(), ids=lambda p: p.stem.removeprefix("Pulumi."))
+def test_example_previews_clean_with_the_promised_shape(policy_pack, path):
+    settings = read_stack_file(PROJECT_DIR, path)
+    load_stack_config(
+        settings.namespace(NAMESPACE), settings.secret_keys_in(NAMESPACE), settings.context(NAMESPACE)
+    )
+    graph = run_stack(settings)
+    counts = Counter(r.type for r in graph.resources)
+    expected = EXPECTED[settings.stack]
+    assert {t: counts[t] for t in expected} == expected
+    report = policy_pack.run(graph, stack_config=settings.config)
+    assert [(v.policy_name, v.urn) for v in report.violations if v.enforcement_level == "mandatory"] == []
+
+
+def test_the_ci_example_trusts_the_named_provider():
+    settings = read_stack_file(PROJECT_DIR, EXAMPLES / "Pulumi.ci-existing-provider.yaml")
+    graph = run_stack(settings)
+    role = next(r for r in graph.resources if r.name == "token-broker-ci-deploy")
+    assert "oidc-provider/token.actions.githubusercontent.com" in role.inputs["assumeRolePolicy"]
+    assert role.inputs["name"] == "staging-eu2-ci-deploy"
