@@ -62,8 +62,6 @@ STS_DURATION = Range(900, 43200, "s", f"{_DOCS}/STS/latest/APIReference/API_Assu
 SESSION_CAP_SECONDS = 3600
 #: IAM role names (and the Lambda function names derived like them).
 IAM_ROLE_NAME = Range(1, 64, "characters", f"{_DOCS}/IAM/latest/APIReference/API_CreateRole.html")
-#: IAM managed policy names.
-IAM_POLICY_NAME = Range(1, 128, "characters", f"{_DOCS}/IAM/latest/APIReference/API_CreatePolicy.html")
 #: GitHub's OIDC issuer host; its tokens' ``sub`` is ``repo:<owner>/<repo>:environment:<environment>``
 #: (GitHub Docs, "Configuring OpenID Connect in Amazon Web Services"). One IAM provider per URL per account.
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
