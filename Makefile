@@ -32,7 +32,7 @@ fmt: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m blueprint.devtools.bench
