@@ -18,6 +18,7 @@ from rich.console import Console
 
 from blueprint.config import ConfigError, load_stack_config
 from blueprint.config_base import NAMESPACE
+from blueprint.data import cli as data_cli
 from blueprint.engine import PROJECT_DIR, ProgramError, run_stack
 from blueprint.graph import StackGraph
 from blueprint.policy_config import PolicyConfigError, load_policy_config
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
     reference = sub.add_parser("config-reference", help="print the stack config reference (Markdown)")
     reference.add_argument("--update-readme", action="store_true", help="rewrite the block in README.md")
+    data_cli.add_parser(sub)
     return parser
 
 
@@ -132,6 +134,8 @@ def preview(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = _parser().parse_args(argv)
+    if args.command == "data":
+        return data_cli.run(args)
     try:
         if args.command == "config-reference":
             from blueprint.config_reference import render_reference, update_readme

@@ -16,7 +16,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -62,8 +62,8 @@ class LocalPostgres:
     bindir: Path
     root: Path
     port: int
-    password: str
-    account: pwd.struct_passwd | None
+    password: str = field(repr=False)
+    account: pwd.struct_passwd | None = field(repr=False)
 
     def dsn(self, dbname: str = "postgres") -> str:
         """libpq connection string for ``dbname`` (contains the password: never print it)."""
