@@ -52,7 +52,7 @@ def _run_id(value: str | None) -> str:
     return run_id
 
 
-def build(args: argparse.Namespace, progress: Progress, session: Any = None) -> Refresh:
+def build(args: argparse.Namespace, progress: Progress, session: Any = None, poll_delay: float = 30.0) -> Refresh:
     """The ``Refresh`` for the parsed arguments (boto3 clients in the plan's region)."""
     import boto3
 
@@ -70,7 +70,7 @@ def build(args: argparse.Namespace, progress: Progress, session: Any = None) -> 
         run_id=_run_id(args.run_id),
         rds=session.client("rds", region_name=plan.region),
         secretsmanager=session.client("secretsmanager", region_name=plan.region),
-        waiter=Waiter(progress),
+        waiter=Waiter(progress, delay=poll_delay),
     )
 
 
@@ -78,9 +78,12 @@ def _resume_hint(args: argparse.Namespace, run_id: str) -> str:
     return f"python -m blueprint data refresh --plan {args.plan} --run-id {run_id}"
 
 
-def refresh_command(args: argparse.Namespace, console: Console, session: Any = None, **overrides: Any) -> int:
-    """The ``data refresh`` command; returns the exit code. ``overrides`` replace ``Refresh`` fields
-    (tests: ``connector``, ``waiter`` delay)."""
+def refresh_command(
+    args: argparse.Namespace, console: Console, session: Any = None, poll_delay: float = 30.0, **overrides: Any
+) -> int:
+    """The ``data refresh`` command; returns the exit code. ``session`` is a boto3 session (default: the
+    environment's), ``poll_delay`` the seconds between status polls, ``overrides`` replace ``Refresh``
+    fields (tests: ``connector``, ``masker``)."""
     # The pipeline (boto3, psycopg) loads only when this command runs: `preview` stays fast.
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -89,7 +92,7 @@ def refresh_command(args: argparse.Namespace, console: Console, session: Any = N
     err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True)
     try:
-        refresh = build(args, progress, session)
+        refresh = build(args, progress, session, poll_delay)
     except InputError as exc:
         for line in exc.problems:
             err.print(f"[bold red]error:[/] {line}")

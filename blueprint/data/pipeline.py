@@ -202,8 +202,14 @@ class Refresh:
         return any(t["Key"] == MASKED_TAG and t["Value"] == "passed" for t in tags)
 
     def mask_run(self) -> MaskReport:
-        report = self.masker(self._dsn("source"), self._dsn("masked"), self.rules, self.key(), reset=True,
-                             rules_name=str(self.plan.rules))  # fmt: skip
+        import psycopg
+
+        try:
+            report = self.masker(self._dsn("source"), self._dsn("masked"), self.rules, self.key(), reset=True,
+                                 rules_name=str(self.plan.rules))  # fmt: skip
+        except psycopg.Error as exc:
+            # Connection and server errors name hosts, never passwords; row values are not in them here.
+            raise RefreshFailed("mask", [f"{type(exc).__name__}: {str(exc).splitlines()[0]}"]) from None
         arn = (aws.instance(self.rds, self.name("masked")) or {})["DBInstanceArn"]
         self.rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": MASKED_TAG, "Value": "passed"}])
         return report

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
 from blueprint.data.errors import DataModel, InputError, validation_problems
 
@@ -124,6 +124,10 @@ def _expand(value: Any) -> Any:
     return value
 
 
+#: A column's strategy as written in YAML: a mapping, or a bare word for the parameterless ones.
+ColumnRule = Annotated[Strategy, BeforeValidator(_expand)]
+
+
 def qualified(name: str) -> str:
     """Check a ``schema.table`` name (both parts required, no quoting); returns it unchanged."""
     parts = name.split(".")
@@ -135,14 +139,7 @@ def qualified(name: str) -> str:
 class TableRules(DataModel):
     """The strategy of every column of one table (column name -> strategy)."""
 
-    columns: dict[str, Strategy]
-
-    @field_validator("columns", mode="before")
-    @classmethod
-    def _shorthand(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {name: _expand(v) for name, v in value.items()}
-        return value
+    columns: dict[str, ColumnRule]
 
 
 class Root(DataModel):

@@ -62,7 +62,10 @@ def execute(refresh: Refresh, console: Console) -> tuple[str, MaskReport | None]
             ``share`` step passed, and production is never modified.
     """
     report: MaskReport | None = None
-    for step in STEPS[_first_step(refresh) :]:
+    first = _first_step(refresh)
+    if first:
+        console.print(f"[dim]- {STEPS[0]} ... {STEPS[first - 1]}: already done (the staging snapshot is shared)[/]")
+    for step in STEPS[first:]:
         done = _method(refresh, step, "done")
         if callable(done) and aws.guarded(step, done):
             console.print(f"[dim]- {step}: already done[/]")
