@@ -29,7 +29,14 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common import TYPE_PREFIX, AwsContext, assume_role_policy, child_opts, policy_document, with_name
+from components.common import (
+    TYPE_PREFIX,
+    AwsContext,
+    assume_role_policy,
+    child_opts,
+    policy_document,
+    with_name,
+)
 from components.security_groups import Client, ServicePort, data_store_security_group
 
 #: The console's key-usage actions for another account, and its grant actions (AWS KMS Developer Guide,
@@ -72,9 +79,13 @@ class DataSanitizerArgs:
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z](?:-?[a-z0-9])*", self.prefix) or len(self.prefix) > 30:
-            raise ValueError(f"prefix {self.prefix!r}: use up to 30 lowercase letters, digits and single hyphens")
+            raise ValueError(
+                f"prefix {self.prefix!r}: use up to 30 lowercase letters, digits and single hyphens"
+            )
         if not re.fullmatch(r"\d{12}", self.staging_account_id):
-            raise ValueError(f"staging_account_id {self.staging_account_id!r}: give a 12-digit account id (never all)")
+            raise ValueError(
+                f"staging_account_id {self.staging_account_id!r}: give a 12-digit account id (never all)"
+            )
         if len(self.isolated_subnet_ids) < 2:
             raise ValueError("isolated_subnet_ids: RDS subnet groups need subnets in at least two AZs")
 
@@ -85,22 +96,45 @@ def share_key_policy(account_id: str, partition: str, staging_account_id: str) -
     staging = {"AWS": f"arn:{partition}:iam::{staging_account_id}:root"}
     return policy_document(
         [
-            {"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
-             "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"}, "Action": "kms:*", "Resource": "*"},
-            {"Sid": "StagingAccountUsesKey", "Effect": "Allow", "Principal": staging, "Action": SHARE_KEY_USE,
-             "Resource": "*"},
-            {"Sid": "StagingAccountGrantsToRds", "Effect": "Allow", "Principal": staging, "Action": SHARE_KEY_GRANTS,
-             "Resource": "*", "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}},
+            {
+                "Sid": "AccountAdministersKeyThroughIam",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "StagingAccountUsesKey",
+                "Effect": "Allow",
+                "Principal": staging,
+                "Action": SHARE_KEY_USE,
+                "Resource": "*",
+            },
+            {
+                "Sid": "StagingAccountGrantsToRds",
+                "Effect": "Allow",
+                "Principal": staging,
+                "Action": SHARE_KEY_GRANTS,
+                "Resource": "*",
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
         ]
-    )  # fmt: skip
+    )
 
 
 def private_key_policy(account_id: str, partition: str) -> str:
     """Key policy of the sanitizing CMK: the account, through IAM policies, and nobody else."""
     return policy_document(
-        [{"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
-          "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"}, "Action": "kms:*", "Resource": "*"}]
-    )  # fmt: skip
+        [
+            {
+                "Sid": "AccountAdministersKeyThroughIam",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -122,7 +156,8 @@ class RunnerScope:
 
 
 def runner_policy(s: RunnerScope) -> str:
-    """The runner's permissions: each statement is one group of pipeline calls (``blueprint/data/pipeline.py``).
+    """The runner's permissions: each statement is one group of the calls ``blueprint/data/pipeline.py``
+    makes.
 
     ``og:*``/``pg:*``: a restore keeps production's parameter and option groups and a new instance uses the
     defaults; RDS authorizes those ARNs on RestoreDBInstanceFromDBSnapshot and CreateDBInstance (Service
@@ -135,83 +170,207 @@ def runner_policy(s: RunnerScope) -> str:
     groups = [s.rds("subgrp", s.subnet_group), s.rds("pg", "*"), s.rds("og", "*")]
     return policy_document(
         [
-            {"Sid": "DescribeRds", "Effect": "Allow", "Resource": "*",
-             "Action": ["rds:DescribeDBInstances", "rds:DescribeDBSnapshots", "rds:DescribeDBSnapshotAttributes"]},
-            {"Sid": "SnapshotProductionAndScratch", "Effect": "Allow", "Action": "rds:CreateDBSnapshot",
-             "Resource": [s.production_instance_arn, own_dbs, own_snaps]},
-            {"Sid": "CopySnapshots", "Effect": "Allow", "Action": "rds:CopyDBSnapshot", "Resource": [own_snaps, prod_auto]},
-            {"Sid": "ScratchInstances", "Effect": "Allow", "Resource": [own_dbs, own_snaps, *groups],
-             "Action": ["rds:RestoreDBInstanceFromDBSnapshot", "rds:CreateDBInstance"]},
-            {"Sid": "OperateScratch", "Effect": "Allow", "Resource": [own_dbs, own_snaps],
-             "Action": ["rds:ModifyDBInstance", "rds:DeleteDBInstance", "rds:DeleteDBSnapshot",
-                        "rds:ModifyDBSnapshotAttribute", "rds:AddTagsToResource", "rds:ListTagsForResource"]},
-            {"Sid": "KeysForRdsGrants", "Effect": "Allow", "Action": "kms:CreateGrant", "Resource": list(s.keys),
-             "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}},
+            {
+                "Sid": "DescribeRds",
+                "Effect": "Allow",
+                "Resource": "*",
+                "Action": [
+                    "rds:DescribeDBInstances",
+                    "rds:DescribeDBSnapshots",
+                    "rds:DescribeDBSnapshotAttributes",
+                ],
+            },
+            {
+                "Sid": "SnapshotProductionAndScratch",
+                "Effect": "Allow",
+                "Action": "rds:CreateDBSnapshot",
+                "Resource": [s.production_instance_arn, own_dbs, own_snaps],
+            },
+            {
+                "Sid": "CopySnapshots",
+                "Effect": "Allow",
+                "Action": "rds:CopyDBSnapshot",
+                "Resource": [own_snaps, prod_auto],
+            },
+            {
+                "Sid": "ScratchInstances",
+                "Effect": "Allow",
+                "Resource": [own_dbs, own_snaps, *groups],
+                "Action": ["rds:RestoreDBInstanceFromDBSnapshot", "rds:CreateDBInstance"],
+            },
+            {
+                "Sid": "OperateScratch",
+                "Effect": "Allow",
+                "Resource": [own_dbs, own_snaps],
+                "Action": [
+                    "rds:ModifyDBInstance",
+                    "rds:DeleteDBInstance",
+                    "rds:DeleteDBSnapshot",
+                    "rds:ModifyDBSnapshotAttribute",
+                    "rds:AddTagsToResource",
+                    "rds:ListTagsForResource",
+                ],
+            },
+            {
+                "Sid": "KeysForRdsGrants",
+                "Effect": "Allow",
+                "Action": "kms:CreateGrant",
+                "Resource": list(s.keys),
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
             {"Sid": "DescribeKeys", "Effect": "Allow", "Action": "kms:DescribeKey", "Resource": list(s.keys)},
-            {"Sid": "SecretsWithSanitizingKey", "Effect": "Allow", "Resource": s.sanitize_key,
-             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-             "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{s.region}.amazonaws.com"}}},
-            {"Sid": "RefreshKey", "Effect": "Allow", "Resource": s.hmac_secret_arn,
-             "Action": ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]},
-            {"Sid": "ScratchMasterSecrets", "Effect": "Allow", "Resource": rds_secrets,
-             "Action": ["secretsmanager:GetSecretValue", "secretsmanager:CreateSecret", "secretsmanager:TagResource"]},
+            {
+                "Sid": "SecretsWithSanitizingKey",
+                "Effect": "Allow",
+                "Resource": s.sanitize_key,
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{s.region}.amazonaws.com"}},
+            },
+            {
+                "Sid": "RefreshKey",
+                "Effect": "Allow",
+                "Resource": s.hmac_secret_arn,
+                "Action": ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+            },
+            {
+                "Sid": "ScratchMasterSecrets",
+                "Effect": "Allow",
+                "Resource": rds_secrets,
+                "Action": [
+                    "secretsmanager:GetSecretValue",
+                    "secretsmanager:CreateSecret",
+                    "secretsmanager:TagResource",
+                ],
+            },
         ]
-    )  # fmt: skip
+    )
 
 
 class DataSanitizer(pulumi.ComponentResource):
     """See the module docstring. Outputs: ``sanitize_key_arn``, ``share_key_arn``, ``hmac_secret_arn``,
     ``subnet_group_name``, ``security_group_id``, ``runner_role_arn`` (the values a plan file needs)."""
 
-    def __init__(self, name: str, args: DataSanitizerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: DataSanitizerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__(f"{TYPE_PREFIX}DataSanitizer", name, None, opts)
         ctx = AwsContext(self)
-        sanitize = self._key(name, "sanitize", args, pulumi.Output.all(ctx.account_id, ctx.partition).apply(lambda v: private_key_policy(*v)))
-        share = self._key(name, "share", args, pulumi.Output.all(ctx.account_id, ctx.partition).apply(
-            lambda v: share_key_policy(v[0], v[1], args.staging_account_id)))  # fmt: skip
+        sanitize = self._key(
+            name,
+            "sanitize",
+            args,
+            pulumi.Output.all(ctx.account_id, ctx.partition).apply(lambda v: private_key_policy(*v)),
+        )
+        share = self._key(
+            name,
+            "share",
+            args,
+            pulumi.Output.all(ctx.account_id, ctx.partition).apply(
+                lambda v: share_key_policy(v[0], v[1], args.staging_account_id)
+            ),
+        )
         secret = aws.secretsmanager.Secret(
-            f"{name}-refresh-key", name=f"{args.prefix}-refresh-key", kms_key_id=sanitize.arn, recovery_window_in_days=7,
+            f"{name}-refresh-key",
+            name=f"{args.prefix}-refresh-key",
+            kms_key_id=sanitize.arn,
+            recovery_window_in_days=7,
             description="Per-refresh HMAC key of the staging data refresh (a new version per run)",
-            tags=with_name(args.tags, f"{args.prefix}-refresh-key"), opts=child_opts(self),
-        )  # fmt: skip
+            tags=with_name(args.tags, f"{args.prefix}-refresh-key"),
+            opts=child_opts(self),
+        )
         subnets = aws.rds.SubnetGroup(
-            f"{name}-subnets", name=f"{args.prefix}-sanitizer-scratch", subnet_ids=list(args.isolated_subnet_ids),
+            f"{name}-subnets",
+            name=f"{args.prefix}-sanitizer-scratch",
+            subnet_ids=list(args.isolated_subnet_ids),
             description="Scratch instances of the staging data refresh (isolated tier)",
-            tags=with_name(args.tags, f"{args.prefix}-sanitizer-scratch"), opts=child_opts(self),
-        )  # fmt: skip
+            tags=with_name(args.tags, f"{args.prefix}-sanitizer-scratch"),
+            opts=child_opts(self),
+        )
         group = data_store_security_group(
-            f"{name}-scratch", parent=self, vpc_id=args.vpc_id, description="Scratch databases: the masking runner only",
-            ports=[ServicePort(5432, "PostgreSQL")], clients=[Client("runner", security_group_id=args.runner_security_group_id)],
+            f"{name}-scratch",
+            parent=self,
+            vpc_id=args.vpc_id,
+            description="Scratch databases: the masking runner only",
+            ports=[ServicePort(5432, "PostgreSQL")],
+            clients=[Client("runner", security_group_id=args.runner_security_group_id)],
             tags=args.tags,
-        )  # fmt: skip
-        role = self._runner_role(name, args, ctx, [sanitize.arn, share.arn], secret.arn, subnets.name)
+        )
+        role = self._runner_role(
+            name, args, ctx, keys=[sanitize.arn, share.arn], secret_arn=secret.arn, subnet_group=subnets.name
+        )
         self.sanitize_key_arn, self.share_key_arn, self.hmac_secret_arn = sanitize.arn, share.arn, secret.arn
-        self.subnet_group_name, self.security_group_id, self.runner_role_arn = subnets.name, group.id, role.arn
-        self.register_outputs({"sanitizeKeyArn": sanitize.arn, "shareKeyArn": share.arn, "hmacSecretArn": secret.arn,
-                               "subnetGroupName": subnets.name, "securityGroupId": group.id, "runnerRoleArn": role.arn})  # fmt: skip
+        self.subnet_group_name, self.security_group_id, self.runner_role_arn = (
+            subnets.name,
+            group.id,
+            role.arn,
+        )
+        self.register_outputs(
+            {
+                "sanitizeKeyArn": sanitize.arn,
+                "shareKeyArn": share.arn,
+                "hmacSecretArn": secret.arn,
+                "subnetGroupName": subnets.name,
+                "securityGroupId": group.id,
+                "runnerRoleArn": role.arn,
+            }
+        )
 
     def _key(self, name: str, role: str, args: DataSanitizerArgs, policy: pulumi.Output[str]) -> aws.kms.Key:
         key = aws.kms.Key(
-            f"{name}-{role}-key", description=f"Staging data refresh of {args.prefix}: {role} key", enable_key_rotation=True,
-            deletion_window_in_days=args.deletion_window_days, policy=policy,
-            tags=with_name(args.tags, f"{name}-{role}-key"), opts=child_opts(self),
-        )  # fmt: skip
-        aws.kms.Alias(f"{name}-{role}-alias", name=f"alias/{args.prefix}-refresh-{role}", target_key_id=key.key_id,
-                      opts=child_opts(self))  # fmt: skip
+            f"{name}-{role}-key",
+            description=f"Staging data refresh of {args.prefix}: {role} key",
+            enable_key_rotation=True,
+            deletion_window_in_days=args.deletion_window_days,
+            policy=policy,
+            tags=with_name(args.tags, f"{name}-{role}-key"),
+            opts=child_opts(self),
+        )
+        aws.kms.Alias(
+            f"{name}-{role}-alias",
+            name=f"alias/{args.prefix}-refresh-{role}",
+            target_key_id=key.key_id,
+            opts=child_opts(self),
+        )
         return key
 
-    def _runner_role(self, name: str, args: DataSanitizerArgs, ctx: AwsContext, keys: list[pulumi.Output[str]],
-                     secret_arn: pulumi.Output[str], subnet_group: pulumi.Output[str]) -> aws.iam.Role:  # fmt: skip
-        trust = ctx.account_id.apply(lambda acct: assume_role_policy(args.runner_service, {"StringEquals": {"aws:SourceAccount": acct}}))
-        role = aws.iam.Role(f"{name}-runner", assume_role_policy=trust, max_session_duration=3600,
-                            description="Runs python -m blueprint data refresh", tags=with_name(args.tags, f"{name}-runner"),
-                            opts=child_opts(self))  # fmt: skip
+    def _runner_role(
+        self,
+        name: str,
+        args: DataSanitizerArgs,
+        ctx: AwsContext,
+        *,
+        keys: list[pulumi.Output[str]],
+        secret_arn: pulumi.Output[str],
+        subnet_group: pulumi.Output[str],
+    ) -> aws.iam.Role:
+        trust = ctx.account_id.apply(
+            lambda acct: assume_role_policy(
+                args.runner_service, {"StringEquals": {"aws:SourceAccount": acct}}
+            )
+        )
+        role = aws.iam.Role(
+            f"{name}-runner",
+            assume_role_policy=trust,
+            max_session_duration=3600,
+            description="Runs python -m blueprint data refresh",
+            tags=with_name(args.tags, f"{name}-runner"),
+            opts=child_opts(self),
+        )
 
         def document(v: list[Any]) -> str:
             scope = RunnerScope(v[0], v[1], v[2], args.prefix, v[3], v[4], [v[5], v[6], v[7]], v[5], v[8])
             return runner_policy(scope)
 
-        policy = pulumi.Output.all(ctx.partition, ctx.region, ctx.account_id, args.production_instance_arn, subnet_group,
-                                   keys[0], keys[1], args.production_key_arn, secret_arn).apply(document)  # fmt: skip
+        policy = pulumi.Output.all(
+            ctx.partition,
+            ctx.region,
+            ctx.account_id,
+            args.production_instance_arn,
+            subnet_group,
+            keys[0],
+            keys[1],
+            args.production_key_arn,
+            secret_arn,
+        ).apply(document)
         aws.iam.RolePolicy(f"{name}-runner-policy", role=role.id, policy=policy, opts=child_opts(self))
         return role

@@ -19,7 +19,7 @@ from collections import Counter
 import psycopg
 
 from blueprint.data.catalog import Catalog, Table, read_catalog
-from blueprint.data.detectors import MAY_MATCH, detect
+from blueprint.data.detectors import SQL_PREFILTER, detect
 from blueprint.data.fakes import FakeValues
 from blueprint.data.masking import decode
 from blueprint.data.rules import Fake, Fixed, Keep, Null, Rules
@@ -35,11 +35,11 @@ def _scan_table(dst: psycopg.Connection, table: Table) -> Counter[tuple[str, str
     if not cols:
         return hits
     select = ", ".join(f'"{c.name}"::text' for c in cols)
-    with dst.cursor().copy(f"COPY (SELECT {select} FROM {table.qname}) TO STDOUT") as copy:
+    literal = "'" + SQL_PREFILTER.replace("'", "''") + "'"
+    where = " OR ".join(f'"{c.name}"::text ~ {literal}' for c in cols)
+    with dst.cursor().copy(f"COPY (SELECT {select} FROM {table.qname} WHERE {where}) TO STDOUT") as copy:
         for data in copy:
             line = bytes(data)
-            if not MAY_MATCH.search(line):
-                continue
             for col, field in zip(cols, line[:-1].split(b"\t"), strict=True):
                 value = decode(field)
                 if value is not None:
@@ -57,9 +57,14 @@ def detector_failures(dst: psycopg.Connection, catalog: Catalog) -> list[str]:
 
 
 def original_failures(
-    src: psycopg.Connection, dst: psycopg.Connection, catalog: Catalog, rules: Rules, kept: dict[str, int],
+    src: psycopg.Connection,
+    dst: psycopg.Connection,
+    catalog: Catalog,
+    *,
+    rules: Rules,
+    kept: dict[str, int],
     fakes: FakeValues,
-) -> list[str]:  # fmt: skip
+) -> list[str]:
     """Masked text columns that still hold sampled original values (see the module docstring)."""
     failures = []
     for name, table in catalog.tables.items():
@@ -69,25 +74,29 @@ def original_failures(
                 continue
             fraction = min(1.0, 4 * SAMPLE_SIZE / kept[name])
             originals = [
-                v for (v,) in src.execute(
-f'SELECT t."{col.name}"::text FROM {table.qname} t JOIN {keep_table(catalog, name)} k '
+                v
+                for (v,) in src.execute(
+                    f'SELECT t."{col.name}"::text FROM {table.qname} t JOIN {keep_table(catalog, name)} k '
                     f'ON k.tid = t.ctid WHERE t."{col.name}" IS NOT NULL AND random() < %s LIMIT %s',
                     (fraction, SAMPLE_SIZE),
                 ).fetchall()
-            ]  # fmt: skip
+            ]
             present = {
-                v for (v,) in dst.execute(
-f'SELECT DISTINCT "{col.name}"::text FROM {table.qname} WHERE "{col.name}"::text = ANY(%s)',
+                v
+                for (v,) in dst.execute(
+                    f'SELECT DISTINCT "{col.name}"::text FROM {table.qname} '
+                    f'WHERE "{col.name}"::text = ANY(%s)',
                     (originals,),
                 ).fetchall()
-            }  # fmt: skip
+            }
             if isinstance(rule, Fake):
                 present = {v for v in present if not fakes.could_produce(rule.kind, v)}
             if isinstance(rule, Fixed):
                 present.discard(rule.value)
             if present:
                 failures.append(
-                    f"{name}.{col.name}: {len(present)} of {len(originals)} sampled original values are still present"
+                    f"{name}.{col.name}: {len(present)} of {len(originals)} sampled original values "
+                    "are still present"
                 )
     return failures
 
@@ -102,19 +111,21 @@ def orphan_failures(dst: psycopg.Connection, catalog: Catalog) -> list[str]:
             f'p."{p}" = c."{c}"' for c, p in zip(fk.child_columns, fk.parent_columns, strict=True)
         )
         row = dst.execute(
-f"SELECT count(*) FROM {child} c WHERE {present} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {join})"
+            f"SELECT count(*) FROM {child} c WHERE {present} "
+            f"AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {join})"
         ).fetchone()
         if row and row[0]:
             failures.append(f"{fk.child} -> {fk.parent} ({fk.name}): {row[0]} orphan row(s)")
     return failures
 
 
-def count_failures(dst: psycopg.Connection, catalog: Catalog, kept: dict[str, int], max_rows: int) -> list[str]:
+def count_failures(
+    dst: psycopg.Connection, catalog: Catalog, kept: dict[str, int], max_rows: int
+) -> list[str]:
     """Tables whose row count differs from the subset, and a total over the budget."""
     failures = []
     for name, table in catalog.tables.items():
-        row = dst.execute(
-f"SELECT count(*) FROM {table.qname}").fetchone()
+        row = dst.execute(f"SELECT count(*) FROM {table.qname}").fetchone()
         actual = int(row[0]) if row else 0
         if actual != kept[name]:
             failures.append(f"{name}: {actual} rows loaded, {kept[name]} selected")

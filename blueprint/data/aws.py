@@ -1,7 +1,7 @@
 """RDS helpers of the refresh pipeline: look-ups that answer "does it exist yet?", and waits with progress.
 
 Every look-up returns None for "not there" (``DBInstanceNotFound``/``DBSnapshotNotFound``) so a step can
-check whether it already happened; every other AWS error becomes ``RefreshFailed`` for the running step.
+check whether it already happened; every other AWS error becomes ``RefreshError`` for the running step.
 Waits poll ``Describe*`` (what boto3's RDS waiters do) so the Rich progress display can show elapsed time,
 and fail fast on terminal states instead of waiting for the timeout.
 """
@@ -15,21 +15,28 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.progress import Progress
 
-from blueprint.data.errors import RefreshFailed
+from blueprint.data.errors import RefreshError
 
 _MISSING = {"DBInstanceNotFound", "DBInstanceNotFoundFault", "DBSnapshotNotFound", "DBSnapshotNotFoundFault"}
 #: States from which an instance or snapshot never becomes available (RDS User Guide, "Viewing Amazon
 #: RDS DB instance status"; DB snapshot status values of DescribeDBSnapshots).
-_TERMINAL = {"failed", "incompatible-restore", "incompatible-parameters", "incompatible-network",
-             "storage-full", "inaccessible-encryption-credentials", "error"}  # fmt: skip
+_TERMINAL = {
+    "failed",
+    "incompatible-restore",
+    "incompatible-parameters",
+    "incompatible-network",
+    "storage-full",
+    "inaccessible-encryption-credentials",
+    "error",
+}
 
 
-def aws_error(step: str, exc: Exception) -> RefreshFailed:
-    """``RefreshFailed`` for an AWS error: its code and message (AWS messages hold no secret values)."""
+def aws_error(step: str, exc: Exception) -> RefreshError:
+    """``RefreshError`` for an AWS error: its code and message (AWS messages hold no secret values)."""
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
-        return RefreshFailed(step, [f"{err.get('Code', 'Error')}: {err.get('Message', '')}".strip()])
-    return RefreshFailed(step, [f"{type(exc).__name__}: {exc}"])
+        return RefreshError(step, [f"{err.get('Code', 'Error')}: {err.get('Message', '')}".strip()])
+    return RefreshError(step, [f"{type(exc).__name__}: {exc}"])
 
 
 def instance(rds: Any, identifier: str) -> dict[str, Any] | None:
@@ -78,7 +85,7 @@ class Waiter:
         self.timeout = timeout
 
     def until(self, step: str, what: str, status: Callable[[], str | None], want: set[str]) -> None:
-        """Wait until ``status()`` is in ``want``; ``RefreshFailed(step)`` on a terminal state, a vanished
+        """Wait until ``status()`` is in ``want``; ``RefreshError(step)`` on a terminal state, a vanished
         resource (None) or the timeout."""
         task = self.progress.add_task(f"{step}: waiting for {what}", total=None)
         started = time.monotonic()
@@ -88,9 +95,9 @@ class Waiter:
                 if current in want:
                     return
                 if current is None or current in _TERMINAL:
-                    raise RefreshFailed(step, [f"{what} is {current or 'gone'}"])
+                    raise RefreshError(step, [f"{what} is {current or 'gone'}"])
                 if time.monotonic() - started > self.timeout:
-                    raise RefreshFailed(step, [f"{what} still {current} after {self.timeout:.0f} s"])
+                    raise RefreshError(step, [f"{what} still {current} after {self.timeout:.0f} s"])
                 self.progress.update(task, description=f"{step}: {what} is {current}")
                 time.sleep(self.delay)
         finally:
@@ -98,7 +105,7 @@ class Waiter:
 
 
 def guarded(step: str, action: Callable[[], Any]) -> Any:
-    """Run ``action``; AWS errors become ``RefreshFailed(step)``."""
+    """Run ``action``; AWS errors become ``RefreshError(step)``."""
     try:
         return action()
     except (ClientError, BotoCoreError) as exc:

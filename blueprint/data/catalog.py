@@ -205,7 +205,8 @@ def _types(conn: psycopg.Connection) -> tuple[list, list]:
                    t.typdefault, ARRAY(SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c
                                        WHERE c.contypid = t.oid ORDER BY c.conname)
             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-            WHERE t.typtype = 'd' AND {_USER_SCHEMA} AND {_NOT_EXTENSION.format(oid="t.oid")} ORDER BY t.oid"""
+            WHERE t.typtype = 'd' AND {_USER_SCHEMA} AND {_NOT_EXTENSION.format(oid="t.oid")}
+            ORDER BY t.oid"""
     ).fetchall()
     return [(name, list(labels)) for name, labels in enums], [tuple(d) for d in domains]
 
@@ -215,16 +216,20 @@ def _sequences(conn: psycopg.Connection) -> list[tuple[str, str]]:
     rows = conn.execute(
         f"""SELECT format('%I.%I', n.nspname, c.relname), format_type(s.seqtypid, NULL), s.seqstart,
                    s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle
-            FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE {_USER_SCHEMA} AND {_NOT_EXTENSION.format(oid="c.oid")}
               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'i')
             ORDER BY c.oid"""
     ).fetchall()
     return [
-        (name, f"CREATE SEQUENCE {name} AS {type_} START {start} INCREMENT {inc} MINVALUE {lo} "
-               f"MAXVALUE {hi} CACHE {cache}{' CYCLE' if cycle else ''}")
+        (
+            name,
+            f"CREATE SEQUENCE {name} AS {type_} START {start} INCREMENT {inc} MINVALUE {lo} "
+            f"MAXVALUE {hi} CACHE {cache}{' CYCLE' if cycle else ''}",
+        )
         for name, type_, start, inc, lo, hi, cache, cycle in rows
-    ]  # fmt: skip
+    ]
 
 
 def read_catalog(conn: psycopg.Connection) -> Catalog:
@@ -246,7 +251,8 @@ def read_catalog(conn: psycopg.Connection) -> Catalog:
     views = conn.execute(
         f"""SELECT format('%I.%I', n.nspname, c.relname), pg_get_viewdef(c.oid)
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind = 'v' AND {_USER_SCHEMA} AND {_NOT_EXTENSION.format(oid="c.oid")} ORDER BY c.oid"""
+            WHERE c.relkind = 'v' AND {_USER_SCHEMA} AND {_NOT_EXTENSION.format(oid="c.oid")}
+            ORDER BY c.oid"""
     ).fetchall()
     skipped = [
         f"{name}: materialized view (not copied)"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from blueprint.data.errors import InputError, RefreshFailed
+from blueprint.data.errors import InputError, RefreshError
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -52,7 +52,9 @@ def _run_id(value: str | None) -> str:
     return run_id
 
 
-def build(args: argparse.Namespace, progress: Progress, session: Any = None, poll_delay: float = 30.0) -> Refresh:
+def build(
+    args: argparse.Namespace, progress: Progress, session: Any = None, poll_delay: float = 30.0
+) -> Refresh:
     """The ``Refresh`` for the parsed arguments (boto3 clients in the plan's region)."""
     import boto3
 
@@ -79,7 +81,11 @@ def _resume_hint(args: argparse.Namespace, run_id: str) -> str:
 
 
 def refresh_command(
-    args: argparse.Namespace, console: Console, session: Any = None, poll_delay: float = 30.0, **overrides: Any
+    args: argparse.Namespace,
+    console: Console,
+    session: Any = None,
+    poll_delay: float = 30.0,
+    **overrides: Any,
 ) -> int:
     """The ``data refresh`` command; returns the exit code. ``session`` is a boto3 session (default: the
     environment's), ``poll_delay`` the seconds between status polls, ``overrides`` replace ``Refresh``
@@ -90,7 +96,13 @@ def refresh_command(
     from blueprint.data.runner import describe, execute
 
     err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True)
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
     try:
         refresh = build(args, progress, session, poll_delay)
     except InputError as exc:
@@ -107,16 +119,23 @@ def refresh_command(
     try:
         with progress:
             arn, report = execute(refresh, console)
-    except RefreshFailed as exc:
-        err.print(f"[bold red]refresh failed[/] at step {exc.step!r}; nothing was shared, production is untouched:")
+    except RefreshError as exc:
+        err.print(
+            f"[bold red]refresh failed[/] at step {exc.step!r}; nothing was shared, production is untouched:"
+        )
         for reason in exc.reasons:
             err.print(f"  - {reason}")
         err.print(f"resume (after fixing the cause) with: {_resume_hint(args, refresh.run_id)}")
         return EXIT_FAILED
     if report is not None:
-        console.print(f"masked {report.total_rows} rows in {report.seconds:.1f} s; checks passed: {', '.join(report.checks)}")
+        console.print(
+            f"masked {report.total_rows} rows in {report.seconds:.1f} s; "
+            f"checks passed: {', '.join(report.checks)}"
+        )
     console.print(f"snapshotIdentifier: {arn}", highlight=False)
-    console.print("The staging account copies it with its own CMK before restoring (README, 'Refreshing staging data').")
+    console.print(
+        "The staging account copies it with its own CMK before restoring (README, 'Refreshing staging data')."
+    )
     return EXIT_OK
 
 

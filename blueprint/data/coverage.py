@@ -53,24 +53,34 @@ def _unclassified(catalog: Catalog, rules: Rules, source: str) -> list[str]:
 
 def _fit(table: Table, col: Column, rule: object) -> str | None:
     """What is wrong with ``rule`` on ``col``, or None."""
-    keyed = set(table.primary_key) | table.unique_columns()
-    if col.generated and not isinstance(rule, Keep):
-        return "generated column: use keep (it is recomputed from the masked columns)"
-    if isinstance(rule, Null) and (col.not_null or col.name in keyed):
-        return "null on a NOT NULL or key column: use hmac or fixed"
-    if isinstance(rule, Fixed | Fake) and col.name in keyed:
-        return f"{type(rule).__name__.lower()} on a key column would collide: use hmac"
-    if isinstance(rule, Hmac) and not (col.textual or col.base_type in ("uuid", "int8")):
-        return f"hmac needs a text, uuid or bigint column, not {col.type}"
-    if isinstance(rule, HmacEmail | Fake) and not col.textual:
-        return f"{rule.strategy} needs a text column, not {col.type}"
-    if isinstance(rule, DateShift) and col.base_type not in _DATE_TYPES:
-        return f"dateShift needs a date or timestamp column, not {col.type}"
-    if isinstance(rule, Hmac | HmacEmail) and col.textual and col.max_length is not None:
-        width = rule.length + (_EMAIL_SUFFIX if isinstance(rule, HmacEmail) else 0)
-        if width > col.max_length:
-            return f"masked values are {width} characters but the column is {col.type}: lower length"
-    return None
+    keyed = col.name in set(table.primary_key) | table.unique_columns()
+    strategy = getattr(rule, "strategy", "")
+    width = getattr(rule, "length", 0) + (_EMAIL_SUFFIX if isinstance(rule, HmacEmail) else 0)
+    checks = [
+        (col.generated and not isinstance(rule, Keep), "generated column: use keep (it is recomputed)"),
+        (
+            isinstance(rule, Null) and (col.not_null or keyed),
+            "null on a NOT NULL or key column: use hmac or fixed",
+        ),
+        (isinstance(rule, Fixed | Fake) and keyed, f"{strategy} on a key column would collide: use hmac"),
+        (
+            isinstance(rule, Hmac) and not (col.textual or col.base_type in ("uuid", "int8")),
+            f"hmac needs a text, uuid or bigint column, not {col.type}",
+        ),
+        (
+            isinstance(rule, HmacEmail | Fake) and not col.textual,
+            f"{strategy} needs a text column, not {col.type}",
+        ),
+        (
+            isinstance(rule, DateShift) and col.base_type not in _DATE_TYPES,
+            f"dateShift needs a date or timestamp column, not {col.type}",
+        ),
+        (
+            isinstance(rule, Hmac | HmacEmail) and col.textual and width > (col.max_length or width),
+            f"masked values are {width} characters but the column is {col.type}: lower length",
+        ),
+    ]
+    return next((message for bad, message in checks if bad), None)
 
 
 def _misfits(catalog: Catalog, rules: Rules) -> list[str]:
@@ -119,8 +129,15 @@ def _bad_fixed_values(conn: psycopg.Connection, catalog: Catalog, rules: Rules) 
     return problems
 
 
-def check_rules(conn: psycopg.Connection, catalog: Catalog, rules: Rules, source: str = "the rules") -> list[str]:
+def check_rules(
+    conn: psycopg.Connection, catalog: Catalog, rules: Rules, source: str = "the rules"
+) -> list[str]:
     """Every problem of ``rules`` against ``catalog`` (and ``conn``, which casts fixed values), one line
     each; ``[]`` when the rules classify the database completely and fit it."""
     problems = list(catalog.unsupported) + _unclassified(catalog, rules, source)
-    return problems + _misfits(catalog, rules) + _join_breaks(catalog, rules) + _bad_fixed_values(conn, catalog, rules)
+    return (
+        problems
+        + _misfits(catalog, rules)
+        + _join_breaks(catalog, rules)
+        + _bad_fixed_values(conn, catalog, rules)
+    )

@@ -31,7 +31,11 @@ def load_order(tables: Iterable[str], fks: Iterable[ForeignKey]) -> tuple[list[s
 
     def blocking(table: str) -> list[ForeignKey]:
         return sorted(
-            (fk for fk in edges if fk.child == table and fk.parent in remaining and fk_key(fk) not in deferred),
+            (
+                fk
+                for fk in edges
+                if fk.child == table and fk.parent in remaining and fk_key(fk) not in deferred
+            ),
             key=lambda fk: (fk.parent, fk.name),
         )
 
@@ -85,9 +89,12 @@ def before_load(catalog: Catalog, deferred: set[tuple[str, str]]) -> list[str]:
     """Schemas, extensions, types, sequences, tables, their keys and checks, and the foreign keys that
     are not deferred: everything the load needs in place."""
     stmts = [f"CREATE SCHEMA IF NOT EXISTS {s}" for s in catalog.schemas]
-    stmts += [f"CREATE EXTENSION IF NOT EXISTS {ext} WITH SCHEMA {schema}" for ext, schema in catalog.extensions]
     stmts += [
-        f"CREATE TYPE {name} AS ENUM ({', '.join(_literal(v) for v in labels)})" for name, labels in catalog.enums
+        f"CREATE EXTENSION IF NOT EXISTS {ext} WITH SCHEMA {schema}" for ext, schema in catalog.extensions
+    ]
+    stmts += [
+        f"CREATE TYPE {name} AS ENUM ({', '.join(_literal(v) for v in labels)})"
+        for name, labels in catalog.enums
     ]
     for name, base, not_null, default, checks in catalog.domains:
         stmts.append(

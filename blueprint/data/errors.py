@@ -2,7 +2,7 @@
 
 - ``InputError`` (exit 2): a rules file, plan file or argument is wrong. The message is one line per
   problem naming the key, the bad value and the fix; nothing has been done.
-- ``RefreshFailed`` (exit 1): a masking assertion or an AWS step failed. Nothing was shared; the message
+- ``RefreshError`` (exit 1): a masking assertion or an AWS step failed. Nothing was shared; the message
   names the step to resume from.
 """
 
@@ -18,9 +18,7 @@ from pydantic.alias_generators import to_camel
 class DataModel(BaseModel):
     """Base of the rules and plan models: camelCase keys in YAML, unknown keys rejected, immutable."""
 
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
-    )
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
 
 
 class InputError(Exception):
@@ -34,7 +32,7 @@ class InputError(Exception):
         super().__init__("\n".join(self.problems))
 
 
-class RefreshFailed(Exception):
+class RefreshError(Exception):
     """A refresh step or a masking assertion failed (exit code 1); nothing was shared.
 
     Attributes:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Callable
 
 from faker import Faker
 
@@ -50,6 +51,7 @@ class FakeValues:
             "city": set(self.cities),
             "company": set(self.companies),
         }
+        self._makers = self._build_makers()
 
     @staticmethod
     def _pick(pool: list[str], digest: bytes, at: int) -> str:
@@ -62,31 +64,34 @@ class FakeValues:
         return f"{int.from_bytes(d[16:20], 'big') % 100000:05d}"
 
     def value(self, kind: str, d: bytes) -> str:
-        """A fake of ``kind`` (``blueprint.data.rules.FAKE_KINDS``) from a 32-byte digest ``d``."""
-        if kind == "firstName":
-            return self._pick(self.first, d, 0)
-        if kind == "lastName":
-            return self._pick(self.last, d, 4)
-        if kind == "name":
-            return f"{self._pick(self.first, d, 0)} {self._pick(self.last, d, 4)}"
-        if kind == "phone":
-            area = 201 + int.from_bytes(d[0:2], "big") % 780
-            return f"+1 {area}-555-01{d[2] % 100:02d}"
-        if kind == "street":
-            return self._street(d)
-        if kind == "city":
-            return self._pick(self.cities, d, 20)
-        if kind == "postcode":
-            return self._postcode(d)
-        if kind == "address":
-            return f"{self._street(d)}, {self._pick(self.cities, d, 20)} {self._postcode(d)}"
-        if kind == "company":
-            return self._pick(self.companies, d, 24)
-        if kind == "sentence":
-            count = 5 + d[28] % 8
-            words = [self.words[(d[i % 32] * 7 + i * 131) % len(self.words)] for i in range(count)]
-            return " ".join(words).capitalize() + "."
-        raise ValueError(f"unknown fake kind {kind!r}")
+        """A fake of ``kind`` (``blueprint.data.rules.FAKE_KINDS``) from a 32-byte digest ``d``;
+        ``KeyError`` for an unknown kind."""
+        return self._makers[kind](d)
+
+    def _sentence(self, d: bytes) -> str:
+        count = 5 + d[28] % 8
+        words = [self.words[(d[i % 32] * 7 + i * 131) % len(self.words)] for i in range(count)]
+        return " ".join(words).capitalize() + "."
+
+    def _phone(self, d: bytes) -> str:
+        area = 201 + int.from_bytes(d[0:2], "big") % 780
+        return f"+1 {area}-555-01{d[2] % 100:02d}"
+
+    def _build_makers(self) -> dict[str, Callable[[bytes], str]]:
+        first, last = (lambda d: self._pick(self.first, d, 0)), (lambda d: self._pick(self.last, d, 4))
+        city = lambda d: self._pick(self.cities, d, 20)  # noqa: E731
+        return {
+            "firstName": first,
+            "lastName": last,
+            "name": lambda d: f"{first(d)} {last(d)}",
+            "phone": self._phone,
+            "street": self._street,
+            "city": city,
+            "postcode": self._postcode,
+            "address": lambda d: f"{self._street(d)}, {city(d)} {self._postcode(d)}",
+            "company": lambda d: self._pick(self.companies, d, 24),
+            "sentence": self._sentence,
+        }
 
     def could_produce(self, kind: str, text: str) -> bool:
         """Whether ``value(kind, ...)`` can return ``text`` (an original equal to a possible fake is

@@ -27,13 +27,12 @@ SUPERUSER = "blueprint"
 
 
 def find_bindir() -> Path | None:
-    """The directory holding ``initdb`` and ``pg_ctl`` (``$PG_BINDIR`` or the newest Debian major), or None."""
+    """The directory holding ``initdb`` and ``pg_ctl``: ``$PG_BINDIR`` or the newest Debian major; None if
+    neither exists."""
     env = os.environ.get("PG_BINDIR")
     if env:
         return Path(env) if (Path(env) / "initdb").exists() else None
-    found = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name)
-    )
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
     return found[-1].parent if found else None
 
 
@@ -107,14 +106,27 @@ class LocalPostgres:
                 os.chown(path, self.account.pw_uid, self.account.pw_gid)
         pwfile.chmod(0o600)
         data = self.root / "data"
-        self._run("initdb", "-D", str(data), "-U", SUPERUSER, "--auth=scram-sha-256",
-                  f"--pwfile={pwfile}", "-E", "UTF8", "--no-locale", "--no-sync")  # fmt: skip
+        self._run(
+            "initdb",
+            "-D",
+            str(data),
+            "-U",
+            SUPERUSER,
+            "--auth=scram-sha-256",
+            f"--pwfile={pwfile}",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
         pwfile.unlink()
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=40"
         )
-        self._run("pg_ctl", "-D", str(data), "-l", str(self.root / "server.log"), "-o", options, "-w", "start")
+        self._run(
+            "pg_ctl", "-D", str(data), "-l", str(self.root / "server.log"), "-o", options, "-w", "start"
+        )
 
     def stop(self) -> None:
         """Stop the server (fast shutdown) and delete its directory."""

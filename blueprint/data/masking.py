@@ -77,18 +77,22 @@ def _hmac_text(key: bytes, length: int) -> Callable[[bytes], bytes]:
 
 def _hmac_masker(key: bytes, rule: Hmac | HmacEmail, column: Column) -> Masker:
     if column.base_type == "uuid":
+
         def as_uuid(field: bytes, _row: Sequence[bytes]) -> bytes:
             if field == NULL:
                 return field
             raw = hmac.digest(key, b"hmac\x00" + field, "sha256")[:16]
             return str(uuid.UUID(bytes=raw, version=4)).encode()
+
         return as_uuid
     if column.base_type == "int8":
+
         def as_bigint(field: bytes, _row: Sequence[bytes]) -> bytes:
             if field == NULL:
                 return field
             raw = hmac.digest(key, b"hmac\x00" + field, "sha256")
             return str(int.from_bytes(raw[:8], "big") & (2**63 - 1)).encode()
+
         return as_bigint
     letters = _hmac_text(key, rule.length)
     suffix = b"@example.invalid" if isinstance(rule, HmacEmail) else b""
@@ -141,7 +145,7 @@ def _date_masker(key: bytes, rule: DateShift, label: bytes, key_fields: Sequence
 
 
 def column_masker(
-    key: bytes, rule: object, column: Column, table: str, key_fields: Sequence[int], fakes: FakeValues
+    key: bytes, rule: object, column: Column, *, table: str, key_fields: Sequence[int], fakes: FakeValues
 ) -> Masker | None:
     """The masker of one column, or None for ``keep`` (the field passes through).
 

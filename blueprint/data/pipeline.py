@@ -33,12 +33,22 @@ from typing import Any
 
 from blueprint.data import aws
 from blueprint.data.engine import MaskReport, mask_database
-from blueprint.data.errors import RefreshFailed
+from blueprint.data.errors import RefreshError
 from blueprint.data.plan import Plan
 from blueprint.data.rules import Rules
 
-STEPS = ("key", "production-snapshot", "rekey", "restore-source", "create-target", "mask",
-         "snapshot-masked", "copy-for-staging", "share", "cleanup")  # fmt: skip
+STEPS = (
+    "key",
+    "production-snapshot",
+    "rekey",
+    "restore-source",
+    "create-target",
+    "mask",
+    "snapshot-masked",
+    "copy-for-staging",
+    "share",
+    "cleanup",
+)
 #: Tag set on the masked instance once its assertions passed (what makes ``mask`` resumable).
 MASKED_TAG = "staging-blueprint:masked"
 #: Tag on every resource a run creates.
@@ -55,9 +65,14 @@ def rds_connector(instance: dict[str, Any], secret: dict[str, Any], database: st
 
     endpoint = instance["Endpoint"]
     return make_conninfo(
-        host=endpoint["Address"], port=endpoint.get("Port", 5432), dbname=database,
-        user=secret["username"], password=secret["password"], sslmode="require", connect_timeout=30,
-    )  # fmt: skip
+        host=endpoint["Address"],
+        port=endpoint.get("Port", 5432),
+        dbname=database,
+        user=secret["username"],
+        password=secret["password"],
+        sslmode="require",
+        connect_timeout=30,
+    )
 
 
 @dataclass
@@ -85,7 +100,9 @@ class Refresh:
     # -- key --------------------------------------------------------------------------------------------
     def key(self) -> bytes:
         """This run's HMAC key (the version created by the ``key`` step); never printed."""
-        value = self.secretsmanager.get_secret_value(SecretId=self.plan.hmac_key_secret_arn, VersionId=self._key_token())
+        value = self.secretsmanager.get_secret_value(
+            SecretId=self.plan.hmac_key_secret_arn, VersionId=self._key_token()
+        )
         return str(value["SecretString"]).encode()
 
     def key_done(self) -> bool:
@@ -97,50 +114,68 @@ class Refresh:
 
     def key_run(self) -> None:
         self.secretsmanager.put_secret_value(
-            SecretId=self.plan.hmac_key_secret_arn, ClientRequestToken=self._key_token(),
+            SecretId=self.plan.hmac_key_secret_arn,
+            ClientRequestToken=self._key_token(),
             SecretString=secrets.token_urlsafe(48),
-        )  # fmt: skip
+        )
 
     # -- snapshots --------------------------------------------------------------------------------------
     def _wait_snapshot(self, step: str, identifier: str) -> None:
-        self.waiter.until(step, f"snapshot {identifier}", lambda: (aws.snapshot(self.rds, identifier) or {}).get("Status"), {"available"})
+        self.waiter.until(
+            step,
+            f"snapshot {identifier}",
+            lambda: (aws.snapshot(self.rds, identifier) or {}).get("Status"),
+            {"available"},
+        )
 
     def _source_snapshot(self) -> str:
         if self.plan.production.snapshot == "new":
             return self.name("production")
         latest = aws.latest_automated_snapshot(self.rds, self.plan.production.db_instance_identifier)
         if latest is None:
-            raise RefreshFailed("production-snapshot", ["production has no available automated snapshot"])
+            raise RefreshError("production-snapshot", ["production has no available automated snapshot"])
         return str(latest["DBSnapshotIdentifier"])
 
     def production_snapshot_done(self) -> bool:
         if aws.snapshot(self.rds, self.name("rekeyed")) is not None:
             return True
-        return self.plan.production.snapshot == "latestAutomated" or aws.snapshot(self.rds, self.name("production")) is not None
+        return (
+            self.plan.production.snapshot == "latestAutomated"
+            or aws.snapshot(self.rds, self.name("production")) is not None
+        )
 
     def production_snapshot_run(self) -> None:
         self.rds.create_db_snapshot(
             DBInstanceIdentifier=self.plan.production.db_instance_identifier,
-            DBSnapshotIdentifier=self.name("production"), Tags=self.tags(),
-        )  # fmt: skip
+            DBSnapshotIdentifier=self.name("production"),
+            Tags=self.tags(),
+        )
 
     def _copy(self, step: str, source: str, target: str, key_id: str) -> None:
         if aws.snapshot(self.rds, target) is None:
             self._wait_snapshot(step, source)
-            self.rds.copy_db_snapshot(SourceDBSnapshotIdentifier=source, TargetDBSnapshotIdentifier=target,
-                                      KmsKeyId=key_id, CopyTags=False, Tags=self.tags())  # fmt: skip
+            self.rds.copy_db_snapshot(
+                SourceDBSnapshotIdentifier=source,
+                TargetDBSnapshotIdentifier=target,
+                KmsKeyId=key_id,
+                CopyTags=False,
+                Tags=self.tags(),
+            )
         self._wait_snapshot(step, target)
         copied = aws.snapshot(self.rds, target) or {}
         if copied.get("KmsKeyId") != key_id or not copied.get("Encrypted"):
-            raise RefreshFailed(step, [f"snapshot {target} is not encrypted with {key_id}"])
+            raise RefreshError(step, [f"snapshot {target} is not encrypted with {key_id}"])
 
     def rekey_run(self) -> None:
         self._copy("rekey", self._source_snapshot(), self.name("rekeyed"), self.plan.scratch.kms_key_id)
 
     def snapshot_masked_run(self) -> None:
         if aws.snapshot(self.rds, self.name("masked")) is None:
-            self.rds.create_db_snapshot(DBInstanceIdentifier=self.name("masked"), DBSnapshotIdentifier=self.name("masked"),
-                                        Tags=self.tags())  # fmt: skip
+            self.rds.create_db_snapshot(
+                DBInstanceIdentifier=self.name("masked"),
+                DBSnapshotIdentifier=self.name("masked"),
+                Tags=self.tags(),
+            )
         self._wait_snapshot("snapshot-masked", self.name("masked"))
 
     def copy_for_staging_run(self) -> None:
@@ -148,17 +183,25 @@ class Refresh:
 
     # -- instances --------------------------------------------------------------------------------------
     def _wait_instance(self, step: str, identifier: str) -> dict[str, Any]:
-        self.waiter.until(step, f"instance {identifier}",
-                          lambda: (aws.instance(self.rds, identifier) or {}).get("DBInstanceStatus"), {"available"})  # fmt: skip
+        self.waiter.until(
+            step,
+            f"instance {identifier}",
+            lambda: (aws.instance(self.rds, identifier) or {}).get("DBInstanceStatus"),
+            {"available"},
+        )
         return aws.instance(self.rds, identifier) or {}
 
     def _placement(self) -> dict[str, Any]:
         s = self.plan.scratch
         return {
-            "DBInstanceClass": s.db_instance_class, "DBSubnetGroupName": s.db_subnet_group_name,
-            "VpcSecurityGroupIds": list(s.vpc_security_group_ids), "PubliclyAccessible": False,
-            "MultiAZ": False, "DeletionProtection": False, "Tags": self.tags(),
-        }  # fmt: skip
+            "DBInstanceClass": s.db_instance_class,
+            "DBSubnetGroupName": s.db_subnet_group_name,
+            "VpcSecurityGroupIds": list(s.vpc_security_group_ids),
+            "PubliclyAccessible": False,
+            "MultiAZ": False,
+            "DeletionProtection": False,
+            "Tags": self.tags(),
+        }
 
     def restore_source_run(self) -> None:
         source = self.name("source")
@@ -170,9 +213,12 @@ class Refresh:
         if not found.get("MasterUserSecret"):
             # Production's master password must not be what opens the copy: RDS generates a new one.
             self.rds.modify_db_instance(
-                DBInstanceIdentifier=source, ManageMasterUserPassword=True, BackupRetentionPeriod=0,
-                MasterUserSecretKmsKeyId=self.plan.scratch.kms_key_id, ApplyImmediately=True,
-            )  # fmt: skip
+                DBInstanceIdentifier=source,
+                ManageMasterUserPassword=True,
+                BackupRetentionPeriod=0,
+                MasterUserSecretKmsKeyId=self.plan.scratch.kms_key_id,
+                ApplyImmediately=True,
+            )
             self._wait_instance("restore-source", source)
 
     def create_target_run(self) -> None:
@@ -180,12 +226,20 @@ class Refresh:
         if aws.instance(self.rds, target) is None:
             source = self._wait_instance("create-target", self.name("source"))
             self.rds.create_db_instance(
-                DBInstanceIdentifier=target, Engine=source["Engine"], EngineVersion=source["EngineVersion"],
-                AllocatedStorage=source["AllocatedStorage"], StorageType="gp3", StorageEncrypted=True,
-                KmsKeyId=self.plan.scratch.kms_key_id, MasterUsername=source["MasterUsername"],
-                ManageMasterUserPassword=True, MasterUserSecretKmsKeyId=self.plan.scratch.kms_key_id,
-                DBName=self.plan.scratch.database_name, BackupRetentionPeriod=0, **self._placement(),
-            )  # fmt: skip
+                DBInstanceIdentifier=target,
+                Engine=source["Engine"],
+                EngineVersion=source["EngineVersion"],
+                AllocatedStorage=source["AllocatedStorage"],
+                StorageType="gp3",
+                StorageEncrypted=True,
+                KmsKeyId=self.plan.scratch.kms_key_id,
+                MasterUsername=source["MasterUsername"],
+                ManageMasterUserPassword=True,
+                MasterUserSecretKmsKeyId=self.plan.scratch.kms_key_id,
+                DBName=self.plan.scratch.database_name,
+                BackupRetentionPeriod=0,
+                **self._placement(),
+            )
         self._wait_instance("create-target", target)
 
     # -- mask -------------------------------------------------------------------------------------------
@@ -205,11 +259,17 @@ class Refresh:
         import psycopg
 
         try:
-            report = self.masker(self._dsn("source"), self._dsn("masked"), self.rules, self.key(), reset=True,
-                                 rules_name=str(self.plan.rules))  # fmt: skip
+            report = self.masker(
+                self._dsn("source"),
+                self._dsn("masked"),
+                self.rules,
+                self.key(),
+                reset=True,
+                rules_name=str(self.plan.rules),
+            )
         except psycopg.Error as exc:
             # Connection and server errors name hosts, never passwords; row values are not in them here.
-            raise RefreshFailed("mask", [f"{type(exc).__name__}: {str(exc).splitlines()[0]}"]) from None
+            raise RefreshError("mask", [f"{type(exc).__name__}: {str(exc).splitlines()[0]}"]) from None
         arn = (aws.instance(self.rds, self.name("masked")) or {})["DBInstanceArn"]
         self.rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": MASKED_TAG, "Value": "passed"}])
         return report
@@ -223,21 +283,29 @@ class Refresh:
         return []
 
     def share_done(self) -> bool:
-        return aws.snapshot(self.rds, self.name("staging")) is not None and self.plan.share.staging_account_id in self._shared_with()
+        return (
+            aws.snapshot(self.rds, self.name("staging")) is not None
+            and self.plan.share.staging_account_id in self._shared_with()
+        )
 
     def share_run(self) -> None:
         account = self.plan.share.staging_account_id
         if account.lower() == "all" or len(account) != 12 or not account.isdigit():
-            raise RefreshFailed("share", [f"refusing to share with {account!r}: only a 12-digit account id"])
-        self.rds.modify_db_snapshot_attribute(DBSnapshotIdentifier=self.name("staging"), AttributeName="restore",
-                                              ValuesToAdd=[account])  # fmt: skip
+            raise RefreshError("share", [f"refusing to share with {account!r}: only a 12-digit account id"])
+        self.rds.modify_db_snapshot_attribute(
+            DBSnapshotIdentifier=self.name("staging"), AttributeName="restore", ValuesToAdd=[account]
+        )
         shared = self._shared_with()
         if shared != [account]:
-            raise RefreshFailed("share", [f"snapshot {self.name('staging')} is shared with {shared}, not only {account}"])
+            raise RefreshError(
+                "share", [f"snapshot {self.name('staging')} is shared with {shared}, not only {account}"]
+            )
 
     def leftovers(self) -> tuple[list[str], list[str]]:
         """(instances, snapshots) of this run that cleanup deletes and that still exist."""
-        instances = [self.name(r) for r in ("source", "masked") if self._live(aws.instance(self.rds, self.name(r)))]
+        instances = [
+            self.name(r) for r in ("source", "masked") if self._live(aws.instance(self.rds, self.name(r)))
+        ]
         roles = ("rekeyed", "masked") + (("production",) if self.plan.production.snapshot == "new" else ())
         return instances, [self.name(r) for r in roles if aws.snapshot(self.rds, self.name(r)) is not None]
 
@@ -251,7 +319,9 @@ class Refresh:
     def cleanup_run(self) -> None:
         instances, snapshots = self.leftovers()
         for identifier in instances:
-            self.rds.delete_db_instance(DBInstanceIdentifier=identifier, SkipFinalSnapshot=True, DeleteAutomatedBackups=True)
+            self.rds.delete_db_instance(
+                DBInstanceIdentifier=identifier, SkipFinalSnapshot=True, DeleteAutomatedBackups=True
+            )
         for identifier in snapshots:
             self.rds.delete_db_snapshot(DBSnapshotIdentifier=identifier)
 

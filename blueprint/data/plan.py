@@ -78,7 +78,7 @@ class Share(DataModel):
                 "snapshots are never shared publicly ('all'); give the staging account's 12-digit id"
             )
         if not (isinstance(value, str) and re.fullmatch(r"\d{12}", value)):
-            raise ValueError("give the staging account's 12-digit id, quoted (\"444455556666\")")
+            raise ValueError('give the staging account\'s 12-digit id, quoted ("444455556666")')
         return value
 
 

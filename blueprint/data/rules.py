@@ -48,13 +48,29 @@ from blueprint.data.errors import DataModel, InputError, validation_problems
 
 #: Kinds of fake value the ``fake`` strategy produces (``blueprint.data.fakes``).
 FAKE_KINDS = (
-    "name", "firstName", "lastName", "phone", "address", "street", "city", "postcode", "company",
+    "name",
+    "firstName",
+    "lastName",
+    "phone",
+    "address",
+    "street",
+    "city",
+    "postcode",
+    "company",
     "sentence",
-)  # fmt: skip
+)
 FakeKind = Literal[
-    "name", "firstName", "lastName", "phone", "address", "street", "city", "postcode", "company",
+    "name",
+    "firstName",
+    "lastName",
+    "phone",
+    "address",
+    "street",
+    "city",
+    "postcode",
+    "company",
     "sentence",
-]  # fmt: skip
+]
 
 
 class Keep(DataModel):
@@ -104,7 +120,9 @@ class DateShift(DataModel):
     max_days: int = Field(ge=1, le=3650)
 
 
-Strategy = Annotated[Keep | Null | Fixed | Hmac | HmacEmail | Fake | DateShift, Field(discriminator="strategy")]
+Strategy = Annotated[
+    Keep | Null | Fixed | Hmac | HmacEmail | Fake | DateShift, Field(discriminator="strategy")
+]
 
 #: Strategies that can be written as a bare word (``email: hmacEmail``).
 _SHORTHAND = ("keep", "null", "hmac", "hmacEmail")
@@ -231,7 +249,8 @@ def parse_rules(data: Any, source: str = "rules") -> Rules:
 
 
 def load_rules(path: Path) -> Rules:
-    """Read and validate a rules file; ``InputError`` naming the file for a missing file, bad YAML or rules."""
+    """Read and validate a rules file; ``InputError`` naming the file for a missing file, bad YAML or
+    invalid rules."""
     source = f"rules {path}"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ from rich.console import Console
 
 from blueprint.data import aws
 from blueprint.data.engine import MaskReport
-from blueprint.data.errors import RefreshFailed
+from blueprint.data.errors import RefreshError
 from blueprint.data.pipeline import STEPS, Refresh
 
 #: What each step does, for ``--dry-run`` and the progress lines.
@@ -30,17 +30,28 @@ def describe(refresh: Refresh) -> list[str]:
     plan, name = refresh.plan, refresh.name
     new = plan.production.snapshot == "new"
     values = {
-        "secret": plan.hmac_key_secret_arn, "production": plan.production.db_instance_identifier,
+        "secret": plan.hmac_key_secret_arn,
+        "production": plan.production.db_instance_identifier,
         "production_snapshot": name("production") if new else "(its newest automated snapshot)",
-        "rekeyed": name("rekeyed"), "scratch_key": plan.scratch.kms_key_id, "source": name("source"),
-        "subnets": plan.scratch.db_subnet_group_name, "sgs": ", ".join(plan.scratch.vpc_security_group_ids),
-        "masked": name("masked"), "database": plan.scratch.database_name, "rules": plan.rules,
-        "staging": name("staging"), "share_key": plan.share.kms_key_id, "account": plan.share.staging_account_id,
+        "rekeyed": name("rekeyed"),
+        "scratch_key": plan.scratch.kms_key_id,
+        "source": name("source"),
+        "subnets": plan.scratch.db_subnet_group_name,
+        "sgs": ", ".join(plan.scratch.vpc_security_group_ids),
+        "masked": name("masked"),
+        "database": plan.scratch.database_name,
+        "rules": plan.rules,
+        "staging": name("staging"),
+        "share_key": plan.share.kms_key_id,
+        "account": plan.share.staging_account_id,
         "intermediates": ", ".join(name(r) for r in (("production",) if new else ()) + ("rekeyed", "masked")),
-    }  # fmt: skip
+    }
     lines = [f"{i}. {step}: {DESCRIPTIONS[step].format(**values)}" for i, step in enumerate(STEPS, 1)]
     if not new:
-        lines[1] = "2. production-snapshot: use the newest automated snapshot of " + plan.production.db_instance_identifier
+        lines[1] = (
+            "2. production-snapshot: use the newest automated snapshot of "
+            + plan.production.db_instance_identifier
+        )
     return lines
 
 
@@ -58,13 +69,15 @@ def execute(refresh: Refresh, console: Console) -> tuple[str, MaskReport | None]
     """Run every step not yet done; returns (ARN of the shared snapshot, the mask report if masking ran).
 
     Raises:
-        RefreshFailed: a step failed (its ``step`` says where to resume); nothing is shared unless the
+        RefreshError: a step failed (its ``step`` says where to resume); nothing is shared unless the
             ``share`` step passed, and production is never modified.
     """
     report: MaskReport | None = None
     first = _first_step(refresh)
     if first:
-        console.print(f"[dim]- {STEPS[0]} ... {STEPS[first - 1]}: already done (the staging snapshot is shared)[/]")
+        console.print(
+            f"[dim]- {STEPS[0]} ... {STEPS[first - 1]}: already done (the staging snapshot is shared)[/]"
+        )
     for step in STEPS[first:]:
         done = _method(refresh, step, "done")
         if callable(done) and aws.guarded(step, done):
@@ -76,5 +89,5 @@ def execute(refresh: Refresh, console: Console) -> tuple[str, MaskReport | None]
         console.print(f"[green]✓[/] {step}")
     arn = aws.guarded("share", refresh.shared_snapshot_arn)
     if not arn:
-        raise RefreshFailed("share", ["the staging snapshot is missing"])
+        raise RefreshError("share", ["the staging snapshot is missing"])
     return arn, report

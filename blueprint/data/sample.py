@@ -16,7 +16,7 @@ rules file that classifies this schema (``data/masking-rules.example.yaml`` in t
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -67,13 +67,31 @@ CREATE TABLE public.order_items (
     PRIMARY KEY (order_id, line)
 );
 CREATE INDEX orders_placed_at ON public.orders (placed_at);
-CREATE VIEW public.paid_orders AS SELECT id, customer_id, total_cents FROM public.orders WHERE status = 'paid';
+CREATE VIEW public.paid_orders AS
+    SELECT id, customer_id, total_cents FROM public.orders WHERE status = 'paid';
 """
 
 _FIRST = ("Anna", "Jonas", "Lea", "Lukas", "Mia", "Finn", "Emilia", "Paul", "Hannah", "Elias", "Lina", "Noah")
-_LAST = ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Hoffmann", "Koch")
+_LAST = (
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Hoffmann",
+    "Koch",
+)
 _DOMAINS = ("gmail.com", "web.de", "gmx.net", "posteo.de", "outlook.com")
-_COUNTRIES = (("DE", "Germany"), ("AT", "Austria"), ("CH", "Switzerland"), ("FR", "France"), ("NL", "Netherlands"))
+_COUNTRIES = (
+    ("DE", "Germany"),
+    ("AT", "Austria"),
+    ("CH", "Switzerland"),
+    ("FR", "France"),
+    ("NL", "Netherlands"),
+)
 
 
 def luhn_card(rng: random.Random) -> str:
@@ -97,37 +115,64 @@ def _customer(i: int, rng: random.Random) -> tuple[object, ...]:
     notes = f"call {phone} or write to {email}" if i % 7 == 0 else None
     referred = rng.randrange(1, i) if i > 1 and i % 3 == 0 else None
     born = date(1950, 1, 1) + timedelta(days=rng.randrange(20000))
-    created = datetime(2020, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=rng.randrange(2_000_000))
+    created = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(2_000_000))
     country = _COUNTRIES[i % len(_COUNTRIES)][0]
     return (email, f"{first} {last}", phone, born, german_iban(rng), notes, country, referred, created)
 
 
-def create_sample(dsn: str, customers: int = 500, orders_per_customer: int = 4, seed: int = 7) -> dict[str, int]:
+def create_sample(
+    dsn: str, customers: int = 500, orders_per_customer: int = 4, seed: int = 7
+) -> dict[str, int]:
     """Create the schema and data in the (empty) database at ``dsn``; returns rows per table."""
     rng = random.Random(seed)
     counts: dict[str, int] = {}
     with psycopg.connect(dsn) as conn:
         conn.execute(SCHEMA)
         with conn.cursor().copy("COPY public.countries FROM STDIN") as copy:
-            for row in _COUNTRIES:
-                copy.write_row(row)
+            for country in _COUNTRIES:
+                copy.write_row(country)
         emails = _copy_customers(conn, customers, rng)
-        _copy_rows(conn, "addresses (customer_id, line1, city, postcode)",
-                   ((i, f"{rng.randrange(1, 200)} Hauptstraße", "Berlin", f"{rng.randrange(10**5):05d}")
-                    for i in range(1, customers + 1)))  # fmt: skip
-        _copy_rows(conn, "products (sku, title, price_cents)",
-                   ((f"SKU-{n:05d}", f"Product {n}", 100 + n) for n in range(200)))  # fmt: skip
+        _copy_rows(
+            conn,
+            "addresses (customer_id, line1, city, postcode)",
+            (
+                (i, f"{rng.randrange(1, 200)} Hauptstraße", "Berlin", f"{rng.randrange(10**5):05d}")
+                for i in range(1, customers + 1)
+            ),
+        )
+        _copy_rows(
+            conn,
+            "products (sku, title, price_cents)",
+            ((f"SKU-{n:05d}", f"Product {n}", 100 + n) for n in range(200)),
+        )
         order_rows = [
-            (i, emails[i - 1], rng.choice(("new", "paid", "shipped")), rng.randrange(100, 50000), luhn_card(rng),
-             datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=rng.randrange(500_000)))
+            (
+                i,
+                emails[i - 1],
+                rng.choice(("new", "paid", "shipped")),
+                rng.randrange(100, 50000),
+                luhn_card(rng),
+                datetime(2024, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(500_000)),
+            )
             for i in range(1, customers + 1)
-            for _ in range(max(1, orders_per_customer * 4 // (i % 50 + 1)) if i % 10 == 0 else orders_per_customer // 2)
-        ]  # fmt: skip
-        _copy_rows(conn, "orders (customer_id, customer_email, status, total_cents, card_number, placed_at)", order_rows)
-        _copy_rows(conn, "order_items (order_id, line, sku, quantity)",
-                   ((o, 1, f"SKU-{o % 200:05d}", 1 + o % 3) for o in range(1, len(order_rows) + 1)))  # fmt: skip
-        conn.execute("UPDATE public.customers c SET last_order_id = o.id FROM (SELECT customer_id, max(id) id "
-                     "FROM public.orders GROUP BY customer_id) o WHERE o.customer_id = c.id AND c.id % 5 = 0")  # fmt: skip
+            for _ in range(
+                max(1, orders_per_customer * 4 // (i % 50 + 1)) if i % 10 == 0 else orders_per_customer // 2
+            )
+        ]
+        _copy_rows(
+            conn,
+            "orders (customer_id, customer_email, status, total_cents, card_number, placed_at)",
+            order_rows,
+        )
+        _copy_rows(
+            conn,
+            "order_items (order_id, line, sku, quantity)",
+            ((o, 1, f"SKU-{o % 200:05d}", 1 + o % 3) for o in range(1, len(order_rows) + 1)),
+        )
+        conn.execute(
+            "UPDATE public.customers c SET last_order_id = o.id FROM (SELECT customer_id, max(id) id "
+            "FROM public.orders GROUP BY customer_id) o WHERE o.customer_id = c.id AND c.id % 5 = 0"
+        )
         for table in ("countries", "customers", "addresses", "products", "orders", "order_items"):
             row = conn.execute(f"SELECT count(*) FROM public.{table}").fetchone()
             counts[f"public.{table}"] = int(row[0]) if row else 0

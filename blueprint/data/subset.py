@@ -34,7 +34,8 @@ def keep_table(catalog: Catalog, table: str) -> str:
 
 def _join(fk: ForeignKey, child: str, parent: str) -> str:
     return " AND ".join(
-        f"{parent}.{_q(p)} = {child}.{_q(c)}" for c, p in zip(fk.child_columns, fk.parent_columns, strict=True)
+        f"{parent}.{_q(p)} = {child}.{_q(c)}"
+        for c, p in zip(fk.child_columns, fk.parent_columns, strict=True)
     )
 
 
@@ -77,12 +78,14 @@ def _add_referenced(conn: psycopg.Connection, catalog: Catalog, fk: ForeignKey) 
     if fk.child == fk.parent:
         sql = (
             f"WITH RECURSIVE up(tid) AS (SELECT tid FROM {keep_child} UNION "
-            f"SELECT p.ctid FROM {parent} p JOIN {child} c ON {_join(fk, 'c', 'p')} JOIN up ON up.tid = c.ctid) "
+            f"SELECT p.ctid FROM {parent} p JOIN {child} c ON {_join(fk, 'c', 'p')} "
+            "JOIN up ON up.tid = c.ctid) "
             f"INSERT INTO {keep_parent} SELECT tid FROM up ON CONFLICT DO NOTHING"
         )
     else:
         sql = (
-            f"INSERT INTO {keep_parent} SELECT p.ctid FROM {parent} p JOIN {child} c ON {_join(fk, 'c', 'p')} "
+            f"INSERT INTO {keep_parent} SELECT p.ctid FROM {parent} p "
+            f"JOIN {child} c ON {_join(fk, 'c', 'p')} "
             f"JOIN {keep_child} k ON k.tid = c.ctid ON CONFLICT DO NOTHING"
         )
     return conn.execute(sql).rowcount
@@ -94,10 +97,10 @@ def _children(conn: psycopg.Connection, catalog: Catalog, subset: Subset, order:
         if table not in driving:
             continue
         for fk in catalog.foreign_keys:
-            if fk.parent == table and fk.child != table and fk.child not in subset.full:
-                if order.index(fk.child) > order.index(table):
-                    _add_referencing(conn, catalog, fk)
-                    driving.add(fk.child)
+            downwards = fk.child != table and order.index(fk.child) > order.index(table)
+            if fk.parent == table and downwards and fk.child not in subset.full:
+                _add_referencing(conn, catalog, fk)
+                driving.add(fk.child)
 
 
 def _closure(conn: psycopg.Connection, catalog: Catalog, order: list[str]) -> None:
@@ -112,7 +115,9 @@ def select_rows(
 ) -> dict[str, int]:
     """Fill one ``keep_table`` per table (see the module docstring); returns kept rows per table."""
     for name in catalog.tables:
-        conn.execute(f"CREATE TEMPORARY TABLE {keep_table(catalog, name)} (tid tid PRIMARY KEY) ON COMMIT DROP")
+        conn.execute(
+            f"CREATE TEMPORARY TABLE {keep_table(catalog, name)} (tid tid PRIMARY KEY) ON COMMIT DROP"
+        )
     _seed(conn, catalog, subset, key)
     if subset.follow_children:
         _children(conn, catalog, subset, order)

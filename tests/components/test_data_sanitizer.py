@@ -18,10 +18,16 @@ STAGING = "444455556666"
 
 def build(**overrides):
     args = {
-        "prefix": "orders", "vpc_id": "vpc-1", "isolated_subnet_ids": ["subnet-a", "subnet-b"],
-        "runner_security_group_id": "sg-runner", "production_instance_arn": PROD, "production_key_arn": PROD_KEY,
-        "staging_account_id": STAGING, "tags": TAGS, **overrides,
-    }  # fmt: skip
+        "prefix": "orders",
+        "vpc_id": "vpc-1",
+        "isolated_subnet_ids": ["subnet-a", "subnet-b"],
+        "runner_security_group_id": "sg-runner",
+        "production_instance_arn": PROD,
+        "production_key_arn": PROD_KEY,
+        "staging_account_id": STAGING,
+        "tags": TAGS,
+        **overrides,
+    }
     return record(lambda: DataSanitizer("sanitizer", DataSanitizerArgs(**args)))
 
 
@@ -55,9 +61,9 @@ def test_the_refresh_secret_has_no_value_and_uses_the_sanitizing_key(graph):
 def test_scratch_databases_sit_in_isolated_subnets_reachable_only_from_the_runner(graph):
     assert inputs(one(graph, "aws:rds/subnetGroup:SubnetGroup"))["subnetIds"] == ["subnet-a", "subnet-b"]
     rules = [inputs(r) for r in graph.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")]
-    assert [(r["fromPort"], r["toPort"], r["referencedSecurityGroupId"], r.get("cidrIpv4")) for r in rules] == [
-        (5432, 5432, "sg-runner", None)
-    ]
+    assert [
+        (r["fromPort"], r["toPort"], r["referencedSecurityGroupId"], r.get("cidrIpv4")) for r in rules
+    ] == [(5432, 5432, "sg-runner", None)]
     assert graph.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") == []
 
 
@@ -73,24 +79,37 @@ def test_runner_role_is_scoped_to_this_refresh_production_and_the_keys(graph):
     assert s["OperateScratch"]["Resource"] == [own, own.replace(":db:", ":snapshot:")]
     assert PROD_KEY in s["KeysForRdsGrants"]["Resource"]
     assert s["RefreshKey"]["Action"] == ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]
-    actions = [a for st in s.values() for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])]
+    actions = [
+        a for st in s.values() for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])
+    ]
     assert not [a for a in actions if a.endswith("*")]  # no wildcard actions
     assert not any("Delete" in a and PROD in str(st["Resource"]) for st in s.values() for a in st["Action"])
 
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
-    [({"staging_account_id": "all"}, "never all"), ({"prefix": "Orders_1"}, "lowercase"),
-     ({"isolated_subnet_ids": ["subnet-a"]}, "two AZs")],
-)  # fmt: skip
+    [
+        ({"staging_account_id": "all"}, "never all"),
+        ({"prefix": "Orders_1"}, "lowercase"),
+        ({"isolated_subnet_ids": ["subnet-a"]}, "two AZs"),
+    ],
+)
 def test_bad_arguments_are_refused(overrides, message):
     with pytest.raises(ProgramError, match=message):
         build(**overrides)
 
 
 def test_the_component_passes_the_policy_pack(graph):
-    report = run_policies(graph, stack_config={"aws:region": "eu-west-1"}, env={"STAGING_GUARDRAILS_TODAY": "2026-06-15"})
+    report = run_policies(
+        graph, stack_config={"aws:region": "eu-west-1"}, env={"STAGING_GUARDRAILS_TODAY": "2026-06-15"}
+    )
     ran = {p.name for p in report.policies} - {n.policy_name for n in report.not_applicable}
-    assert {"kms-key-rotation-enabled", "kms-key-policy-no-public-principal", "iam-no-wildcard-admin",
-            "secret-encrypted-with-cmk", "required-tags", "iam-role-trust-not-public"} <= ran  # fmt: skip
+    assert {
+        "kms-key-rotation-enabled",
+        "kms-key-policy-no-public-principal",
+        "iam-no-wildcard-admin",
+        "secret-encrypted-with-cmk",
+        "required-tags",
+        "iam-role-trust-not-public",
+    } <= ran
     assert [(v.policy_name, v.urn, v.message) for v in report.violations if v.level == "mandatory"] == []

@@ -9,7 +9,7 @@ import pytest
 
 from blueprint.data.detectors import detect
 from blueprint.data.engine import mask_database
-from blueprint.data.errors import RefreshFailed
+from blueprint.data.errors import RefreshError
 from blueprint.data.rules import Rules
 from tests.blueprint.data.conftest import TEST_KEY
 
@@ -35,7 +35,9 @@ def text_values(dsn: str) -> list[str]:
     )
     values = []
     for table, column in columns:
-        values += [v for (v,) in rows(dsn, f'SELECT "{column}" FROM public.{table} WHERE "{column}" IS NOT NULL')]
+        values += [
+            v for (v,) in rows(dsn, f'SELECT "{column}" FROM public.{table} WHERE "{column}" IS NOT NULL')
+        ]
     return values
 
 
@@ -54,7 +56,9 @@ def test_no_original_pii_value_and_no_detector_match_remains(dbs, masked):
     originals = set()
     for table, cols in PII_COLUMNS.items():
         for col in cols:
-            originals |= {v for (v,) in rows(dbs.source, f"SELECT {col} FROM public.{table} WHERE {col} IS NOT NULL")}
+            originals |= {
+                v for (v,) in rows(dbs.source, f"SELECT {col} FROM public.{table} WHERE {col} IS NOT NULL")
+            }
     originals -= {"Berlin"}  # addresses.city is faked, but a fake city can be any city
     values = text_values(dbs.target)
     assert values, "the target holds no text at all"
@@ -65,7 +69,9 @@ def test_no_original_pii_value_and_no_detector_match_remains(dbs, masked):
 
 
 def test_every_foreign_key_holds_and_is_in_place(dbs, masked):
-    fk_count = "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace"
+    fk_count = (
+        "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace"
+    )
     assert rows(dbs.target, fk_count) == rows(dbs.source, fk_count) == [(8,)]
     orphans = rows(
         dbs.target,
@@ -99,14 +105,16 @@ def test_subset_follows_roots_children_self_references_and_cycles(dbs, sample, m
     assert referred > 0  # self-references kept, with their referrers (the FK holds, see above)
     cycle = rows(dbs.target, "SELECT count(*) FROM public.customers WHERE last_order_id IS NOT NULL")[0][0]
     assert cycle > 0
-    assert rows(dbs.target, "SELECT convalidated FROM pg_constraint WHERE conname = 'customers_last_order_fk'") == [
-        (True,)
-    ]
+    assert rows(
+        dbs.target, "SELECT convalidated FROM pg_constraint WHERE conname = 'customers_last_order_fk'"
+    ) == [(True,)]
 
 
 def test_dates_shift_within_the_window_and_sequences_continue(dbs, masked):
     source = dict(rows(dbs.source, "SELECT id, birth_date FROM public.customers"))
-    shifts = [(born - source[i]).days for i, born in rows(dbs.target, "SELECT id, birth_date FROM public.customers")]
+    shifts = [
+        (born - source[i]).days for i, born in rows(dbs.target, "SELECT id, birth_date FROM public.customers")
+    ]
     assert all(1 <= abs(s) <= 60 for s in shifts) and len(set(shifts)) > 10
     (next_id,) = rows(dbs.target, "SELECT nextval('public.orders_id_seq')")[0]
     assert next_id > max(source) and next_id > rows(dbs.source, "SELECT max(id) FROM public.orders")[0][0]
@@ -125,10 +133,12 @@ def test_masking_is_deterministic_per_key_and_differs_between_keys(dbs, sample, 
 def test_an_unclassified_column_fails_the_refresh_naming_table_and_column(dbs, sample, rules):
     with psycopg.connect(dbs.source) as conn:
         conn.execute("ALTER TABLE public.customers ADD COLUMN middle_name text")
-    with pytest.raises(RefreshFailed) as failed:
+    with pytest.raises(RefreshError) as failed:
         mask_database(dbs.source, dbs.target, rules, TEST_KEY)
     assert failed.value.step == "mask"
-    assert any(r.startswith("public.customers.middle_name: column not classified") for r in failed.value.reasons)
+    assert any(
+        r.startswith("public.customers.middle_name: column not classified") for r in failed.value.reasons
+    )
     assert rows(dbs.target, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
 
 
@@ -137,11 +147,13 @@ def test_an_unclassified_column_fails_the_refresh_naming_table_and_column(dbs, s
     [{"email": {"strategy": "keep"}}, {"notes": {"strategy": "fixed", "value": "ops@company.example.de"}}],
     ids=["email-kept", "fixed-email"],
 )
-def test_a_rule_that_leaves_an_email_unmasked_is_caught_and_nothing_is_committed(dbs, sample, rules, override):
+def test_a_rule_that_leaves_an_email_unmasked_is_caught_and_nothing_is_committed(
+    dbs, sample, rules, override
+):
     bad = with_rules(rules, "public.customers", **override)
     if "email" in override:  # keep both sides of the foreign key consistent, as the rules demand
         bad = with_rules(bad, "public.orders", customer_email={"strategy": "keep"})
-    with pytest.raises(RefreshFailed) as failed:
+    with pytest.raises(RefreshError) as failed:
         mask_database(dbs.source, dbs.target, bad, TEST_KEY)
     column = "email" if "email" in override else "notes"
     assert any(
@@ -152,9 +164,16 @@ def test_a_rule_that_leaves_an_email_unmasked_is_caught_and_nothing_is_committed
 
 
 def test_rules_that_break_joins_or_do_not_fit_the_schema_are_refused(dbs, sample, rules):
-    bad = with_rules(rules, "public.orders", customer_email={"strategy": "hmac"}, card_number={"strategy": "fake", "kind": "city"})
-    bad = with_rules(bad, "public.customers", country_code={"strategy": "null"}, created_at={"strategy": "hmac"})
-    with pytest.raises(RefreshFailed) as failed:
+    bad = with_rules(
+        rules,
+        "public.orders",
+        customer_email={"strategy": "hmac"},
+        card_number={"strategy": "fake", "kind": "city"},
+    )
+    bad = with_rules(
+        bad, "public.customers", country_code={"strategy": "null"}, created_at={"strategy": "hmac"}
+    )
+    with pytest.raises(RefreshError) as failed:
         mask_database(dbs.source, dbs.target, bad, TEST_KEY)
     text = "\n".join(failed.value.reasons)
     assert "public.orders.customer_email: references public.customers.email" in text
@@ -167,25 +186,39 @@ def test_an_orphan_in_the_source_fails_the_load_without_showing_values(dbs, rule
         conn.execute("CREATE TABLE public.parents (id int PRIMARY KEY)")
         conn.execute("CREATE TABLE public.kids (id int PRIMARY KEY, parent_id int)")
         conn.execute("INSERT INTO public.kids VALUES (1, 42)")
-        conn.execute("ALTER TABLE public.kids ADD FOREIGN KEY (parent_id) REFERENCES public.parents NOT VALID")
-    data = {"version": 1, "tables": {"public.parents": {"columns": {"id": "keep"}},
-                                     "public.kids": {"columns": {"id": "keep", "parent_id": "keep"}}},
-            "subset": {"full": ["public.kids"], "maxRows": 100}}  # fmt: skip
-    with pytest.raises(RefreshFailed) as failed:
+        conn.execute(
+            "ALTER TABLE public.kids ADD FOREIGN KEY (parent_id) REFERENCES public.parents NOT VALID"
+        )
+    data = {
+        "version": 1,
+        "tables": {
+            "public.parents": {"columns": {"id": "keep"}},
+            "public.kids": {"columns": {"id": "keep", "parent_id": "keep"}},
+        },
+        "subset": {"full": ["public.kids"], "maxRows": 100},
+    }
+    with pytest.raises(RefreshError) as failed:
         mask_database(dbs.source, dbs.target, Rules.model_validate(data), TEST_KEY)
-    assert failed.value.reasons == ["public.kids: ForeignKeyViolation on kids_parent_id_fkey (values not shown)"]
+    assert failed.value.reasons == [
+        "public.kids: ForeignKeyViolation on kids_parent_id_fkey (values not shown)"
+    ]
 
 
 def test_a_subset_over_budget_and_a_short_key_are_refused(dbs, sample, rules):
-    small = Rules.model_validate({**rules.model_dump(by_alias=True), "subset": {**rules.subset.model_dump(by_alias=True), "maxRows": 50}})
-    with pytest.raises(RefreshFailed, match="over subset.maxRows=50"):
+    small = Rules.model_validate(
+        {
+            **rules.model_dump(by_alias=True),
+            "subset": {**rules.subset.model_dump(by_alias=True), "maxRows": 50},
+        }
+    )
+    with pytest.raises(RefreshError, match=r"over subset\.maxRows=50"):
         mask_database(dbs.source, dbs.target, small, TEST_KEY)
     with pytest.raises(ValueError, match="at least 32 bytes"):
         mask_database(dbs.source, dbs.target, rules, b"short")
 
 
 def test_a_non_empty_target_needs_reset(dbs, sample, rules, masked):
-    with pytest.raises(RefreshFailed, match="already has tables"):
+    with pytest.raises(RefreshError, match="already has tables"):
         mask_database(dbs.source, dbs.target, rules, TEST_KEY)
     again = mask_database(dbs.source, dbs.target, rules, TEST_KEY, reset=True)
     assert again.rows == masked.rows

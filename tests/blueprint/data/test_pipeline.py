@@ -20,7 +20,7 @@ from rich.console import Console
 
 from blueprint.data.cli import refresh_command
 from blueprint.data.engine import MaskReport
-from blueprint.data.errors import RefreshFailed
+from blueprint.data.errors import RefreshError
 from blueprint.data.pipeline import STEPS
 from blueprint.data.sample import RULES_FILE
 
@@ -34,26 +34,49 @@ class Env:
         self.session = boto3.session.Session(region_name=REGION)
         self.rds = self.session.client("rds")
         kms, ec2 = self.session.client("kms"), self.session.client("ec2")
-        self.scratch_key, self.share_key, prod_key = (kms.create_key()["KeyMetadata"]["Arn"] for _ in range(3))
+        self.scratch_key, self.share_key, prod_key = (
+            kms.create_key()["KeyMetadata"]["Arn"] for _ in range(3)
+        )
         vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{z}")["Subnet"]["SubnetId"]
-                   for i, z in ((1, "a"), (2, "b"))]  # fmt: skip
-        self.rds.create_db_subnet_group(DBSubnetGroupName="scratch", DBSubnetGroupDescription="isolated", SubnetIds=subnets)
+        subnets = [
+            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{z}")[
+                "Subnet"
+            ]["SubnetId"]
+            for i, z in ((1, "a"), (2, "b"))
+        ]
+        self.rds.create_db_subnet_group(
+            DBSubnetGroupName="scratch", DBSubnetGroupDescription="isolated", SubnetIds=subnets
+        )
         sg = ec2.create_security_group(GroupName="scratch", Description="runner only", VpcId=vpc)["GroupId"]
         secret = self.session.client("secretsmanager").create_secret(Name="orders-refresh-key")["ARN"]
         self.rds.create_db_instance(
-            DBInstanceIdentifier="orders-prod", Engine="postgres", EngineVersion="16.4", DBInstanceClass="db.t4g.medium",
-            AllocatedStorage=20, MasterUsername="app", MasterUserPassword="prod-password-1", StorageEncrypted=True,
-            KmsKeyId=prod_key, BackupRetentionPeriod=7,
-        )  # fmt: skip
+            DBInstanceIdentifier="orders-prod",
+            Engine="postgres",
+            EngineVersion="16.4",
+            DBInstanceClass="db.t4g.medium",
+            AllocatedStorage=20,
+            MasterUsername="app",
+            MasterUserPassword="prod-password-1",
+            StorageEncrypted=True,
+            KmsKeyId=prod_key,
+            BackupRetentionPeriod=7,
+        )
         self.plan = tmp_path / "plan.yaml"
         self.plan_data: dict[str, Any] = {
-            "name": "orders", "region": REGION, "rules": str(RULES_FILE), "hmacKeySecretArn": secret,
+            "name": "orders",
+            "region": REGION,
+            "rules": str(RULES_FILE),
+            "hmacKeySecretArn": secret,
             "production": {"dbInstanceIdentifier": "orders-prod"},
-            "scratch": {"dbSubnetGroupName": "scratch", "vpcSecurityGroupIds": [sg], "dbInstanceClass": "db.t4g.large",
-                        "kmsKeyId": self.scratch_key, "databaseName": "orders"},
+            "scratch": {
+                "dbSubnetGroupName": "scratch",
+                "vpcSecurityGroupIds": [sg],
+                "dbInstanceClass": "db.t4g.large",
+                "kmsKeyId": self.scratch_key,
+                "databaseName": "orders",
+            },
             "share": {"kmsKeyId": self.share_key, "stagingAccountId": STAGING},
-        }  # fmt: skip
+        }
         self.write_plan()
         self.production = self.prod_state()
 
@@ -62,11 +85,24 @@ class Env:
 
     def prod_state(self) -> dict[str, Any]:
         found = self.rds.describe_db_instances(DBInstanceIdentifier="orders-prod")["DBInstances"][0]
-        return {k: found.get(k) for k in ("DBInstanceStatus", "DBInstanceClass", "KmsKeyId", "MasterUserSecret",
-                                          "VpcSecurityGroups", "DBSubnetGroup", "EngineVersion")}  # fmt: skip
+        return {
+            k: found.get(k)
+            for k in (
+                "DBInstanceStatus",
+                "DBInstanceClass",
+                "KmsKeyId",
+                "MasterUserSecret",
+                "VpcSecurityGroups",
+                "DBSubnetGroup",
+                "EngineVersion",
+            )
+        }
 
     def snapshots(self) -> dict[str, dict[str, Any]]:
-        return {s["DBSnapshotIdentifier"]: s for s in self.rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]}
+        return {
+            s["DBSnapshotIdentifier"]: s
+            for s in self.rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]
+        }
 
     def instances(self) -> set[str]:
         return {i["DBInstanceIdentifier"] for i in self.rds.describe_db_instances()["DBInstances"]}
@@ -86,7 +122,7 @@ class Recorder:
     def __call__(self, source: str, target: str, rules: Any, key: bytes, **kwargs: Any) -> MaskReport:
         if self.fail_once:
             self.fail_once = False
-            raise RefreshFailed("mask", ["public.customers.email: 3 value(s) match the email detector"])
+            raise RefreshError("mask", ["public.customers.email: 3 value(s) match the email detector"])
         self.calls.append({"source": source, "target": target, "key": key, **kwargs})
         return MaskReport({"public.customers": 3}, 0.1, 0.05, ["classification"])
 
@@ -96,11 +132,25 @@ def connector(instance: dict[str, Any], secret: dict[str, Any], database: str) -
     return f"{instance['DBInstanceIdentifier']}/{database}"
 
 
-def run(env: Env, masker: Any, *, run_id: str = RUN, dry_run: bool = False, conn: Any = connector, session: Any = None) -> tuple[int, str, str]:
+def run(
+    env: Env,
+    masker: Any,
+    *,
+    run_id: str = RUN,
+    dry_run: bool = False,
+    conn: Any = connector,
+    session: Any = None,
+) -> tuple[int, str, str]:
     out = io.StringIO()
     args = argparse.Namespace(plan=env.plan, run_id=run_id, dry_run=dry_run)
-    code = refresh_command(args, Console(file=out, width=200, emoji=False), session=session or env.session,
-                           poll_delay=0, connector=conn, masker=masker)  # fmt: skip
+    code = refresh_command(
+        args,
+        Console(file=out, width=200, emoji=False),
+        session=session or env.session,
+        poll_delay=0,
+        connector=conn,
+        masker=masker,
+    )
     return code, out.getvalue(), ""
 
 
@@ -130,7 +180,11 @@ def test_a_refresh_runs_every_step_and_prints_the_snapshot_identifier(env, capsy
     assert [line.split()[1] for line in out.splitlines() if line.startswith("✓")] == list(STEPS)
     assert_finished(env)
     call = masker.calls[0]
-    assert (call["source"], call["target"], call["reset"]) == (f"orders-{RUN}-source/orders", f"orders-{RUN}-masked/orders", True)
+    assert (call["source"], call["target"], call["reset"]) == (
+        f"orders-{RUN}-source/orders",
+        f"orders-{RUN}-masked/orders",
+        True,
+    )
     assert len(call["key"]) >= 32 and call["key"].decode() not in out + capsys.readouterr().err
 
 
@@ -145,7 +199,9 @@ def test_scratch_instances_are_isolated_private_and_keyed_with_the_sanitizing_cm
     for identifier in (f"orders-{RUN}-source", f"orders-{RUN}-masked"):
         inst = seen[identifier]
         assert not inst.get("PubliclyAccessible") and inst["DBSubnetGroup"]["DBSubnetGroupName"] == "scratch"
-        assert [g["VpcSecurityGroupId"] for g in inst["VpcSecurityGroups"]] == env.plan_data["scratch"]["vpcSecurityGroupIds"]
+        assert [g["VpcSecurityGroupId"] for g in inst["VpcSecurityGroups"]] == env.plan_data["scratch"][
+            "vpcSecurityGroupIds"
+        ]
         assert inst["KmsKeyId"] == env.scratch_key and inst["MasterUserSecret"]["SecretArn"]
 
 
@@ -192,12 +248,20 @@ class FaultySession:
 ANY = lambda kwargs: True  # noqa: E731
 FAULTS = {
     "key": ("secretsmanager", "put_secret_value", ANY),
-    "production-snapshot": ("rds", "create_db_snapshot", lambda k: k["DBInstanceIdentifier"] == "orders-prod"),
+    "production-snapshot": (
+        "rds",
+        "create_db_snapshot",
+        lambda k: k["DBInstanceIdentifier"] == "orders-prod",
+    ),
     "rekey": ("rds", "copy_db_snapshot", lambda k: k["TargetDBSnapshotIdentifier"].endswith("rekeyed")),
     "restore-source": ("rds", "restore_db_instance_from_db_snapshot", ANY),
     "create-target": ("rds", "create_db_instance", ANY),
     "snapshot-masked": ("rds", "create_db_snapshot", lambda k: k["DBInstanceIdentifier"].endswith("masked")),
-    "copy-for-staging": ("rds", "copy_db_snapshot", lambda k: k["TargetDBSnapshotIdentifier"].endswith("staging")),
+    "copy-for-staging": (
+        "rds",
+        "copy_db_snapshot",
+        lambda k: k["TargetDBSnapshotIdentifier"].endswith("staging"),
+    ),
     "share": ("rds", "modify_db_snapshot_attribute", ANY),
     "cleanup": ("rds", "delete_db_instance", ANY),
 }
@@ -217,7 +281,10 @@ def test_a_failure_at_any_step_shares_nothing_and_a_rerun_resumes(env, step, cap
     assert env.prod_state() == env.production
     staging = env.snapshots().get(f"orders-{RUN}-staging")
     if step != "cleanup":
-        assert staging is None or env.shared_with(f"orders-{RUN}-staging") in ([], [STAGING] if step == "cleanup" else [])
+        assert staging is None or env.shared_with(f"orders-{RUN}-staging") in (
+            [],
+            [STAGING] if step == "cleanup" else [],
+        )
     code, out, _ = run(env, masker, session=env.session)
     assert code == 0, capsys.readouterr().err
     assert_finished(env)
@@ -247,9 +314,11 @@ def test_sharing_with_all_is_refused_by_the_plan_and_by_the_share_step(env, caps
     env.write_plan()
     run(env, Recorder())
     plan = Plan.model_validate(env.plan_data)
-    public = plan.model_copy(update={"share": Share.model_construct(kms_key_id=env.share_key, staging_account_id="all")})
+    public = plan.model_copy(
+        update={"share": Share.model_construct(kms_key_id=env.share_key, staging_account_id="all")}
+    )
     refresh = Refresh(plan=public, rules=None, run_id="x", rds=env.rds, secretsmanager=None, waiter=None)  # type: ignore[arg-type]
-    with pytest.raises(RefreshFailed, match="refusing to share with 'all'"):
+    with pytest.raises(RefreshError, match="refusing to share with 'all'"):
         refresh.share_run()
 
 
@@ -266,7 +335,9 @@ def test_a_bad_plan_is_one_line_naming_the_key(env, capsys):
     env.write_plan()
     assert run(env, Recorder())[0] == 2
     err = capsys.readouterr().err
-    assert "plan " in err and "scratch.vpcSecurityGroupIds: Value error, security group ids look like" not in err
+    assert (
+        "plan " in err and "scratch.vpcSecurityGroupIds: Value error, security group ids look like" not in err
+    )
     assert "scratch.vpcSecurityGroupIds: security group ids look like sg-0123456789abcdef0" in err
     assert "production.snapshot: Input should be 'new' or 'latestAutomated' (got 'yesterday')" in err
     assert "Traceback" not in err
@@ -276,10 +347,15 @@ def test_end_to_end_with_the_real_engine_masks_the_restored_copy(env, dbs, sampl
     from blueprint.data.engine import mask_database
 
     local = {f"orders-{RUN}-source": dbs.source, f"orders-{RUN}-masked": dbs.target}
-    code, out, _ = run(env, mask_database, conn=lambda instance, secret, db: local[instance["DBInstanceIdentifier"]])
+    code, out, _ = run(
+        env, mask_database, conn=lambda instance, secret, db: local[instance["DBInstanceIdentifier"]]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
-    assert "checks passed: classification, schema, row counts, foreign keys, PII detectors, original values" in out
+    assert (
+        "checks passed: classification, schema, row counts, foreign keys, PII detectors, original values"
+        in out
+    )
     assert_finished(env)
     import psycopg
 

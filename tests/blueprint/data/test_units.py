@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from blueprint.data.catalog import Column
+from blueprint.data.catalog import Column, ForeignKey
 from blueprint.data.ddl import load_order
-from blueprint.data.catalog import ForeignKey
 from blueprint.data.detectors import detect, iban_valid, luhn_valid
 from blueprint.data.errors import InputError
 from blueprint.data.fakes import FakeValues
@@ -21,7 +20,11 @@ TEXT = Column("c", "text", "text", "S", False, None, "", False, None, None)
 
 
 def minimal(**columns: object) -> dict:
-    return {"version": 1, "tables": {"public.t": {"columns": columns}}, "subset": {"full": ["public.t"], "maxRows": 10}}
+    return {
+        "version": 1,
+        "tables": {"public.t": {"columns": columns}},
+        "subset": {"full": ["public.t"], "maxRows": 10},
+    }
 
 
 def test_the_example_rules_file_is_valid_and_expands_shorthand():
@@ -35,10 +38,19 @@ def test_the_example_rules_file_is_valid_and_expands_shorthand():
     ("data", "expected"),
     [
         (minimal(a="hmacc"), "rules: tables['public.t'].columns.a: write one of keep, null, hmac, hmacEmail"),
-        (minimal(a={"strategy": "fake", "kind": "ssn"}), "rules: tables['public.t'].columns.a.fake.kind: Input should be"),
-        (minimal(a={"strategy": "hmac", "length": 8}), "rules: tables['public.t'].columns.a.hmac.length: Input should be greater"),
+        (
+            minimal(a={"strategy": "fake", "kind": "ssn"}),
+            "rules: tables['public.t'].columns.a.fake.kind: Input should be",
+        ),
+        (
+            minimal(a={"strategy": "hmac", "length": 8}),
+            "rules: tables['public.t'].columns.a.hmac.length: Input should be greater",
+        ),
         ({**minimal(a="keep"), "tables": {"t": {"columns": {"a": "keep"}}}}, "name tables as schema.table"),
-        ({**minimal(a="keep"), "subset": {"roots": [{"table": "public.t"}], "maxRows": 5}}, "give exactly one of where"),
+        (
+            {**minimal(a="keep"), "subset": {"roots": [{"table": "public.t"}], "maxRows": 5}},
+            "give exactly one of where",
+        ),
         ({**minimal(a="keep"), "subset": {"maxRows": 5}}, "name at least one root or full table"),
     ],
 )
@@ -94,8 +106,17 @@ def test_copy_text_fields_round_trip(value):
 
 
 def test_hmac_is_keyed_deterministic_and_letters_only():
-    mask = column_masker(KEY, Hmac(strategy="hmac", length=24), TEXT, "public.t", [], FakeValues(KEY))
-    other = column_masker(KEY[::-1], Hmac(strategy="hmac", length=24), TEXT, "public.t", [], FakeValues(KEY))
+    mask = column_masker(
+        KEY, Hmac(strategy="hmac", length=24), TEXT, table="public.t", key_fields=[], fakes=FakeValues(KEY)
+    )
+    other = column_masker(
+        KEY[::-1],
+        Hmac(strategy="hmac", length=24),
+        TEXT,
+        table="public.t",
+        key_fields=[],
+        fakes=FakeValues(KEY),
+    )
     assert mask and other
     out = mask(b"alice@example.com", [])
     assert out == mask(b"alice@example.com", []) != other(b"alice@example.com", [])
@@ -105,7 +126,9 @@ def test_hmac_is_keyed_deterministic_and_letters_only():
 
 def test_fakes_are_deterministic_and_recognisable():
     fakes = FakeValues(KEY)
-    mask = column_masker(KEY, Fake(strategy="fake", kind="name"), TEXT, "public.t", [], fakes)
+    mask = column_masker(
+        KEY, Fake(strategy="fake", kind="name"), TEXT, table="public.t", key_fields=[], fakes=fakes
+    )
     assert mask
     name = mask(b"Anna M\\303\\274ller", []).decode()
     assert name == mask(b"Anna M\\303\\274ller", []).decode() and fakes.could_produce("name", name)
@@ -124,7 +147,12 @@ def fk(child: str, parent: str, name: str) -> ForeignKey:
 
 
 def test_load_order_puts_parents_first_and_defers_one_edge_per_cycle():
-    fks = [fk("s.b", "s.a", "b_a"), fk("s.c", "s.b", "c_b"), fk("s.a", "s.c", "a_c"), fk("s.d", "s.d", "self")]
+    fks = [
+        fk("s.b", "s.a", "b_a"),
+        fk("s.c", "s.b", "c_b"),
+        fk("s.a", "s.c", "a_c"),
+        fk("s.d", "s.d", "self"),
+    ]
     order, deferred = load_order(["s.a", "s.b", "s.c", "s.d", "s.e"], fks)
     assert deferred == {("s.a", "a_c")}
     assert order.index("s.a") < order.index("s.b") < order.index("s.c")
