@@ -155,6 +155,72 @@ class RunnerScope:
         return f"arn:{self.partition}:rds:{self.region}:{self.account_id}:{kind}:{name}"
 
 
+def _allow(
+    sid: str, actions: list[str], resources: Any, condition: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    statement = {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def _rds_statements(s: RunnerScope) -> list[dict[str, Any]]:
+    own_dbs, own_snaps = s.rds("db", f"{s.prefix}-*"), s.rds("snapshot", f"{s.prefix}-*")
+    prod_auto = s.rds("snapshot", "rds:" + s.production_instance_arn.rsplit(":", 1)[-1] + "-*")
+    groups = [s.rds("subgrp", s.subnet_group), s.rds("pg", "*"), s.rds("og", "*")]
+    describe = ["rds:DescribeDBInstances", "rds:DescribeDBSnapshots", "rds:DescribeDBSnapshotAttributes"]
+    operate = [
+        "rds:ModifyDBInstance",
+        "rds:DeleteDBInstance",
+        "rds:DeleteDBSnapshot",
+        "rds:ModifyDBSnapshotAttribute",
+        "rds:AddTagsToResource",
+        "rds:ListTagsForResource",
+    ]
+    return [
+        _allow("DescribeRds", describe, "*"),
+        _allow(
+            "SnapshotProductionAndScratch",
+            ["rds:CreateDBSnapshot"],
+            [s.production_instance_arn, own_dbs, own_snaps],
+        ),
+        _allow("CopySnapshots", ["rds:CopyDBSnapshot"], [own_snaps, prod_auto]),
+        _allow(
+            "ScratchInstances",
+            ["rds:RestoreDBInstanceFromDBSnapshot", "rds:CreateDBInstance"],
+            [own_dbs, own_snaps, *groups],
+        ),
+        _allow("OperateScratch", operate, [own_dbs, own_snaps]),
+    ]
+
+
+def _key_and_secret_statements(s: RunnerScope) -> list[dict[str, Any]]:
+    rds_secrets = f"arn:{s.partition}:secretsmanager:{s.region}:{s.account_id}:secret:rds!db-*"
+    via_secrets = {"StringEquals": {"kms:ViaService": f"secretsmanager.{s.region}.amazonaws.com"}}
+    return [
+        _allow(
+            "KeysForRdsGrants",
+            ["kms:CreateGrant"],
+            list(s.keys),
+            {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        ),
+        _allow("DescribeKeys", ["kms:DescribeKey"], list(s.keys)),
+        _allow(
+            "SecretsWithSanitizingKey", ["kms:Decrypt", "kms:GenerateDataKey"], s.sanitize_key, via_secrets
+        ),
+        _allow(
+            "RefreshKey",
+            ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+            s.hmac_secret_arn,
+        ),
+        _allow(
+            "ScratchMasterSecrets",
+            ["secretsmanager:GetSecretValue", "secretsmanager:CreateSecret", "secretsmanager:TagResource"],
+            rds_secrets,
+        ),
+    ]
+
+
 def runner_policy(s: RunnerScope) -> str:
     """The runner's permissions: each statement is one group of the calls ``blueprint/data/pipeline.py``
     makes.
@@ -164,86 +230,7 @@ def runner_policy(s: RunnerScope) -> str:
     Authorization Reference, "Actions defined by Amazon RDS"). RDS-managed master secrets are named
     ``rds!db-<uuid>``, so that is their ARN pattern.
     """
-    own_dbs, own_snaps = s.rds("db", f"{s.prefix}-*"), s.rds("snapshot", f"{s.prefix}-*")
-    prod_auto = s.rds("snapshot", "rds:" + s.production_instance_arn.rsplit(":", 1)[-1] + "-*")
-    rds_secrets = f"arn:{s.partition}:secretsmanager:{s.region}:{s.account_id}:secret:rds!db-*"
-    groups = [s.rds("subgrp", s.subnet_group), s.rds("pg", "*"), s.rds("og", "*")]
-    return policy_document(
-        [
-            {
-                "Sid": "DescribeRds",
-                "Effect": "Allow",
-                "Resource": "*",
-                "Action": [
-                    "rds:DescribeDBInstances",
-                    "rds:DescribeDBSnapshots",
-                    "rds:DescribeDBSnapshotAttributes",
-                ],
-            },
-            {
-                "Sid": "SnapshotProductionAndScratch",
-                "Effect": "Allow",
-                "Action": "rds:CreateDBSnapshot",
-                "Resource": [s.production_instance_arn, own_dbs, own_snaps],
-            },
-            {
-                "Sid": "CopySnapshots",
-                "Effect": "Allow",
-                "Action": "rds:CopyDBSnapshot",
-                "Resource": [own_snaps, prod_auto],
-            },
-            {
-                "Sid": "ScratchInstances",
-                "Effect": "Allow",
-                "Resource": [own_dbs, own_snaps, *groups],
-                "Action": ["rds:RestoreDBInstanceFromDBSnapshot", "rds:CreateDBInstance"],
-            },
-            {
-                "Sid": "OperateScratch",
-                "Effect": "Allow",
-                "Resource": [own_dbs, own_snaps],
-                "Action": [
-                    "rds:ModifyDBInstance",
-                    "rds:DeleteDBInstance",
-                    "rds:DeleteDBSnapshot",
-                    "rds:ModifyDBSnapshotAttribute",
-                    "rds:AddTagsToResource",
-                    "rds:ListTagsForResource",
-                ],
-            },
-            {
-                "Sid": "KeysForRdsGrants",
-                "Effect": "Allow",
-                "Action": "kms:CreateGrant",
-                "Resource": list(s.keys),
-                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            },
-            {"Sid": "DescribeKeys", "Effect": "Allow", "Action": "kms:DescribeKey", "Resource": list(s.keys)},
-            {
-                "Sid": "SecretsWithSanitizingKey",
-                "Effect": "Allow",
-                "Resource": s.sanitize_key,
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{s.region}.amazonaws.com"}},
-            },
-            {
-                "Sid": "RefreshKey",
-                "Effect": "Allow",
-                "Resource": s.hmac_secret_arn,
-                "Action": ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
-            },
-            {
-                "Sid": "ScratchMasterSecrets",
-                "Effect": "Allow",
-                "Resource": rds_secrets,
-                "Action": [
-                    "secretsmanager:GetSecretValue",
-                    "secretsmanager:CreateSecret",
-                    "secretsmanager:TagResource",
-                ],
-            },
-        ]
-    )
+    return policy_document(_rds_statements(s) + _key_and_secret_statements(s))
 
 
 class DataSanitizer(pulumi.ComponentResource):
@@ -269,23 +256,7 @@ class DataSanitizer(pulumi.ComponentResource):
                 lambda v: share_key_policy(v[0], v[1], args.staging_account_id)
             ),
         )
-        secret = aws.secretsmanager.Secret(
-            f"{name}-refresh-key",
-            name=f"{args.prefix}-refresh-key",
-            kms_key_id=sanitize.arn,
-            recovery_window_in_days=7,
-            description="Per-refresh HMAC key of the staging data refresh (a new version per run)",
-            tags=with_name(args.tags, f"{args.prefix}-refresh-key"),
-            opts=child_opts(self),
-        )
-        subnets = aws.rds.SubnetGroup(
-            f"{name}-subnets",
-            name=f"{args.prefix}-sanitizer-scratch",
-            subnet_ids=list(args.isolated_subnet_ids),
-            description="Scratch instances of the staging data refresh (isolated tier)",
-            tags=with_name(args.tags, f"{args.prefix}-sanitizer-scratch"),
-            opts=child_opts(self),
-        )
+        secret, subnets = self._secret(name, args, sanitize.arn), self._subnets(name, args)
         group = data_store_security_group(
             f"{name}-scratch",
             parent=self,
@@ -313,6 +284,29 @@ class DataSanitizer(pulumi.ComponentResource):
                 "securityGroupId": group.id,
                 "runnerRoleArn": role.arn,
             }
+        )
+
+    def _secret(
+        self, name: str, args: DataSanitizerArgs, key_arn: pulumi.Output[str]
+    ) -> aws.secretsmanager.Secret:
+        return aws.secretsmanager.Secret(
+            f"{name}-refresh-key",
+            name=f"{args.prefix}-refresh-key",
+            kms_key_id=key_arn,
+            recovery_window_in_days=7,
+            description="Per-refresh HMAC key of the staging data refresh (a new version per run)",
+            tags=with_name(args.tags, f"{args.prefix}-refresh-key"),
+            opts=child_opts(self),
+        )
+
+    def _subnets(self, name: str, args: DataSanitizerArgs) -> aws.rds.SubnetGroup:
+        return aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            name=f"{args.prefix}-sanitizer-scratch",
+            subnet_ids=list(args.isolated_subnet_ids),
+            description="Scratch instances of the staging data refresh (isolated tier)",
+            tags=with_name(args.tags, f"{args.prefix}-sanitizer-scratch"),
+            opts=child_opts(self),
         )
 
     def _key(self, name: str, role: str, args: DataSanitizerArgs, policy: pulumi.Output[str]) -> aws.kms.Key:
