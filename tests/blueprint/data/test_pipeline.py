@@ -363,3 +363,16 @@ def test_end_to_end_with_the_real_engine_masks_the_restored_copy(env, dbs, sampl
         emails = [e for (e,) in conn.execute("SELECT email FROM public.customers").fetchall()]
     assert emails and all(e.endswith("@example.invalid") for e in emails)
     assert "password" not in out + err
+
+
+def test_the_example_plan_dry_runs_through_the_main_cli(capsys):
+    from blueprint.cli import main
+
+    example = Path(__file__).resolve().parents[3] / "data" / "refresh-plan.example.yaml"
+    assert main(["data", "refresh", "--plan", str(example), "--run-id", "20260615", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "1. key: put a new HMAC key version" in out and "orders-20260615-staging" in out
+    assert main(["data", "refresh", "--plan", "missing.yaml"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "error: plan missing.yaml: cannot read it (No such file or directory); pass an existing file"
+    ]
