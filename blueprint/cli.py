@@ -38,6 +38,7 @@ from rich.text import Text
 
 from blueprint.config import ConfigError, load_stack_config
 from blueprint.config.base import NAMESPACE
+from blueprint.data import cli as data_cli
 from blueprint.engine import PROJECT_DIR, ProgramError, run_stack
 from blueprint.engine.graph import StackGraph
 from blueprint.engine.stack_files import StackFileError, StackSettings, read_stack
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
         "config-reference", parents=[common], help="print the stack config reference (Markdown)"
     )
     reference.add_argument("--update-readme", action="store_true", help="rewrite the block in README.md")
+    data_cli.add_parser(sub)
     return parser
 
 
@@ -291,6 +293,8 @@ def _internal_error(exc: Exception, debug: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code (see the module docstring)."""
     args = _parser().parse_args(argv)
+    if args.command == "data":
+        return data_cli.run(args)
     try:
         with _sigterm_raises():
             commands = {"config-reference": _config_reference, "preview": preview}

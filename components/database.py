@@ -192,10 +192,6 @@ class Database(StagingComponent):
             return None
         return nonce_source.apply(lambda source_id: final_snapshot_name(self._args.identifier, source_id))
 
-    def _tags(self, name: str) -> dict[str, str]:
-        """Tags of the instance/cluster: named after it, with its subnet tier."""
-        return with_name(self._args.tags, name, tier=self._args.subnet_tier)
-
     def _instance(self, placement: _Placement) -> _Endpoints:
         """The RDS instance and its parameter group."""
         args = self._args
@@ -243,7 +239,7 @@ class Database(StagingComponent):
             auto_minor_version_upgrade=False,
             allow_major_version_upgrade=False,
             apply_immediately=args.apply_immediately,
-            tags=self._tags(args.identifier),
+            tags=with_name(args.tags, args.identifier, tier=args.subnet_tier),
             opts=child_opts(self, depends_on=self._log_groups("instance")),
         )
         secret_arn = instance.master_user_secrets.apply(_master_secret_arn)
@@ -292,7 +288,7 @@ class Database(StagingComponent):
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS[args.engine]),
             allow_major_version_upgrade=False,
             apply_immediately=args.apply_immediately,
-            tags=self._tags(args.identifier),
+            tags=with_name(args.tags, args.identifier, tier=args.subnet_tier),
             opts=child_opts(self, depends_on=self._log_groups("cluster")),
         )
         self._cluster_instances(cluster, placement)
@@ -323,6 +319,6 @@ class Database(StagingComponent):
                 performance_insights_enabled=insights.enabled,
                 performance_insights_kms_key_id=insights.kms_key_id,
                 performance_insights_retention_period=insights.retention_days,
-                tags=self._tags(identifier),
+                tags=with_name(args.tags, identifier, tier=args.subnet_tier),
                 opts=child_opts(self),
             )
