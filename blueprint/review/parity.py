@@ -140,7 +140,7 @@ def identity(record: ResourceRecord, by_urn: Mapping[str, ResourceRecord], envir
 
 
 def _index(side: Side) -> dict[tuple[str, str], ResourceRecord]:
-    by_urn = side.graph.by_urn()
+    by_urn = {r.urn: r for r in side.graph.resources}
     wanted = set(PROPERTIES) | set(PRESENCE)
     return {
         (identity(r, by_urn, side.environment), r.type): r for r in side.graph.resources if r.type in wanted

@@ -136,7 +136,10 @@ def test_a_declaration_explains_a_version_difference(pair):
 
 def test_logical_identity_strips_the_environment(pair):
     _, production = pair
-    names = {identity(r, production.graph.by_urn(), "production") for r in production.graph.resources}
+    names = {
+        identity(r, {x.urn: x for x in production.graph.resources}, "production")
+        for r in production.graph.resources
+    }
     assert "vault/vault-secret-<env>/payments/psp-api-key" in names
 
 
