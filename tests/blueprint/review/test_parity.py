@@ -150,3 +150,22 @@ def test_cli_exit_codes_and_formats(tmp_path, capsys, monkeypatch):
     assert data["fails"] is False and data["counts"]["drift"] == 0
     assert main(["parity", "staging", "nope"]) == 2
     assert "Pulumi.nope.yaml" in capsys.readouterr().err
+
+
+def test_cli_exits_1_on_a_version_mismatch_in_the_production_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("STAGING_GUARDRAILS_TODAY", (_declared_expiry() - dt.timedelta(days=30)).isoformat())
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "__main__.py").symlink_to(ROOT / "__main__.py")
+    (tmp_path / "functions").symlink_to(ROOT / "functions")
+    (tmp_path / "schemas").symlink_to(ROOT / "schemas")
+    (tmp_path / "Pulumi.staging.yaml").write_text((ROOT / "Pulumi.staging.yaml").read_text())
+    production = yaml.safe_load((ROOT / "Pulumi.production.yaml").read_text())
+    production["config"]["staging-blueprint:brokers"][0]["engineVersion"] = "3.9.x"
+    (tmp_path / "Pulumi.production.yaml").write_text(yaml.safe_dump(production))
+    code = main(["parity", "staging", "production", "--project-dir", str(tmp_path), "--format", "markdown"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert (
+        "| **drift** (version) | `broker-events/broker-events-cluster` | `kafkaVersion` | 3.8.x | 3.9.x |"
+        in out
+    )
