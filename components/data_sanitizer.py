@@ -32,6 +32,7 @@ import pulumi_aws as aws
 from components.common import (
     AwsContext,
     StagingComponent,
+    account_administers_key,
     assume_role_policy,
     child_opts,
     policy_document,
@@ -96,13 +97,7 @@ def share_key_policy(account_id: str, partition: str, staging_account_id: str) -
     staging = {"AWS": f"arn:{partition}:iam::{staging_account_id}:root"}
     return policy_document(
         [
-            {
-                "Sid": "AccountAdministersKeyThroughIam",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
+            account_administers_key(partition, account_id),
             {
                 "Sid": "StagingAccountUsesKey",
                 "Effect": "Allow",
@@ -126,13 +121,7 @@ def private_key_policy(account_id: str, partition: str) -> str:
     """Key policy of the sanitizing CMK: the account, through IAM policies, and nobody else."""
     return policy_document(
         [
-            {
-                "Sid": "AccountAdministersKeyThroughIam",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            }
+            account_administers_key(partition, account_id),
         ]
     )
 

@@ -9,8 +9,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
@@ -73,3 +75,19 @@ def validation_problems(source: str, exc: ValidationError) -> list[str]:
         got = "" if err["type"] == "missing" else f" (got {_shown(err.get('input'))})"
         lines.append(f"{source}: {_path(loc)}: {message}{got}")
     return lines
+
+
+def read_yaml(path: Path, source: str) -> Any:
+    """The YAML document in ``path``.
+
+    Raises:
+        InputError: the file cannot be read or is not valid YAML (one line naming ``source`` and the fix).
+    """
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError([f"{source}: cannot read it ({exc.strerror}); pass an existing file"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InputError([f"{source}: not valid YAML{where}; fix the syntax"]) from None

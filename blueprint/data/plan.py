@@ -28,10 +28,9 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import Field, ValidationError, field_validator
 
-from blueprint.data.errors import DataModel, InputError, validation_problems
+from blueprint.data.errors import DataModel, InputError, read_yaml, validation_problems
 
 _KMS_KEY_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$"
 _SECRET_ARN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+$"
@@ -105,14 +104,7 @@ def load_plan(path: Path) -> Plan:
         InputError: unreadable file, bad YAML or invalid plan (one line per problem).
     """
     source = f"plan {path}"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError([f"{source}: cannot read it ({exc.strerror}); pass an existing file"]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError([f"{source}: not valid YAML{where}; fix the syntax"]) from None
+    data = read_yaml(path, source)
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:

@@ -39,26 +39,13 @@ Errors: ``load_rules`` raises ``InputError`` with one line per problem
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-import yaml
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
-from blueprint.data.errors import DataModel, InputError, validation_problems
+from blueprint.data.errors import DataModel, InputError, read_yaml, validation_problems
 
 #: Kinds of fake value the ``fake`` strategy produces (``blueprint.data.fakes``).
-FAKE_KINDS = (
-    "name",
-    "firstName",
-    "lastName",
-    "phone",
-    "address",
-    "street",
-    "city",
-    "postcode",
-    "company",
-    "sentence",
-)
 FakeKind = Literal[
     "name",
     "firstName",
@@ -71,6 +58,7 @@ FakeKind = Literal[
     "company",
     "sentence",
 ]
+FAKE_KINDS: tuple[str, ...] = get_args(FakeKind)
 
 
 class Keep(DataModel):
@@ -252,12 +240,4 @@ def load_rules(path: Path) -> Rules:
     """Read and validate a rules file; ``InputError`` naming the file for a missing file, bad YAML or
     invalid rules."""
     source = f"rules {path}"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError([f"{source}: cannot read it ({exc.strerror}); pass an existing file"]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError([f"{source}: not valid YAML{where}; fix the syntax"]) from None
-    return parse_rules(data, source)
+    return parse_rules(read_yaml(path, source), source)
