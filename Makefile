@@ -9,7 +9,7 @@ FORMAT ?= text
 .PHONY: help preview test lint fmt bench bench-data clean
 
 help:
-	@echo "make preview  offline preview + policy check of Pulumi.$(STACK).yaml (STACK=, FORMAT=text|markdown|json)"
+	@echo "make preview  offline preview + policy check of Pulumi.$(STACK).yaml (STACK=, FORMAT=text|markdown|json|sarif)"
 	@echo "make test     ruff + pytest (what CI runs)"
 	@echo "make bench    preview timing/memory and scaling benchmarks, then bench-data"
 	@echo "make bench-data  masking engine rows/s on a generated 1M-row database (needs postgresql)"
