@@ -6,12 +6,13 @@ BIN := $(VENV)/bin
 STACK ?= staging
 FORMAT ?= text
 
-.PHONY: help preview test lint fmt bench verify-local clean
+.PHONY: help preview test lint fmt bench bench-data verify-local clean
 
 help:
-	@echo "make preview  offline preview + policy check of Pulumi.$(STACK).yaml (STACK=, FORMAT=text|markdown|json)"
+	@echo "make preview  offline preview + policy check of Pulumi.$(STACK).yaml (STACK=, FORMAT=text|markdown|json|sarif)"
 	@echo "make test     ruff + pytest (what CI runs)"
-	@echo "make bench    preview timing/memory and scaling benchmarks"
+	@echo "make bench    preview timing/memory and scaling benchmarks, then bench-data"
+	@echo "make bench-data  masking engine rows/s on a generated 1M-row database (needs postgresql)"
 	@echo "make verify-local  deploy Pulumi.$(STACK).yaml into a local moto server and verify it: go/no-go"
 	@echo "make lint     ruff check + format check + mypy;  make fmt  reformat"
 
@@ -33,10 +34,13 @@ fmt: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
-bench: $(BIN)/.installed
+bench: $(BIN)/.installed bench-data
 	$(BIN)/python -m blueprint.devtools.bench
+
+bench-data: $(BIN)/.installed
+	$(BIN)/python -m blueprint.data.bench
 
 # moto server on 127.0.0.1 (stopped whatever happens) -> deploy -> .verify-local/outputs.json -> verify.
 verify-local: $(BIN)/.installed

@@ -1,4 +1,5 @@
-"""Command line of the offline tools: ``python -m blueprint preview|config-reference|verify``.
+"""Command line of the offline tools: ``python -m blueprint preview|parity|contracts|config-reference``
+and ``verify``.
 
 ``verify`` checks a deployed stack (``blueprint.verify.command``: exit 0 go, 1 no-go, 2 usage, 3 internal).
 
@@ -6,9 +7,12 @@ Exit codes:
 
 - ``0``: no mandatory policy violation.
 - ``1``: at least one mandatory violation (including a mandatory rule downgraded by the policy config
-  without a valid justification, and an exemption that is not honoured by a mandatory rule).
+  without a valid justification, an exemption that is not honoured by a mandatory rule, and a break of a
+  topic contract); for ``parity``, an unexplained engine, version or security difference; for
+  ``contracts``, a break.
 - ``2``: usage error: bad arguments, ``--output`` that cannot be written, invalid stack file, stack
-  config or policy config, or a program/policy-pack failure. Nothing is written.
+  config or policy config, a ``--compare`` document or ``--base`` that cannot be used, or a
+  program/policy-pack failure. Nothing is written.
 - ``3``: internal error (a bug in these tools): one line on stderr; ``--debug`` or ``BLUEPRINT_DEBUG=1``
   adds the traceback. Nothing is written.
 - ``130`` / ``143``: interrupted by Ctrl-C (SIGINT) / terminated (SIGTERM, what CI cancellation sends):
@@ -37,12 +41,15 @@ from rich.text import Text
 
 from blueprint.config import ConfigError, load_stack_config
 from blueprint.config.base import NAMESPACE
+from blueprint.data import cli as data_cli
 from blueprint.engine import PROJECT_DIR, ProgramError, run_stack
 from blueprint.engine.graph import StackGraph
 from blueprint.engine.stack_files import StackFileError, StackSettings, read_stack
 from blueprint.policy import BackgroundAnalysis, PolicyPackError, PolicyReport
 from blueprint.policy.config import PolicyConfigError, load_exemptions_module, load_policy_config
 from blueprint.report import build_report, render_report, render_text
+from blueprint.review import contracts_command, parity_command
+from blueprint.review.preview_steps import ReviewInputError, apply_review, contract_report, load_base
 from blueprint.verify import command as verify_command
 
 EXIT_OK, EXIT_MANDATORY, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -82,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
         "Exit codes: 0 pass, 1 mandatory violation, 2 usage error, 3 internal error, 130/143 interrupted.",
     )
     preview.add_argument("--stack", default="staging", help="stack name; reads Pulumi.<stack>.yaml")
-    preview.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    preview.add_argument("--format", choices=("text", "markdown", "json", "sarif"), default="text")
     preview.add_argument("--output", type=Path, help="write the report to FILE instead of stdout")
     preview.add_argument(
         "--policy-config", type=Path, help="policy pack config JSON (as --policy-pack-config)"
@@ -94,11 +101,22 @@ def _parser() -> argparse.ArgumentParser:
         help="latest expiry allowed for exemptions and downgrades, in days from today "
         "(default 90, or STAGING_GUARDRAILS_MAX_WAIVER_DAYS)",
     )
+    preview.add_argument(
+        "--compare", type=Path, metavar="BASE.json", help="show the change against this base preview (JSON)"
+    )
+    preview.add_argument(
+        "--base",
+        metavar="REF",
+        help="git revision topic contracts are checked against (default: merge base with main)",
+    )
     preview.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
+    for command in (parity_command, contracts_command):
+        command.add_parser(sub, common)
     reference = sub.add_parser(
         "config-reference", parents=[common], help="print the stack config reference (Markdown)"
     )
     reference.add_argument("--update-readme", action="store_true", help="rewrite the block in README.md")
+    data_cli.add_parser(sub)
     verify_command.add_parser(sub, [common])
     return parser
 
@@ -206,22 +224,28 @@ def preview(args: argparse.Namespace) -> int:
     target = check_output(args.output) if args.output is not None else None
     try:
         settings = read_stack(args.project_dir, args.stack)
-    except StackFileError as exc:
+        base = load_base(args.compare) if args.compare is not None else None
+        validate_config(settings)
+        contracts = contract_report(settings, args.project_dir, args.base)
+    except (StackFileError, ReviewInputError) as exc:
         raise UsageError(str(exc)) from None
-    validate_config(settings)
     policy_config = _load_policy_config(args.policy_config)
     env = _pack_env(args.max_waiver_days)
     graph, policy = analyze_while_running(settings, args.project_dir, policy_config, env)
     note = f"policy config {args.policy_config}" if args.policy_config else "default policy config"
     report = build_report(graph, policy, note)
+    try:
+        apply_review(report, contracts, base, args.compare.name if args.compare else "")
+    except ReviewInputError as exc:
+        raise UsageError(str(exc)) from None
     if target is not None:
-        write_atomically(target, render_report(report, args.format))
+        write_atomically(target, render_report(report, args.format, project_dir=args.project_dir))
         Console(stderr=True, highlight=False).print(Text(report["summary"]["line"]))
     elif args.format == "text":
         render_text(report, Console(emoji=False, highlight=False))
     else:
-        sys.stdout.write(render_report(report, args.format))
-    return EXIT_MANDATORY if policy.has_mandatory else EXIT_OK
+        sys.stdout.write(render_report(report, args.format, project_dir=args.project_dir))
+    return EXIT_MANDATORY if policy.has_mandatory or contracts.breaks else EXIT_OK
 
 
 def _config_reference(args: argparse.Namespace) -> int:
@@ -274,11 +298,14 @@ def _internal_error(exc: Exception, debug: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code (see the module docstring)."""
     args = _parser().parse_args(argv)
+    if args.command == "data":
+        return data_cli.run(args)
     try:
         with _sigterm_raises():
-            if args.command == "verify":
-                return verify_command.run(args)
-            return _config_reference(args) if args.command == "config-reference" else preview(args)
+            commands = {"config-reference": _config_reference, "preview": preview}
+            commands |= {"parity": parity_command.run, "contracts": contracts_command.run}
+            commands["verify"] = verify_command.run
+            return commands[args.command](args)
     except (UsageError, verify_command.UsageError) as exc:
         _error(str(exc))
         return EXIT_USAGE

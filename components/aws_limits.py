@@ -4,7 +4,8 @@ config validation (``blueprint/config``) and used by the components.
 Pulumi mocks accept any value, so a limit that is not encoded here is found only by the first real
 ``pulumi up``. Each constant below names the AWS document (or provider source) that states it; when AWS
 changes a limit, change it here and only here. Plain Python, no Pulumi imports: the config schema and the
-components both read it.
+components both read it. The session bounds come from the token broker's environment contract
+(``functions/token_broker/environment.py``), which the Lambda itself applies.
 
 A few behaviours are not numbers but still shape the program:
 
@@ -24,6 +25,8 @@ A few behaviours are not numbers but still shape the program:
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from functions.token_broker import environment as broker_contract
 
 _DOCS = "https://docs.aws.amazon.com"
 
@@ -56,14 +59,17 @@ class Range:
 #: An IAM role's ``MaxSessionDuration``.
 IAM_MAX_SESSION_DURATION = Range(3600, 43200, "s", f"{_DOCS}/IAM/latest/APIReference/API_CreateRole.html")
 #: STS ``AssumeRole`` ``DurationSeconds`` (at most the role's MaxSessionDuration; 3600 when role chaining).
-STS_DURATION = Range(900, 43200, "s", f"{_DOCS}/STS/latest/APIReference/API_AssumeRole.html")
+STS_DURATION = Range(
+    broker_contract.MIN_SESSION_SECONDS,
+    broker_contract.STS_MAX_SESSION_SECONDS,
+    "s",
+    f"{_DOCS}/STS/latest/APIReference/API_AssumeRole.html",
+)
 #: This blueprint's cap on every session: credentials expire within the hour (and role chaining, which the
 #: token broker does, allows no more: IAM User Guide, "Role chaining").
-SESSION_CAP_SECONDS = 3600
+SESSION_CAP_SECONDS = broker_contract.MAX_SESSION_SECONDS
 #: IAM role names (and the Lambda function names derived like them).
 IAM_ROLE_NAME = Range(1, 64, "characters", f"{_DOCS}/IAM/latest/APIReference/API_CreateRole.html")
-#: IAM managed policy names.
-IAM_POLICY_NAME = Range(1, 128, "characters", f"{_DOCS}/IAM/latest/APIReference/API_CreatePolicy.html")
 #: GitHub's OIDC issuer host; its tokens' ``sub`` is ``repo:<owner>/<repo>:environment:<environment>``
 #: (GitHub Docs, "Configuring OpenID Connect in Amazon Web Services"). One IAM provider per URL per account.
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"

@@ -87,6 +87,18 @@ def policy_document(statements: Sequence[Mapping[str, Any]]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
+def account_administers_key(partition: str, account_id: str) -> dict[str, Any]:
+    """The key-policy statement letting the account administer and use a CMK through IAM policies (the AWS
+    default statement, "Allows access to the AWS account and enables IAM policies", KMS Developer Guide)."""
+    return {
+        "Sid": "AccountAdministersKeyThroughIam",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+
+
 def assume_role_policy(service: str, conditions: Mapping[str, Any] | None = None) -> str:
     """A trust policy letting one AWS service principal (e.g. ``vpc-flow-logs.amazonaws.com``) assume a role.
 

@@ -1,17 +1,17 @@
-"""What the broker components share: where a broker lives, who may connect, how it is tagged and
-protected. ``KafkaCluster`` and ``RabbitMqBroker`` take a subclass of ``BrokerArgs``; ``Database`` shares
-the security-group helper (``components.security_groups``) but takes its own arguments."""
+"""What the broker components share: where a broker lives, who may connect, how it is protected.
+``KafkaCluster`` and ``RabbitMqBroker`` take a subclass of ``BrokerArgs``; ``Database`` shares the
+security-group helper (``components.security_groups``) but takes its own arguments."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pulumi
 import pulumi_aws as aws
 
-from components.common import child_opts, with_name
+from components.common import child_opts
 from components.security_groups import Client, ServicePort, data_store_security_group
 
 
@@ -43,6 +43,13 @@ class BrokerArgs:
     deletion_protection: bool = True
 
 
+class BrokerEndpoint(NamedTuple):
+    """What a broker builder returns: the cluster/broker ARN and where clients connect."""
+
+    arn: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+
+
 def broker_security_group(
     name: str, parent: pulumi.Resource, args: BrokerArgs, ports: Sequence[ServicePort]
 ) -> aws.ec2.SecurityGroup:
@@ -56,11 +63,6 @@ def broker_security_group(
         clients=args.clients,
         tags=args.tags,
     )
-
-
-def broker_tags(args: BrokerArgs) -> dict[str, str]:
-    """Tags of the cluster/broker itself: named after it, with its subnet tier."""
-    return with_name(args.tags, args.broker_name, tier=args.subnet_tier)
 
 
 def protected_opts(parent: pulumi.Resource, args: BrokerArgs, **kwargs: Any) -> pulumi.ResourceOptions:

@@ -72,6 +72,30 @@ class _Endpoints(NamedTuple):
     resource_id: pulumi.Output[str]
 
 
+class _Posture(TypedDict):
+    """Keyword arguments ``aws.rds.Instance`` and ``aws.rds.Cluster`` share (typed, so mypy checks both)."""
+
+    engine: str
+    engine_version: str
+    storage_encrypted: bool
+    kms_key_id: pulumi.Input[str]
+    manage_master_user_password: bool
+    master_user_secret_kms_key_id: pulumi.Input[str]
+    iam_database_authentication_enabled: bool
+    db_subnet_group_name: pulumi.Output[str]
+    vpc_security_group_ids: list[pulumi.Output[str]]
+    port: int
+    backup_retention_period: int
+    copy_tags_to_snapshot: bool
+    delete_automated_backups: bool
+    deletion_protection: bool
+    skip_final_snapshot: bool
+    snapshot_identifier: str | None
+    enabled_cloudwatch_logs_exports: list[str]
+    allow_major_version_upgrade: bool
+    apply_immediately: bool
+
+
 class _ParameterGroupArgs(TypedDict):
     family: str
     description: str
@@ -163,6 +187,32 @@ class Database(StagingComponent):
             for log in LOG_EXPORTS[args.engine]
         ]
 
+    def _posture(self, placement: _Placement) -> _Posture:
+        """The settings an RDS instance and an Aurora cluster share, under the same argument names: the
+        security posture (encryption, RDS-managed password, IAM auth, placement) and the data safety nets."""
+        args = self._args
+        return _Posture(
+            engine=args.engine,
+            engine_version=args.engine_version,
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=args.kms_key_arn,
+            iam_database_authentication_enabled=True,
+            db_subnet_group_name=placement.subnet_group_name,
+            vpc_security_group_ids=[placement.security_group_id],
+            port=PORT,
+            backup_retention_period=args.backup_retention_days,
+            copy_tags_to_snapshot=True,
+            delete_automated_backups=False,
+            deletion_protection=args.deletion_protection,
+            skip_final_snapshot=args.skip_final_snapshot,
+            snapshot_identifier=args.snapshot_identifier,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS[args.engine]),
+            allow_major_version_upgrade=False,
+            apply_immediately=args.apply_immediately,
+        )
+
     def _parameter_group_args(self) -> _ParameterGroupArgs:
         """What the instance's and the cluster's parameter groups share: family, description, tags, parent
         (the parameters themselves, ``PARAMETERS``, differ only in their argument type)."""
@@ -192,10 +242,6 @@ class Database(StagingComponent):
             return None
         return nonce_source.apply(lambda source_id: final_snapshot_name(self._args.identifier, source_id))
 
-    def _tags(self, name: str) -> dict[str, str]:
-        """Tags of the instance/cluster: named after it, with its subnet tier."""
-        return with_name(self._args.tags, name, tier=self._args.subnet_tier)
-
     def _instance(self, placement: _Placement) -> _Endpoints:
         """The RDS instance and its parameter group."""
         args = self._args
@@ -209,41 +255,23 @@ class Database(StagingComponent):
         instance = aws.rds.Instance(
             f"{self._name}-instance",
             identifier=args.identifier,
-            engine=args.engine,
-            engine_version=args.engine_version,
             instance_class=args.instance_class,
             allocated_storage=args.allocated_storage_gib,
             max_allocated_storage=args.max_allocated_storage_gib,
             storage_type="gp3",
-            storage_encrypted=True,
-            kms_key_id=args.kms_key_arn,
             db_name=initial.database_name,
             username=initial.master_username,
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=args.kms_key_arn,
-            iam_database_authentication_enabled=True,
-            db_subnet_group_name=placement.subnet_group_name,
-            vpc_security_group_ids=[placement.security_group_id],
-            port=PORT,
             publicly_accessible=False,
             multi_az=args.multi_az,
             parameter_group_name=params.name,
             ca_cert_identifier=CA_CERTIFICATE,
-            backup_retention_period=args.backup_retention_days,
-            copy_tags_to_snapshot=True,
-            delete_automated_backups=False,
-            deletion_protection=args.deletion_protection,
-            skip_final_snapshot=args.skip_final_snapshot,
             final_snapshot_identifier=self._final_snapshot(params.id),
-            snapshot_identifier=args.snapshot_identifier,
-            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS[args.engine]),
             performance_insights_enabled=insights.enabled,
             performance_insights_kms_key_id=insights.kms_key_id,
             performance_insights_retention_period=insights.retention_days,
             auto_minor_version_upgrade=False,
-            allow_major_version_upgrade=False,
-            apply_immediately=args.apply_immediately,
-            tags=self._tags(args.identifier),
+            **self._posture(placement),
+            tags=with_name(args.tags, args.identifier, tier=args.subnet_tier),
             opts=child_opts(self, depends_on=self._log_groups("instance")),
         )
         secret_arn = instance.master_user_secrets.apply(_master_secret_arn)
@@ -268,31 +296,13 @@ class Database(StagingComponent):
         cluster = aws.rds.Cluster(
             f"{self._name}-cluster",
             cluster_identifier=args.identifier,
-            engine=args.engine,
-            engine_version=args.engine_version,
-            storage_encrypted=True,
-            kms_key_id=args.kms_key_arn,
             database_name=initial.database_name,
             master_username=initial.master_username,
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=args.kms_key_arn,
-            iam_database_authentication_enabled=True,
-            db_subnet_group_name=placement.subnet_group_name,
-            vpc_security_group_ids=[placement.security_group_id],
-            port=PORT,
             db_cluster_parameter_group_name=params.name,
             serverlessv2_scaling_configuration=scaling,
-            backup_retention_period=args.backup_retention_days,
-            copy_tags_to_snapshot=True,
-            delete_automated_backups=False,
-            deletion_protection=args.deletion_protection,
-            skip_final_snapshot=args.skip_final_snapshot,
             final_snapshot_identifier=self._final_snapshot(params.id),
-            snapshot_identifier=args.snapshot_identifier,
-            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS[args.engine]),
-            allow_major_version_upgrade=False,
-            apply_immediately=args.apply_immediately,
-            tags=self._tags(args.identifier),
+            **self._posture(placement),
+            tags=with_name(args.tags, args.identifier, tier=args.subnet_tier),
             opts=child_opts(self, depends_on=self._log_groups("cluster")),
         )
         self._cluster_instances(cluster, placement)
@@ -323,6 +333,6 @@ class Database(StagingComponent):
                 performance_insights_enabled=insights.enabled,
                 performance_insights_kms_key_id=insights.kms_key_id,
                 performance_insights_retention_period=insights.retention_days,
-                tags=self._tags(identifier),
+                tags=with_name(args.tags, identifier, tier=args.subnet_tier),
                 opts=child_opts(self),
             )

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.common import StagingComponent, child_opts, encrypted_log_group
-from components.data_store import BrokerArgs, broker_security_group, broker_tags, protected_opts
+from components.common import StagingComponent, child_opts, encrypted_log_group, with_name
+from components.data_store import BrokerArgs, BrokerEndpoint, broker_security_group, protected_opts
 from components.security_groups import ServicePort
 
 #: MSK port for SASL/IAM clients inside the VPC.
@@ -118,7 +118,7 @@ class KafkaCluster(StagingComponent):
         self.security_group_id = group.id
         self.register()
 
-    def _msk(self, group: aws.ec2.SecurityGroup) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+    def _msk(self, group: aws.ec2.SecurityGroup) -> BrokerEndpoint:
         args = kafka = self._args
         log_group = encrypted_log_group(
             f"{self._name}-broker-logs",
@@ -174,12 +174,12 @@ class KafkaCluster(StagingComponent):
                     )
                 )
             ),
-            tags=broker_tags(self._args),
+            tags=with_name(self._args.tags, self._args.broker_name, tier=self._args.subnet_tier),
             opts=protected_opts(self, self._args),
         )
-        return cluster.arn, cluster.bootstrap_brokers_sasl_iam
+        return BrokerEndpoint(cluster.arn, cluster.bootstrap_brokers_sasl_iam)
 
-    def _msk_serverless(self, group: aws.ec2.SecurityGroup) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+    def _msk_serverless(self, group: aws.ec2.SecurityGroup) -> BrokerEndpoint:
         cluster = aws.msk.ServerlessCluster(
             f"{self._name}-cluster",
             cluster_name=self._args.broker_name,
@@ -193,7 +193,7 @@ class KafkaCluster(StagingComponent):
                     subnet_ids=list(self._args.subnet_ids), security_group_ids=[group.id]
                 )
             ],
-            tags=broker_tags(self._args),
+            tags=with_name(self._args.tags, self._args.broker_name, tier=self._args.subnet_tier),
             opts=protected_opts(self, self._args),
         )
-        return cluster.arn, cluster.bootstrap_brokers_sasl_iam
+        return BrokerEndpoint(cluster.arn, cluster.bootstrap_brokers_sasl_iam)

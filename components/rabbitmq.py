@@ -37,7 +37,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.common import StagingComponent, as_secret, child_opts, with_name
-from components.data_store import BrokerArgs, broker_security_group, broker_tags, protected_opts
+from components.data_store import BrokerArgs, BrokerEndpoint, broker_security_group, protected_opts
 from components.security_groups import ServicePort
 
 #: Amazon MQ for RabbitMQ: AMQP over TLS, and the management console/API over HTTPS.
@@ -113,7 +113,7 @@ class RabbitMqBroker(StagingComponent):
         self.security_group_id = group.id
         self.register()
 
-    def _rabbitmq(self, group: aws.ec2.SecurityGroup) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+    def _rabbitmq(self, group: aws.ec2.SecurityGroup) -> BrokerEndpoint:
         args = rabbit = self._args
         generated = random.RandomPassword(
             f"{self._name}-admin-password",
@@ -143,10 +143,10 @@ class RabbitMqBroker(StagingComponent):
             authentication_strategy="simple",
             logs=aws.mq.BrokerLogsArgs(general=True),
             users=[aws.mq.BrokerUserArgs(username=rabbit.admin_username, password=password)],
-            tags=broker_tags(self._args),
+            tags=with_name(self._args.tags, self._args.broker_name, tier=self._args.subnet_tier),
             opts=protected_opts(self, self._args, ignore_changes=["users"]),
         )
-        return broker.arn, broker.instances.apply(_amqps_endpoint)
+        return BrokerEndpoint(broker.arn, broker.instances.apply(_amqps_endpoint))
 
     def _credentials_secret(self, username: str, password: pulumi.Output[str]) -> pulumi.Output[str]:
         """A CMK-encrypted secret holding ``{"username": ..., "password": ...}`` (the kept password)."""

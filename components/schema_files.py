@@ -20,7 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from components.aws_limits import GLUE_JSON_SCHEMA_DRAFTS, GLUE_NAME, GLUE_SCHEMA_DEFINITION
+from components.aws_limits import (
+    GLUE_JSON_SCHEMA_DRAFTS,
+    GLUE_JSON_SCHEMA_SOURCE,
+    GLUE_NAME,
+    GLUE_SCHEMA_DEFINITION,
+)
 
 DataFormat = Literal["AVRO", "JSON", "PROTOBUF"]
 
@@ -125,6 +130,6 @@ def json_schema_draft(file_name: str, document: Any) -> str:
     if match is None or match.group(1) not in GLUE_JSON_SCHEMA_DRAFTS:
         raise SchemaError(
             f"{file_name}: $schema {declared!r} is not a JSON Schema draft the Glue Schema Registry accepts "
-            f"({', '.join(GLUE_JSON_SCHEMA_DRAFTS)}); use {DEFAULT_JSON_SCHEMA!r}"
+            f"({', '.join(GLUE_JSON_SCHEMA_DRAFTS)}; {GLUE_JSON_SCHEMA_SOURCE}); use {DEFAULT_JSON_SCHEMA!r}"
         )
     return match.group(1)

@@ -27,6 +27,7 @@ are in ``components/token_broker_args.py``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import pulumi
 import pulumi_aws as aws
@@ -72,6 +73,13 @@ from functions.token_broker.environment import (
     encode_db_map,
     encode_role_map,
 )
+
+
+class _CiTrust(NamedTuple):
+    """The CI deploy role and the OIDC provider it trusts (both None without ``ci``)."""
+
+    deploy_role_arn: pulumi.Output[str] | None
+    oidc_provider_arn: pulumi.Output[str] | None
 
 
 class TokenBroker(StagingComponent):
@@ -290,10 +298,10 @@ class TokenBroker(StagingComponent):
             opts=child_opts(self, depends_on=depends_on),
         )
 
-    def _ci(self, boundary: aws.iam.Policy) -> tuple[pulumi.Output[str] | None, pulumi.Output[str] | None]:
+    def _ci(self, boundary: aws.iam.Policy) -> _CiTrust:
         ci = self._args.ci
         if ci is None:
-            return None, None
+            return _CiTrust(None, None)
         provider_arn = self._github_provider(ci)
         subjects = [github_subject(r.repository, r.environment) for r in ci.repositories]
         role = self._bounded_role(
@@ -305,7 +313,7 @@ class TokenBroker(StagingComponent):
             access=ci.access,
             boundary=boundary,
         )
-        return role.arn, provider_arn
+        return _CiTrust(role.arn, provider_arn)
 
     def _github_provider(self, ci: GithubCiArgs) -> pulumi.Output[str]:
         """The ARN of the account's GitHub OIDC provider: given, created here (``create_provider``), or

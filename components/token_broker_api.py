@@ -3,6 +3,8 @@ throttling, and the Lambda permission scoped to this API."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pulumi
 import pulumi_aws as aws
 
@@ -10,14 +12,19 @@ from components.common import child_opts, encrypted_log_group, with_name
 from components.token_broker_args import ACCESS_LOG_FORMAT, ROUTES, TokenBrokerArgs
 
 
+class HttpApi(NamedTuple):
+    endpoint: pulumi.Output[str]
+    access_log_group_name: pulumi.Output[str]
+
+
 def http_api(
     parent: pulumi.Resource, name: str, args: TokenBrokerArgs, function: aws.lambda_.Function
-) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+) -> HttpApi:
     """The broker's HTTP API: a JWT authorizer on every route but health, an access log, throttling, and
     the permission for this API (only) to invoke the function.
 
     Returns:
-        (the API's base URL, the access log group's name).
+        The API's base URL and its access log group's name.
     """
     api = aws.apigatewayv2.Api(
         f"{name}-api",
@@ -37,7 +44,7 @@ def http_api(
         source_arn=pulumi.Output.concat(api.execution_arn, "/*/*"),  # this API only, any stage/route
         opts=child_opts(parent),
     )
-    return api.api_endpoint, access_logs.name
+    return HttpApi(api.api_endpoint, access_logs.name)
 
 
 def _routes(

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pulumi
 
-from components.aws_limits import IAM_MAX_SESSION_DURATION, SESSION_CAP_SECONDS, STS_DURATION
+from components.aws_limits import (
+    IAM_MAX_SESSION_DURATION,
+    IAM_ROLE_NAME,
+    LAMBDA_FUNCTION_NAME,
+    SESSION_CAP_SECONDS,
+    STS_DURATION,
+)
 from components.iam import AccessPreset
 
 #: The broker's hard cap on any session, in seconds (DESIGN.md section 4); STS's minimum is 900 s.
@@ -46,8 +52,8 @@ ACCESS_LOG_FORMAT = json.dumps(
         "sub": "$context.authorizer.claims.sub",
     }
 )
-#: IAM role and Lambda function names are at most 64 characters.
-MAX_NAME_LENGTH = 64
+#: IAM role and Lambda function names are at most 64 characters (both limits in ``aws_limits``).
+MAX_NAME_LENGTH = min(IAM_ROLE_NAME.high, LAMBDA_FUNCTION_NAME.high)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.common import AwsContext, StagingComponent, as_secret, child_opts, policy_document, with_name
+from components.common import (
+    AwsContext,
+    StagingComponent,
+    account_administers_key,
+    as_secret,
+    child_opts,
+    policy_document,
+    with_name,
+)
 
 #: Actions CloudWatch Logs needs on a CMK that encrypts log groups (CloudWatch Logs User Guide,
 #: "Encrypt log data in CloudWatch Logs using AWS Key Management Service", step 2 key policy).
@@ -81,13 +89,7 @@ def key_policy(account_id: str, partition: str, region: str) -> str:
     logs_arn = f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
     return policy_document(
         [
-            {
-                "Sid": "AccountAdministersKeyThroughIam",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
+            account_administers_key(partition, account_id),
             {
                 "Sid": "CloudWatchLogsForThisAccountOnly",
                 "Effect": "Allow",

@@ -8,6 +8,7 @@ from typing import Any
 
 from blueprint.engine.graph import ResourceRecord, StackGraph, unwrap
 from blueprint.engine.stack_files import StackSettings
+from blueprint.policy import PACK_DIR
 
 TAGS = {"owner": "platform-team", "cost-center": "cc-1", "environment": "test"}
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
@@ -40,3 +41,23 @@ def inputs(record: ResourceRecord) -> dict[str, Any]:
 def policy(record: ResourceRecord, key: str = "policy") -> dict[str, Any]:
     """A JSON policy-document input, parsed."""
     return json.loads(inputs(record)[key])
+
+
+def taggable_types() -> frozenset[str]:
+    """The AWS types that take tags (the policy pack's list, generated from pulumi-aws)."""
+    lines = (PACK_DIR / "guardrails" / "taggable_aws_types.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def untagged(graph: StackGraph, required: dict[str, str]) -> list[str]:
+    """Names of the resources of taggable types that lack one of the ``required`` tags (or all tags).
+
+    Uses the list of taggable types, not the presence of a ``tags`` input, so a resource that forgot its
+    tags altogether is caught too.
+    """
+    types = taggable_types()
+    return [
+        r.name
+        for r in graph.resources
+        if r.custom and r.type in types and not required.items() <= (inputs(r).get("tags") or {}).items()
+    ]

@@ -15,7 +15,11 @@ from blueprint.config.access import (
     TokenBrokerConfig,
 )
 from blueprint.config.base import Problem, join_path
-from components.aws_limits import LAMBDA_ENVIRONMENT_BYTES, OIDC_ONE_PROVIDER_PER_URL_SOURCE
+from components.aws_limits import (
+    LAMBDA_ENVIRONMENT_BYTES,
+    LAMBDA_ENVIRONMENT_SOURCE,
+    OIDC_ONE_PROVIDER_PER_URL_SOURCE,
+)
 from functions.token_broker import environment as contract
 from functions.token_broker.environment import DatabaseEntry, RoleEntry, encode_db_map, encode_role_map
 
@@ -135,7 +139,8 @@ def _environment_size_problems(broker: TokenBrokerConfig, environment: str) -> I
             "tokenBroker.groups",
             f"{len(broker.groups)} groups",
             f"need about {size} bytes of Lambda environment variables, over Lambda's "
-            f"{LAMBDA_ENVIRONMENT_BYTES}-byte limit; map fewer groups (e.g. one IdP group per team)",
+            f"{LAMBDA_ENVIRONMENT_BYTES}-byte limit ({LAMBDA_ENVIRONMENT_SOURCE}); map fewer groups "
+            "(e.g. one IdP group per team)",
         )
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from blueprint.config.base import ConfigModel
-from components.aws_limits import MQ_BROKER_NAME, RDS_BACKUP_RETENTION, RDS_IDENTIFIER
+from components.aws_limits import MQ_BROKER_NAME, MSK_CLUSTER_NAME, RDS_BACKUP_RETENTION, RDS_IDENTIFIER
 from components.schema_files import COMPATIBILITY_MODES
 
 DatabaseEngine = Literal["postgres", "aurora-postgresql"]
@@ -30,8 +30,8 @@ DEFAULT_RABBITMQ_INSTANCE_TYPE = "mq.m7g.medium"
 MAX_BROKER_AZS = 3
 #: RDS identifiers are at most 63 characters; Aurora instances append ``-<n>``, so keep 3 spare.
 MAX_DB_IDENTIFIER = RDS_IDENTIFIER.high - 3
-#: Amazon MQ broker names are at most 50 characters (MSK allows 64; one limit for both keeps it simple).
-MAX_BROKER_NAME = MQ_BROKER_NAME.high
+#: Broker names: Amazon MQ allows 50 characters, MSK 64; one limit for both keeps it simple.
+MAX_BROKER_NAME = min(MQ_BROKER_NAME.high, MSK_CLUSTER_NAME.high)
 
 NAME_PATTERN = re.compile(r"[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*")
 _SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-f]{8}(?:[0-9a-f]{9})?")

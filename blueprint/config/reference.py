@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,7 @@ END = "<!-- config-reference:end -->"
 
 
 def _type_name(annotation: Any) -> str:
-    text = str(annotation).replace("typing.", "")
-    for prefix in ("blueprint.config.data.", "blueprint.config.access.", "blueprint.config.schema."):
-        text = text.replace(prefix, "")
+    text = re.sub(r"blueprint\.config\.\w+\.", "", str(annotation).replace("typing.", ""))
     return text.replace("<class '", "").replace("'>", "")
 
 

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, Field, field_validator
 from blueprint.config.access import TokenBrokerConfig
 from blueprint.config.base import ConfigModel
 from blueprint.config.data import BrokerConfig, DatabaseConfig
+from blueprint.config.parity import ParityDeclaration
 from components.aws_limits import (
     KMS_DELETION_WINDOW,
     KMS_ROTATION_PERIOD,
@@ -210,6 +211,11 @@ class StackConfig(ConfigModel):
     brokers: list[BrokerConfig] = Field(default=[], description="Message brokers (MSK Kafka or Amazon MQ).")
     token_broker: TokenBrokerConfig | None = Field(
         default=None, description="The short-lived-credential broker; omit to deploy none."
+    )
+    parity: list[ParityDeclaration] = Field(
+        default=[],
+        description="Intended differences from another stack (e.g. production) for `python -m blueprint "
+        "parity`: resource pattern, property, reason, owner, expiry. Not used by `pulumi up`.",
     )
 
     @field_validator("tags")

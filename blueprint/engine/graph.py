@@ -101,8 +101,5 @@ class StackGraph:
     def stack_urn(self) -> str:
         return f"urn:pulumi:{self.stack}::{self.project}::pulumi:pulumi:Stack::{self.project}-{self.stack}"
 
-    def by_urn(self) -> dict[str, ResourceRecord]:
-        return {r.urn: r for r in self.resources}
-
     def of_type(self, type_token: str) -> list[ResourceRecord]:
         return [r for r in self.resources if r.type == type_token]

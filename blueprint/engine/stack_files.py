@@ -84,6 +84,15 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
+# An unquoted date (`expires: 2027-01-31`) stays the text as written, as the Pulumi CLI's YAML decoder
+# (go-yaml v3) hands timestamp-like values to config; PyYAML would make a date the config cannot encode.
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
 def _load_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise StackFileError(f"{path}: not found; create it (see README.md, 'Deploy for real')")

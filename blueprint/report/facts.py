@@ -9,7 +9,7 @@ Secret values are never facts: they are shown as ``[secret]``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from blueprint.engine.graph import REDACTED, ResourceRecord, is_secret
@@ -221,11 +221,3 @@ def security_facts(rec: ResourceRecord) -> dict[str, str]:
         if key in rec.inputs and label not in facts:
             facts[label] = _short(rec.inputs[key])
     return facts
-
-
-def tag_summary(inputs: Mapping[str, Any]) -> str:
-    """``environment=staging, owner=...`` for the tags that policies require, or empty."""
-    tags = inputs.get("tags")
-    if not isinstance(tags, dict):
-        return ""
-    return ", ".join(f"{k}={tags[k]}" for k in ("environment", "owner", "cost-center") if k in tags)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console, Group
@@ -21,7 +22,15 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from blueprint.report.diagram import mermaid
 from blueprint.report.document import weakened
+from blueprint.report.review_sections import (
+    changes_markdown,
+    changes_text,
+    contracts_markdown,
+    contracts_text,
+)
+from blueprint.report.sarif import render_sarif
 
 _LEVEL_STYLE = {"mandatory": "bold red", "advisory": "yellow"}
 _EXEMPTION_COLUMNS = ("status", "policy", "resource", "owner", "expires", "reason")
@@ -156,6 +165,8 @@ def render_text(report: dict[str, Any], console: Console) -> None:
     parts: list[Any] = [banner] if banner is not None else []
     parts += [tree, outputs, _policy_table(policy)]
     parts += [t for t in (_downgrades_table(policy), _exemptions_table(policy)) if t is not None]
+    parts += [contracts_text(report["contracts"])] if "contracts" in report else []
+    parts += [changes_text(report["changes"])] if "changes" in report else []
     parts.append(Text(report["summary"]["line"], style="bold"))
     if banner is not None:
         parts.append(banner)  # again at the end, where a CI log is read
@@ -230,20 +241,31 @@ def _md_banner(policy: dict[str, Any]) -> list[str]:
 
 
 def render_markdown(report: dict[str, Any]) -> str:
-    """A PR-comment body: a warning banner when guardrails are weakened, then the verdict, policy
-    results, resources per component, outputs."""
+    """A PR-comment body: a warning banner when guardrails are weakened, then the verdict, the change
+    against a base preview (``--compare``), policy results, topic contracts, the stack diagram, and
+    resources per component and outputs (folded under the change when there is one)."""
     kids = _children(report)
     verdict = "❌" if report["policy"]["counts"]["mandatory"] else "✅"
+    diagram = mermaid(report)
+    compared = "changes" in report
     lines = [
         *_md_banner(report["policy"]),
         f"## {verdict} Preview of `{report['project']}/{report['stack']}`",
         "",
         f"**{report['summary']['line']}**",
         "",
+        *(changes_markdown(report["changes"]) if compared else []),
         "### Policy results",
         "",
         *_md_policy(report["policy"]),
         "",
+        *(contracts_markdown(report["contracts"]) if "contracts" in report else []),
+        *(["### Diagram", "", *diagram, ""] if diagram else []),
+        *(
+            [f"<details><summary>Full preview ({len(report['resources'])} resources)</summary>", ""]
+            if compared
+            else []
+        ),
         "### Resources",
         "",
     ]
@@ -253,11 +275,17 @@ def render_markdown(report: dict[str, Any]) -> str:
     for key, value in report["outputs"].items():
         shown = value if isinstance(value, str) else json.dumps(value)
         lines.append(f"| `{key}` | {_md_cell(shown)} |")
+    lines += ["", "</details>"] if compared else []
     return "\n".join(lines) + "\n"
 
 
-def render_report(report: dict[str, Any], fmt: str, width: int | None = None) -> str:
-    """``report`` as text (Rich tree, ``width`` columns, default 160), markdown or JSON."""
+def render_report(
+    report: dict[str, Any], fmt: str, width: int | None = None, project_dir: Path | None = None
+) -> str:
+    """``report`` as text (Rich tree, ``width`` columns, default 160), markdown, JSON or SARIF (whose
+    locations point into ``project_dir``'s stack file)."""
+    if fmt == "sarif":
+        return render_sarif(report, project_dir)
     if fmt == "json":
         return json.dumps(report, indent=2, sort_keys=False) + "\n"
     if fmt == "markdown":

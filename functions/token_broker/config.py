@@ -45,11 +45,11 @@ from typing import Any, TypeVar
 
 from . import environment
 
-MIN_DURATION_SECONDS = 900
+MIN_DURATION_SECONDS = environment.MIN_SESSION_SECONDS
 """STS AssumeRole minimum DurationSeconds."""
-STS_MAX_DURATION_SECONDS = 43200
+STS_MAX_DURATION_SECONDS = environment.STS_MAX_SESSION_SECONDS
 """STS AssumeRole maximum DurationSeconds (role MaxSessionDuration can be at most this)."""
-BROKER_MAX_DURATION_SECONDS = 3600
+BROKER_MAX_DURATION_SECONDS = environment.MAX_SESSION_SECONDS
 """The broker's hard cap on any session (DESIGN.md section 4)."""
 DEFAULT_POSTGRES_PORT = 5432
 

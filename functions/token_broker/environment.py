@@ -13,6 +13,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+#: Session bounds every side applies, in seconds: STS ``AssumeRole`` ``DurationSeconds`` is 900-43200 (STS API
+#: reference, "AssumeRole"), and this broker never issues more than an hour (role chaining allows no more).
+MIN_SESSION_SECONDS = 900
+STS_MAX_SESSION_SECONDS = 43200
+MAX_SESSION_SECONDS = 3600
+
 GROUP_CLAIM = "GROUP_CLAIM"
 DEFAULT_DURATION_SECONDS = "DEFAULT_DURATION_SECONDS"
 MAX_DURATION_SECONDS = "MAX_DURATION_SECONDS"

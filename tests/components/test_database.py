@@ -7,7 +7,7 @@ import pytest
 
 from components.database import Database, DatabaseArgs, ServerlessCapacity, final_snapshot_name
 from components.security_groups import Client, subnet_clients
-from tests.support import KEY_ARN, TAGS, inputs, one, record
+from tests.support import KEY_ARN, TAGS, inputs, one, record, taggable_types, untagged
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -210,9 +210,8 @@ def test_weakening_switches_are_explicit():
 
 def test_every_taggable_resource_carries_the_required_tags():
     graph = build(**AURORA)
-    taggable = [r for r in graph.resources if r.custom and "tags" in inputs(r)]
-    assert len(taggable) >= 8
-    assert all(TAGS.items() <= inputs(r)["tags"].items() for r in taggable)
+    assert len([r for r in graph.resources if r.type in taggable_types()]) >= 8
+    assert untagged(graph, TAGS) == []
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from components.network import Network, NetworkArgs, plan_subnets
-from tests.support import KEY_ARN, TAGS, inputs, one, policy, record
+from tests.support import KEY_ARN, TAGS, inputs, one, policy, record, taggable_types, untagged
 
 SUBNET = "aws:ec2/subnet:Subnet"
 ROUTE = "aws:ec2/route:Route"
@@ -44,7 +44,6 @@ def test_plan_for_a_slash_16_matches_the_documented_layout():
 @pytest.mark.parametrize("az_count", [1, 2, 3, 6])
 def test_plan_is_stable_when_azs_are_added(az_count):
     smaller, full = plan_subnets("10.1.0.0/16", az_count), plan_subnets("10.1.0.0/16", 6)
-    assert plan_subnets("10.1.0.0/16", az_count) == smaller  # deterministic
     assert all(full[tier][:az_count] == smaller[tier] for tier in smaller)
 
 
@@ -187,6 +186,5 @@ def test_explicit_azs_are_used_in_order_and_every_resource_is_tagged():
     graph = build(az_count=2, availability_zones=["eu-west-1c", "eu-west-1a"])
     azs = {inputs(s)["tags"]["Name"]: inputs(s)["availabilityZone"] for s in graph.of_type(SUBNET)}
     assert azs["net-private-0"] == "eu-west-1c" and azs["net-private-1"] == "eu-west-1a"
-    taggable = [r for r in graph.resources if r.custom and "tags" in inputs(r)]
-    assert len(taggable) >= 20
-    assert all(TAGS.items() <= inputs(r)["tags"].items() for r in taggable)
+    assert len([r for r in graph.resources if r.type in taggable_types()]) >= 20
+    assert untagged(graph, TAGS) == []

@@ -3,7 +3,7 @@
 A private-tier subnet routing out through NAT, an ECS service and its task definition there, an internal
 ALB with an HTTPS listener and an HTTP listener redirecting to it, an S3 bucket (default encryption with the
 CMK, a TLS-only policy, Block Public Access), an SQS queue and an SNS topic (CMK, TLS-only policies). Each
-violating case of the ``test_rules_<module>.py`` files changes one thing here.
+violating case of the ``rules/test_<module>.py`` files changes one thing here.
 """
 
 from __future__ import annotations
