@@ -311,11 +311,14 @@ def _vpc_endpoint(aws: AwsClients, reg: Registration) -> Created:
 
 
 def _flow_log(aws: AwsClients, reg: Registration) -> Created:
-    target = next(
+    targets = [
         (kind, reg.get(key))
         for key, kind in (("vpcId", "VPC"), ("subnetId", "Subnet"), ("eniId", "NetworkInterface"))
         if reg.get(key)
-    )
+    ]
+    if not targets:
+        raise ValueError("a flow log needs vpcId, subnetId or eniId")
+    target = targets[0]
     destination_type = reg.get("logDestinationType", "cloud-watch-logs")
     destination: dict[str, Any] = {"LogDestination": reg.get("logDestination")}
     if destination_type == "cloud-watch-logs":  # see the module docstring

@@ -295,3 +295,19 @@ def test_a_terminal_shows_progress_while_the_checks_run(stack, capsys, monkeypat
     assert cli.main(["verify", "--outputs", str(stack.outputs), "--format", "json"]) == 0
     progress = capsys.readouterr().err
     assert "verify" in progress and f"/{len(all_checks())}" in progress
+
+
+def test_no_secret_value_reaches_the_outputs_the_notes_or_the_report(stack, capsys):
+    secrets = stack.aws("secretsmanager")
+    credentials = json.loads(
+        secrets.get_secret_value(SecretId=stack.output("brokers", "tasks", "credentialsSecretArn"))[
+            "SecretString"
+        ]
+    )
+    master_arn = stack.output("databases", "orders", "masterSecretArn")
+    master = json.loads(secrets.get_secret_value(SecretId=master_arn)["SecretString"])
+    values = [credentials["password"], master["password"]]
+    assert all(len(v) >= 8 for v in values)  # the generated (32) and RDS-managed (moto: 9) passwords
+    code, report = run_verify(capsys, stack.outputs, "--emulation-notes", str(stack.notes))
+    written = stack.outputs.read_text() + stack.notes.read_text() + json.dumps(report)
+    assert code == 0 and not [v for v in values if v in written]
