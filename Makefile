@@ -1,4 +1,4 @@
-# staging-blueprint: `make preview` (the offline preview of the default stack) and `make test`.
+# staging-blueprint: `make preview` (the offline preview of the default stack), `make test`, `make verify-local`.
 # Every target creates ./venv from the pinned requirements first; nothing needs a cloud account.
 PYTHON ?= python3
 VENV := venv
@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 STACK ?= staging
 FORMAT ?= text
 
-.PHONY: help preview test lint fmt bench bench-data clean
+.PHONY: help preview test lint fmt bench bench-data verify-local clean
 
 help:
 	@echo "make preview  offline preview + policy check of Pulumi.$(STACK).yaml (STACK=, FORMAT=text|markdown|json|sarif)"
 	@echo "make test     ruff + pytest (what CI runs)"
 	@echo "make bench    preview timing/memory and scaling benchmarks, then bench-data"
 	@echo "make bench-data  masking engine rows/s on a generated 1M-row database (needs postgresql)"
+	@echo "make verify-local  deploy Pulumi.$(STACK).yaml into a local moto server and verify it: go/no-go"
 	@echo "make lint     ruff check + format check + mypy;  make fmt  reformat"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -41,5 +42,9 @@ bench: $(BIN)/.installed bench-data
 bench-data: $(BIN)/.installed
 	$(BIN)/python -m blueprint.data.bench
 
+# moto server on 127.0.0.1 (stopped whatever happens) -> deploy -> .verify-local/outputs.json -> verify.
+verify-local: $(BIN)/.installed
+	$(BIN)/python -m blueprint.verify.local --stack $(STACK) --format $(FORMAT)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .bench
+	rm -rf $(VENV) .pytest_cache .ruff_cache .bench .verify-local

@@ -238,6 +238,7 @@ def export_token_broker(broker: TokenBroker | None) -> None:
     if broker is None:
         return
     pulumi.export("tokenBrokerUrl", broker.api_endpoint)
+    pulumi.export("tokenBrokerRoleArn", broker.function_role_arn)  # the only principal access roles trust
     pulumi.export("stagingRoleArns", broker.role_arns)
     pulumi.export("tokenBrokerAuditLogGroup", broker.audit_log_group_name)
     if broker.deploy_role_arn is not None:
@@ -245,15 +246,20 @@ def export_token_broker(broker: TokenBroker | None) -> None:
 
 
 def export_data_plane(
+    cfg: StackConfig,
     databases: dict[str, Database],
     brokers: Mapping[str, KafkaCluster | RabbitMqBroker],
     registry: SchemaRegistry | None,
 ) -> None:
-    """Connection facts of the data plane; secrets only as ARNs, never values."""
+    """Connection facts of the data plane; secrets only as ARNs, never values. ``identifier``, ``engine``
+    and ``arn`` name the resources ``python -m blueprint verify`` inspects."""
+    engines = {db.name: (db.identifier(cfg.environment), db.engine) for db in cfg.databases}
     pulumi.export(
         "databases",
         {
             name: {
+                "identifier": engines[name][0],
+                "engine": engines[name][1],
                 "endpoint": db.endpoint,
                 "port": db.port,
                 "masterSecretArn": db.master_secret_arn,
@@ -267,6 +273,7 @@ def export_data_plane(
         {
             name: {
                 "engine": broker.engine,
+                "arn": broker.arn,
                 "endpoint": broker.endpoint,
                 "port": broker.port,
                 "securityGroupId": broker.security_group_id,
@@ -294,7 +301,8 @@ def main() -> None:
     pulumi.export("vpcId", network.vpc_id)
     pulumi.export("subnetIds", network.subnet_ids)
     pulumi.export("flowLogGroup", network.flow_log_group_name)
-    export_data_plane(databases, brokers, registry)
+    pulumi.export("secretArns", vault.secret_arns)
+    export_data_plane(cfg, databases, brokers, registry)
     export_token_broker(token_broker)
 
 

@@ -1,4 +1,7 @@
-"""Command line of the offline tools: ``python -m blueprint preview|parity|contracts|config-reference``.
+"""Command line of the offline tools: ``python -m blueprint preview|parity|contracts|config-reference``
+and ``verify``.
+
+``verify`` checks a deployed stack (``blueprint.verify.command``: exit 0 go, 1 no-go, 2 usage, 3 internal).
 
 Exit codes:
 
@@ -47,6 +50,7 @@ from blueprint.policy.config import PolicyConfigError, load_exemptions_module, l
 from blueprint.report import build_report, render_report, render_text
 from blueprint.review import contracts_command, parity_command
 from blueprint.review.preview_steps import ReviewInputError, apply_review, contract_report, load_base
+from blueprint.verify import command as verify_command
 
 EXIT_OK, EXIT_MANDATORY, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 #: 128 + signal number, as shells report a process killed by the signal.
@@ -113,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     reference.add_argument("--update-readme", action="store_true", help="rewrite the block in README.md")
     data_cli.add_parser(sub)
+    verify_command.add_parser(sub, [common])
     return parser
 
 
@@ -299,8 +304,9 @@ def main(argv: list[str] | None = None) -> int:
         with _sigterm_raises():
             commands = {"config-reference": _config_reference, "preview": preview}
             commands |= {"parity": parity_command.run, "contracts": contracts_command.run}
+            commands["verify"] = verify_command.run
             return commands[args.command](args)
-    except UsageError as exc:
+    except (UsageError, verify_command.UsageError) as exc:
         _error(str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt as exc:

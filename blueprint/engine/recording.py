@@ -51,10 +51,17 @@ class _RecordingMocks(pulumi.runtime.Mocks):
         return answer_invoke(args.token, args.args, self.region), []
 
 
+#: Builds the mocks that answer registrations and invokes for a stack (default: ``_RecordingMocks``, the
+#: synthesized answers; ``blueprint.engine.moto`` passes mocks that create each resource in moto).
+MocksFactory = Callable[[StackSettings], pulumi.runtime.Mocks]
+
+
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock resource monitor that also keeps what the real engine would see of each registration."""
 
-    def __init__(self, mocks: _RecordingMocks, on_register: Callable[[ResourceRecord], None] | None) -> None:
+    def __init__(
+        self, mocks: pulumi.runtime.Mocks, on_register: Callable[[ResourceRecord], None] | None
+    ) -> None:
         super().__init__(mocks)
         self.on_register = on_register
         self.records: list[ResourceRecord] = []
@@ -155,6 +162,7 @@ def run_stack(
     settings: StackSettings,
     project_dir: Path = PROJECT_DIR,
     on_register: Callable[[ResourceRecord], None] | None = None,
+    mocks: MocksFactory | None = None,
 ) -> StackGraph:
     """Run ``<project_dir>/__main__.py`` for ``settings`` and return everything it registered.
 
@@ -163,6 +171,7 @@ def run_stack(
         project_dir: directory holding ``Pulumi.yaml`` and ``__main__.py``.
         on_register: called with each record as it registers (from the SDK's executor threads), e.g. to
             analyze it while the program goes on, as the engine does.
+        mocks: builds the mocks answering registrations and invokes (default: synthesized answers).
 
     Returns:
         The recorded ``StackGraph`` (resources in registration order, stack exports).
@@ -173,13 +182,16 @@ def run_stack(
     """
     program = project_dir / "__main__.py"
     with _program_context(project_dir):
-        return run_function(lambda: runpy.run_path(str(program), run_name="__main__"), settings, on_register)
+        return run_function(
+            lambda: runpy.run_path(str(program), run_name="__main__"), settings, on_register, mocks
+        )
 
 
 def run_function(
     fn: Callable[[], object],
     settings: StackSettings,
     on_register: Callable[[ResourceRecord], None] | None = None,
+    mocks: MocksFactory | None = None,
 ) -> StackGraph:
     """Run ``fn`` as a Pulumi program under the recording mocks (what tests use for single components).
 
@@ -187,14 +199,15 @@ def run_function(
         fn: registers resources (e.g. ``lambda: Network("network", args)``); ``pulumi.export`` works.
         settings: project, stack and config the program sees.
         on_register: as in ``run_stack``.
+        mocks: as in ``run_stack``.
 
     Raises:
         ProgramError: as ``run_stack``.
     """
-    mocks = _RecordingMocks(settings)
-    monitor = _RecordingMonitor(mocks, on_register)
+    answers = (mocks or _RecordingMocks)(settings)
+    monitor = _RecordingMonitor(answers, on_register)
     pulumi.runtime.set_mocks(
-        mocks, project=settings.project, stack=settings.stack, preview=False, monitor=monitor
+        answers, project=settings.project, stack=settings.stack, preview=False, monitor=monitor
     )
     pulumi.runtime.set_all_config(dict(settings.config), sorted(settings.secret_keys))
     # run_in_stack creates the stack resource, as the language host does (the SDK types the reset as
