@@ -22,6 +22,10 @@ STACK_RULES = {
     "internet-ingress-only-on-public-lb",
     "default-security-group-closed",
     "robots-txt-disallow-all",
+    "gateway-noindex-header",
+    "http-route-noindex-header",
+    "gateway-requires-authentication",
+    "namespace-default-deny",
     "rds-uses-tls-parameter-group",
     "vpc-flow-logs-enabled",
     "access-role-trusts-only-broker",
@@ -47,7 +51,7 @@ def test_analyzer_info_describes_every_rule(pack: Any) -> None:
     policies = {p.name: p for p in pack.policies}
     assert pack.pack_name == "staging-guardrails"
     assert pack.pack_version == "0.1.0"  # from PulumiPolicy.yaml, as the engine reports it
-    assert len(policies) == len(pack.policies) == 59
+    assert len(policies) == len(pack.policies) == 74
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", name) for name in policies)
     assert {n for n, p in policies.items() if p.policy_type == "stack"} == STACK_RULES
     assert {n for n, p in policies.items() if p.enforcement_level == "advisory"} == ADVISORY
