@@ -114,8 +114,9 @@ class EdgeArgs:
 
 
 class Edge(StagingComponent):
-    """Envoy Gateway with every edge object authored as a custom resource; ``app_route`` adds a team's
-    HTTPRoute, which inherits the robots rule, the robots header and the authentication.
+    """Envoy Gateway, every edge object authored as a custom resource, and ``app_route`` for teams.
+
+    A route from ``app_route`` inherits the robots rule, the robots header and the authentication.
 
     Outputs:
         gateway_name: the Gateway's name (``edge``).

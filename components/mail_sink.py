@@ -14,7 +14,7 @@ account token. Mailpit's settings are its ``MP_*`` environment variables (Mailpi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -22,6 +22,7 @@ from pulumi_kubernetes.apps.v1 import Deployment
 from pulumi_kubernetes.core.v1 import Service
 
 from components.common import StagingComponent
+from components.edge import Edge
 from components.kubernetes_common import (
     app_labels,
     container_security_context,
@@ -30,9 +31,6 @@ from components.kubernetes_common import (
     pod_security_context,
     tcp_ports,
 )
-
-if TYPE_CHECKING:
-    from components.edge import Edge
 
 SMTP_PORT = 1025
 UI_PORT = 8025

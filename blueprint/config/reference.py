@@ -19,7 +19,8 @@ END = "<!-- config-reference:end -->"
 
 def _type_name(annotation: Any) -> str:
     text = str(annotation).replace("typing.", "")
-    for prefix in ("blueprint.config.data.", "blueprint.config.access.", "blueprint.config.schema."):
+    for module in ("data", "access", "schema", "cluster", "edge"):
+        prefix = f"blueprint.config.{module}."
         text = text.replace(prefix, "")
     return text.replace("<class '", "").replace("'>", "")
 
