@@ -92,7 +92,7 @@ def _needs_cluster(cluster: Any, namespace: Any, edge: Any, mail_sink: Any) -> I
 
 
 def _mode_problems(cluster: ClusterConfig) -> Iterator[Problem]:
-    other, keys = ("existing", _EKS_ONLY) if cluster.mode == "existing" else ("eks", _EXISTING_ONLY)
+    other, keys = ("eks", _EKS_ONLY) if cluster.mode == "existing" else ("existing", _EXISTING_ONLY)
     for name in sorted(set(keys) & cluster.model_fields_set):
         alias = ClusterConfig.model_fields[name].alias or name
         yield Problem(f"cluster.{alias}", None, f"applies to mode {other} only; remove it", hidden=True)
