@@ -13,7 +13,7 @@ import ipaddress
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, field_validator
 
 from blueprint.config.access import _check_issuer
 from blueprint.config.base import ConfigModel
@@ -143,7 +143,7 @@ class EdgeConfig(ConfigModel):
 class MailSinkConfig(ConfigModel):
     """``staging-blueprint:mailSink``: Mailpit catches all mail; nothing is relayed (needs ``cluster``)."""
 
-    hostname: Annotated[str, AfterValidator(_check_exact_hostname)] | None = Field(
+    hostname: str | None = Field(
         default=None,
         description="Hostname of the Mailpit UI through the edge (under `edge.hostname`). Default: no UI "
         "route; read mail with `kubectl port-forward`.",
@@ -154,3 +154,8 @@ class MailSinkConfig(ConfigModel):
     max_messages: int = Field(
         default=5000, ge=100, le=100000, description="Messages kept; older ones are deleted first."
     )
+
+    @field_validator("hostname")
+    @classmethod
+    def _exact_hostname(cls, value: str | None) -> str | None:
+        return None if value is None else _check_exact_hostname(value)
