@@ -55,7 +55,11 @@ CHART = "oci://docker.io/envoyproxy/gateway-helm"
 #: manager): the HTTPS listener on 443 is served on 10443 in the proxy pods.
 PROXY_HTTPS_PORT = 10443
 ENVOY_PROXY_PODS = {"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy"}
-CONTROLLER_PODS = {"control-plane": "envoy-gateway"}
+#: Every pod of the controller namespace but the proxies: the controller and the chart's certgen job, which
+#: talk to the Kubernetes API (a selector with ``NotIn`` also matches pods without the label).
+NOT_PROXIES = {
+    "matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "NotIn", "values": ["envoy"]}]
+}
 
 
 @dataclass(frozen=True)
@@ -232,7 +236,7 @@ class Edge(StagingComponent):
             policy_name="allow-controller-api",
             namespace=ns,
             opts=opts,
-            pod_selector={"matchLabels": CONTROLLER_PODS},
+            pod_selector=NOT_PROXIES,
             egress=[{"ports": tcp_ports(443)}],  # the Kubernetes API server
         )
         return Release(
