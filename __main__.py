@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pulumi
 
@@ -14,14 +15,21 @@ from blueprint.config.data import (
     ClientsConfig,
     DatabaseConfig,
 )
+from components.cluster import ClusterArgs
 from components.data_store import BrokerArgs
 from components.database import Database, DatabaseArgs, ServerlessCapacity
-from components.kafka import KafkaCluster, KafkaClusterArgs
+from components.database_args import PORT as DB_PORT
+from components.edge import BasicAuth, EdgeArgs, OidcAuth
+from components.eks import AccessGrant, NodeGroupArgs
+from components.kafka import KAFKA_IAM_PORT, KafkaCluster, KafkaClusterArgs
+from components.kubernetes_side import build_kubernetes_side
+from components.mail_sink import MailSinkArgs
 from components.network import Network, NetworkArgs
-from components.rabbitmq import RabbitMqBroker, RabbitMqBrokerArgs
+from components.rabbitmq import AMQPS_PORT, RabbitMqBroker, RabbitMqBrokerArgs
 from components.schema_files import SCHEMA_DIR, read_schema_file
 from components.schema_registry import SchemaRegistry, SchemaRegistryArgs
 from components.security_groups import Client, subnet_clients
+from components.staging_namespace import DataTierEgress, StagingNamespaceArgs
 from components.token_broker import (
     AccessRoleArgs,
     CiRepository,
@@ -288,6 +296,92 @@ def export_data_plane(
         pulumi.export("schemaRegistry", {"arn": registry.registry_arn, "name": registry.registry_name})
 
 
+def access_grants(cfg: StackConfig, broker: TokenBroker | None) -> list[AccessGrant]:
+    """Who gets into the cluster: the deploying roles as admins; the broker's staging roles and the CI
+    deploy role by preset (developer: edit, in the staging namespace only; readonly: view)."""
+    assert cfg.cluster is not None
+    grants = [AccessGrant(f"admin-{i}", arn, "admin") for i, arn in enumerate(cfg.cluster.admin_role_arns)]
+    tb = cfg.token_broker
+    if broker is not None and tb is not None:
+        presets = {r.name: r.access for r in tb.roles} | ({"ci-deploy": tb.ci.access} if tb.ci else {})
+        deploy = {"ci-deploy": broker.deploy_role_arn} if broker.deploy_role_arn is not None else {}
+        grants += [
+            AccessGrant(alias, arn, "edit" if presets[alias] == "developer" else "view")
+            for alias, arn in {**broker.role_arns, **deploy}.items()
+        ]
+    return grants
+
+
+def cluster_args(cfg: StackConfig, vault: SecretVault, net: Network, tb: TokenBroker | None) -> ClusterArgs:
+    c = cfg.cluster
+    assert c is not None
+    common: dict[str, Any] = {"version": c.version, "namespace": cfg.namespace.name}
+    common["tags"] = cfg.resource_tags()
+    if c.mode == "existing":
+        kubeconfig = pulumi.Config().require_secret(c.kubeconfig_from_config or "")
+        return ClusterArgs(mode="existing", kubeconfig=kubeconfig, context=c.kubeconfig_context, **common)
+    return ClusterArgs(
+        mode="eks",
+        cluster_name=cfg.environment,
+        vpc_id=net.vpc_id,
+        subnet_ids=net.subnet_ids["private"],
+        api_client_cidrs=net.subnet_cidrs["private"],
+        public_access_cidrs=c.public_access_cidrs,
+        kms_key_arn=vault.key_arn,
+        log_retention_days=cfg.log_retention_days,
+        node_group=NodeGroupArgs(**c.node_group.model_dump()),
+        grants=access_grants(cfg, tb),
+        deletion_protection=c.deletion_protection,
+        **common,
+    )
+
+
+def data_tier(cfg: StackConfig, net: Network) -> list[DataTierEgress]:
+    """Where apps may connect: each data store's subnets on its port."""
+    tiers = [DataTierEgress(f"db-{d.name}", net.subnet_cidrs["isolated"], [DB_PORT]) for d in cfg.databases]
+    for b in cfg.brokers:
+        cidrs, port = net.subnet_cidrs["private"][: b.subnet_count(cfg.network.az_count)], AMQPS_PORT
+        tiers.append(
+            DataTierEgress(f"broker-{b.name}", cidrs, [KAFKA_IAM_PORT if b.engine == "kafka" else port])
+        )
+    return tiers
+
+
+def edge_args(cfg: StackConfig, pss: str) -> EdgeArgs | None:
+    """The edge; its credentials come from secret config (``...FromConfig``), as Pulumi secrets."""
+    e, secrets = cfg.edge, pulumi.Config()
+    if e is None:
+        return None
+    auth: BasicAuth | OidcAuth
+    if (o := e.oidc) is not None:
+        auth = OidcAuth(o.issuer, o.client_id, secrets.require_secret(o.client_secret_from_config), o.scopes)
+    else:  # config checks guarantee basicAuth with auth: basic
+        auth = BasicAuth(secrets.require_secret(e.basic_auth.htpasswd_from_config if e.basic_auth else ""))
+    settings = e.model_dump(exclude={"auth", "basic_auth", "oidc"})
+    return EdgeArgs(namespace=cfg.namespace.name, auth=auth, pod_security_version=pss, **settings)
+
+
+def build_kubernetes(cfg: StackConfig, vault: SecretVault, net: Network, broker: TokenBroker | None) -> None:
+    """The Kubernetes side, with ``cluster``: exported as ``kubernetes``."""
+    if cfg.cluster is None:
+        return
+    pss = f"v{cfg.cluster.version}"  # Pod Security Standards as of the cluster's minor version
+    namespace = StagingNamespaceArgs(
+        namespace=cfg.namespace.name,
+        pod_security_version=pss,
+        quota=cfg.namespace.quota_hard(),
+        container_defaults=cfg.namespace.container_defaults(),
+        data_tier=data_tier(cfg, net),
+        aws_api_cidrs=net.subnet_cidrs["private"] if cfg.cluster.mode == "eks" else [],
+    )
+    mail = cfg.mail_sink
+    mail_args = None if mail is None else MailSinkArgs(namespace=cfg.namespace.name, **mail.model_dump())
+    side = build_kubernetes_side(
+        cluster_args(cfg, vault, net, broker), namespace, edge_args(cfg, pss), mail_args
+    )
+    pulumi.export("kubernetes", side.exports())
+
+
 def main() -> None:
     cfg = load_config()
     vault = build_vault(cfg)
@@ -296,6 +390,7 @@ def main() -> None:
     brokers = {b.name: build_broker(cfg, b, vault, network) for b in cfg.brokers}
     registry = build_schema_registry(cfg)
     token_broker = build_token_broker(cfg, vault, database_targets(databases))
+    build_kubernetes(cfg, vault, network, token_broker)
     pulumi.export("environment", cfg.environment)
     pulumi.export("kmsKeyArn", vault.key_arn)
     pulumi.export("vpcId", network.vpc_id)

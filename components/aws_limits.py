@@ -151,3 +151,31 @@ GLUE_SCHEMA_DEFINITION = Range(1, 170_000, "characters", f"{_DOCS}/glue/latest/w
 #: any other ``$schema``): Glue Developer Guide, "AWS Glue Schema registry".
 GLUE_JSON_SCHEMA_DRAFTS = ("draft-04", "draft-06", "draft-07")
 GLUE_JSON_SCHEMA_SOURCE = f"{_DOCS}/glue/latest/dg/schema-registry.html"
+
+# --- EKS and Kubernetes ----------------------------------------------------------------------------------
+
+#: EKS cluster names: 1-100 letters, digits, hyphens and underscores, starting with a letter or digit.
+EKS_CLUSTER_NAME = Range(1, 100, "characters", f"{_DOCS}/eks/latest/APIReference/API_CreateCluster.html")
+EKS_CLUSTER_NAME_PATTERN = r"[0-9A-Za-z][A-Za-z0-9_-]*"
+#: Managed node group names (CreateNodegroup ``nodegroupName``; the Terraform provider checks 1-63).
+EKS_NODEGROUP_NAME = Range(1, 63, "characters", f"{_DOCS}/eks/latest/APIReference/API_CreateNodegroup.html")
+#: Nodes per managed node group (EKS service quota "Nodes per managed node group"); ``minSize`` and
+#: ``desiredSize`` may be 0, ``maxSize`` at least 1 (API reference, "NodegroupScalingConfig").
+EKS_NODEGROUP_SIZE = Range(0, 450, "nodes", f"{_DOCS}/eks/latest/userguide/service-quotas.html")
+#: CIDR blocks a cluster's public endpoint may allow (EKS service quota "Public endpoint access CIDR
+#: ranges per cluster").
+EKS_PUBLIC_ACCESS_CIDRS = Range(1, 40, "CIDR blocks", f"{_DOCS}/eks/latest/userguide/service-quotas.html")
+#: Control-plane log types EKS can send to CloudWatch Logs, into the group ``/aws/eks/<cluster>/cluster``
+#: (EKS User Guide, "Send control plane logs to CloudWatch Logs"). The blueprint always enables the first
+#: three: who called the API (api), what changed (audit) and which IAM principal authenticated
+#: (authenticator).
+EKS_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+EKS_REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
+EKS_LOG_SOURCE = f"{_DOCS}/eks/latest/userguide/control-plane-logs.html"
+#: Kubernetes object names that are DNS-1123 labels (namespaces, services): at most 63 characters of
+#: lowercase letters, digits and ``-``, starting and ending with a letter or digit (Kubernetes docs,
+#: "Object Names and IDs").
+K8S_DNS_LABEL = Range(
+    1, 63, "characters", "https://kubernetes.io/docs/concepts/overview/working-with-objects/names/"
+)
+K8S_DNS_LABEL_PATTERN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"

@@ -2,10 +2,11 @@
 
 ``load_stack_config`` validates the ``staging-blueprint`` namespace into a frozen ``StackConfig`` (or raises
 ``ConfigError`` with one redacted line per problem); ``raw_from_pulumi`` reads it from the running program.
-Modules: ``base`` (model base, problems), ``schema`` (the top-level model, network, vault), ``data`` and
-``access`` (the data plane and token broker sections), ``checks``/``data_checks``/``access_checks`` (rules
-over several keys), ``load``, ``pulumi_source``, ``engine_versions`` (the sourced version table) and
-``reference`` (the README's generated table).
+Modules: ``base`` (model base, problems), ``schema`` (the top-level model, network, vault), ``data``,
+``access``, ``cluster`` and ``edge`` (the data plane, token broker, cluster/namespace and edge/mail-sink
+sections), ``checks``/``data_checks``/``access_checks``/``kubernetes_checks`` (rules over several keys),
+``load``, ``pulumi_source``, ``engine_versions`` and ``kubernetes_versions`` (the sourced version tables)
+and ``reference`` (the README's generated table).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 region and its availability zones, config namespaces, secret references and tags.
 
 Secrets: a ``secure:`` value is accepted only where the schema says a secret belongs (a key that
-``vault.secrets[].fromConfig`` references); anywhere else it is rejected, because a setting flows into
-resource inputs unmarked and the real engine would store it decrypted in state.
+``vault.secrets[].fromConfig`` or a Kubernetes section's ``...FromConfig`` references); anywhere else it is
+rejected, because a setting flows into resource inputs unmarked and the real engine would store it
+decrypted in state.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from blueprint.config.base import NAMESPACE, Problem, join_path
+from blueprint.config.kubernetes_checks import raw_secret_keys, secret_reference_paths
 from blueprint.config.schema import ENVIRONMENT_PATTERN, ENVIRONMENT_RULE, StackConfig
 from components.aws_limits import AZ_SUFFIX_PATTERN, REGION_PATTERN
 
@@ -171,22 +173,32 @@ def _top_level_keys() -> set[str]:
 
 
 def secret_references(raw: Mapping[str, Any]) -> set[str]:
-    """Top-level keys that vault secrets reference by ``fromConfig`` (they hold values, not settings)."""
+    """Top-level keys that vault secrets (``fromConfig``) and the Kubernetes sections (``...FromConfig``)
+    reference: they hold values, not settings."""
     vault = raw.get("vault")
     secrets = vault.get("secrets") if isinstance(vault, dict) else None
-    if not isinstance(secrets, list):
-        return set()
-    return {s["fromConfig"] for s in secrets if isinstance(s, dict) and isinstance(s.get("fromConfig"), str)}
+    found = raw_secret_keys(raw)
+    if isinstance(secrets, list):
+        found |= {
+            s["fromConfig"] for s in secrets if isinstance(s, dict) and isinstance(s.get("fromConfig"), str)
+        }
+    return found
 
 
 def unsecured_references(cfg: StackConfig, present: set[str], secret_keys: set[str]) -> list[Problem]:
+    """References (``fromConfig``, ``...FromConfig``) to config keys that hold plain, not secret, values."""
+    refs = [
+        (join_path("vault", "secrets", i, "fromConfig"), s.from_config)
+        for i, s in enumerate(cfg.vault.secrets)
+        if s.from_config is not None
+    ]
+    refs += secret_reference_paths(cfg.cluster, cfg.edge)
     return [
         Problem(
-            join_path("vault", "secrets", i, "fromConfig"),
-            s.from_config,
-            f"config key {s.from_config!r} is not a secret; set it with "
-            f"`pulumi config set --secret {s.from_config} <value>`",
+            path,
+            key,
+            f"config key {key!r} is not a secret; set it with `pulumi config set --secret {key} <value>`",
         )
-        for i, s in enumerate(cfg.vault.secrets)
-        if s.from_config in present and s.from_config not in secret_keys
+        for path, key in refs
+        if key in present and key not in secret_keys
     ]

@@ -30,6 +30,7 @@ from blueprint.config.checks import (
     unsecured_references,
 )
 from blueprint.config.data_checks import data_plane_checks
+from blueprint.config.kubernetes_checks import kubernetes_checks
 from blueprint.config.schema import ENVIRONMENT_PATTERN, StackConfig
 
 #: Checks that need several keys at once; each returns the problems it finds. Section checks take the
@@ -42,6 +43,13 @@ CROSS_CHECKS: list[CrossCheck] = [
     check_tags,
     lambda cfg, _raw: data_plane_checks(cfg.environment, cfg.network.az_count, cfg.databases, cfg.brokers),
     lambda cfg, _raw: access_checks(cfg.token_broker, cfg.environment, [db.name for db in cfg.databases]),
+    lambda cfg, raw: kubernetes_checks(
+        cfg.cluster,
+        cfg.namespace if "namespace" in cfg.model_fields_set else None,
+        cfg.edge,
+        cfg.mail_sink,
+        raw,
+    ),
 ]
 
 

@@ -2,7 +2,8 @@
 
 Every key lives in the ``staging-blueprint`` namespace of ``Pulumi.<stack>.yaml``; structured values are
 YAML objects. This module holds the top-level model and the network and vault sections; the data plane
-(``data.py``) and the token broker (``access.py``) have their own. Field rules live on the models; rules
+(``data.py``), the token broker (``access.py``) and the Kubernetes side (``cluster.py``, ``edge.py``) have
+their own. Field rules live on the models; rules
 that span several keys live in ``checks.py`` and the section ``*_checks.py`` modules; ``load.py`` runs
 them all. The reference table in README.md is generated from these models (``reference.py``).
 """
@@ -17,7 +18,9 @@ from pydantic import AfterValidator, Field, field_validator
 
 from blueprint.config.access import TokenBrokerConfig
 from blueprint.config.base import ConfigModel
+from blueprint.config.cluster import ClusterConfig, NamespaceConfig
 from blueprint.config.data import BrokerConfig, DatabaseConfig
+from blueprint.config.edge import EdgeConfig, MailSinkConfig
 from blueprint.config.parity import ParityDeclaration
 from components.aws_limits import (
     KMS_DELETION_WINDOW,
@@ -211,6 +214,20 @@ class StackConfig(ConfigModel):
     brokers: list[BrokerConfig] = Field(default=[], description="Message brokers (MSK Kafka or Amazon MQ).")
     token_broker: TokenBrokerConfig | None = Field(
         default=None, description="The short-lived-credential broker; omit to deploy none."
+    )
+    cluster: ClusterConfig | None = Field(
+        default=None,
+        description="The Kubernetes cluster (EKS or existing); omit to deploy no Kubernetes side.",
+    )
+    namespace: NamespaceConfig = Field(
+        default_factory=NamespaceConfig, description="The namespace staging's apps run in (with `cluster`)."
+    )
+    edge: EdgeConfig | None = Field(
+        default=None,
+        description="The authenticated, unindexable entry point (Envoy Gateway); needs `cluster`.",
+    )
+    mail_sink: MailSinkConfig | None = Field(
+        default=None, description="Mailpit, catching all mail staging sends; needs `cluster`."
     )
     parity: list[ParityDeclaration] = Field(
         default=[],

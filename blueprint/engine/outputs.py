@@ -11,6 +11,8 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from blueprint.engine import kubernetes_outputs as k8s_outputs
+
 #: The account every offline resource lives in (AWS's documentation example account).
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"
@@ -111,6 +113,7 @@ NAME_INPUTS = {
     "aws:mq/broker:Broker": "brokerName",
     "aws:glue/registry:Registry": "registryName",
     "aws:glue/schema:Schema": "schemaName",
+    **k8s_outputs.EXTRA_NAME_INPUTS,
 }
 
 
@@ -251,6 +254,8 @@ def synthesize_outputs(
     ``brokerName``, ``registryName``, ``name``) are used as AWS would use them.
     """
     seed = f"{stack}/{type_token}/{name}"
+    if type_token.startswith("kubernetes:"):
+        return k8s_outputs.synthesize_kubernetes(type_token, name, inputs, seed)
     physical = physical_name(type_token, name, inputs, seed)
     resource_id = _physical_id(type_token, physical, seed)
     outputs = dict(inputs)
@@ -262,6 +267,7 @@ def synthesize_outputs(
             resource_id = arn
         if type_token in NAME_INPUTS:
             outputs.setdefault(NAME_INPUTS[type_token], physical)
+        resource_id = k8s_outputs.eks_resource_id(type_token, outputs, resource_id)
     outputs.setdefault("id", resource_id)
     filler = OUTPUT_FILLERS.get(type_token)
     if filler is not None:
@@ -376,6 +382,7 @@ OUTPUT_FILLERS.update(
         "aws:rds/parameterGroup:ParameterGroup": _auto_named,
         "aws:rds/clusterParameterGroup:ClusterParameterGroup": _auto_named,
         "random:index/randomPassword:RandomPassword": _random_password,
+        **k8s_outputs.EKS_FILLERS,
     }
 )
 

@@ -2,7 +2,8 @@
 
 Facts come from two places: input properties every reviewer cares about, whatever the type (CIDRs, keys,
 public flags, versions, ports), listed once in ``PROPERTY_FACTS``; and derived facts for a few types
-(the subnet tier from its tag, who a role trusts, how many rules a default security group keeps).
+(the subnet tier from its tag, who a role trusts, how many rules a default security group keeps; the
+Kubernetes side's in ``kubernetes_facts.py``).
 Secret values are never facts: they are shown as ``[secret]``.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from blueprint.engine.graph import REDACTED, ResourceRecord, is_secret
+from blueprint.report.kubernetes_facts import eks_access_facts, eks_cluster_facts, kubernetes_facts
 
 #: Wire property -> label shown in the preview. Order is display order.
 PROPERTY_FACTS: dict[str, str] = {
@@ -198,6 +200,8 @@ DERIVED_FACTS: dict[str, Callable[[ResourceRecord], dict[str, str]]] = {
     "aws:mq/broker:Broker": _mq_broker,
     "aws:rds/instance:Instance": _rds_auth,
     "aws:rds/cluster:Cluster": _rds_auth,
+    "aws:eks/cluster:Cluster": eks_cluster_facts,
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": eks_access_facts,
 }
 
 
@@ -216,6 +220,8 @@ def security_facts(rec: ResourceRecord) -> dict[str, str]:
     spellings) is not repeated.
     """
     derive = DERIVED_FACTS.get(rec.type)
+    if derive is None and rec.type.startswith("kubernetes:"):
+        derive = kubernetes_facts
     facts: dict[str, str] = {**_generic(rec), **(derive(rec) if derive else {})}
     for key, label in PROPERTY_FACTS.items():
         if key in rec.inputs and label not in facts:

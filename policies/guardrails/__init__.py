@@ -17,8 +17,11 @@ from . import (
     credentials,
     data_safety,
     data_services,
+    edge,
+    eks,
     encryption,
     isolation,
+    kubernetes,
     load_balancing,
     logging_rules,
     resource_policies,
@@ -26,18 +29,24 @@ from . import (
     routing,
     storage,
     tagging,
+    workloads,
 )
 from ._rule import CONCERNS, RuleSpec, spec_of
 
 #: The pack's name, as the engine and ``--policy-pack-config`` know it.
 PACK_NAME = "staging-guardrails"
 
-#: Every policy of the pack: the blueprint's concerns (isolation first), then the rules for services teams
-#: add (each module mixes concerns; every rule names its own), then logging, data safety and tagging.
+#: Every policy of the pack: the blueprint's concerns (isolation first; then robots and the rest of the
+#: Kubernetes side: edge, namespaces, workloads, EKS), then the rules for services teams add (each module
+#: mixes concerns; every rule names its own), then logging, data safety and tagging.
 ALL_POLICIES: list[Policy] = [
     *isolation.POLICIES,
     *routing.POLICIES,
     *robots.POLICIES,
+    *edge.POLICIES,
+    *kubernetes.POLICIES,
+    *workloads.POLICIES,
+    *eks.POLICIES,
     *encryption.POLICIES,
     *credentials.POLICIES,
     *access.POLICIES,

@@ -42,6 +42,7 @@ CONCERNS = (
     "encryption",
     "credentials",
     "access",
+    "parity",
     "logging",
     "data-safety",
     "tagging",

@@ -131,3 +131,37 @@ HTTP_ROUTE_TYPES = frozenset(
 )
 #: Envoy Gateway's HTTPRouteFilter (direct responses such as ``/robots.txt``).
 ENVOY_ROUTE_FILTER = "kubernetes:gateway.envoyproxy.io/v1alpha1:HTTPRouteFilter"
+#: Gateway API Gateways (the edge's entry points).
+GATEWAY_TYPES = frozenset(
+    {
+        "kubernetes:gateway.networking.k8s.io/v1:Gateway",
+        "kubernetes:gateway.networking.k8s.io/v1beta1:Gateway",
+    }
+)
+#: Envoy Gateway policies and data-plane settings (``gateway.envoyproxy.io/v1alpha1``).
+CLIENT_TRAFFIC_POLICY = "kubernetes:gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy"
+SECURITY_POLICY = "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy"
+ENVOY_PROXY = "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy"
+#: Ingress objects: HTTP entry points served by some ingress controller, outside the edge.
+INGRESS_TYPES = frozenset(
+    {
+        "kubernetes:networking.k8s.io/v1:Ingress",
+        "kubernetes:networking.k8s.io/v1beta1:Ingress",
+        "kubernetes:extensions/v1beta1:Ingress",
+    }
+)
+K8S_NAMESPACE = "kubernetes:core/v1:Namespace"
+K8S_SERVICE = "kubernetes:core/v1:Service"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+#: Kinds that run containers, by where their pod spec lives (``kind`` -> path below ``spec``).
+WORKLOADS = {
+    "kubernetes:core/v1:Pod": (),
+    "kubernetes:apps/v1:Deployment": ("template", "spec"),
+    "kubernetes:apps/v1:StatefulSet": ("template", "spec"),
+    "kubernetes:apps/v1:DaemonSet": ("template", "spec"),
+    "kubernetes:apps/v1:ReplicaSet": ("template", "spec"),
+    "kubernetes:batch/v1:Job": ("template", "spec"),
+    "kubernetes:batch/v1:CronJob": ("jobTemplate", "spec", "template", "spec"),
+}
+
+EKS_CLUSTER = "aws:eks/cluster:Cluster"

@@ -443,57 +443,15 @@ def _token_broker(s: Stack) -> None:
     )
 
 
-NOINDEX_FILTER = {
-    "type": "ResponseHeaderModifier",
-    "responseHeaderModifier": {"set": [{"name": "X-Robots-Tag", "value": "noindex, nofollow"}]},
-}
-HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
-ROUTE_FILTER = "kubernetes:gateway.envoyproxy.io/v1alpha1:HTTPRouteFilter"
-
-
-ROBOTS_REF = {
-    "type": "ExtensionRef",
-    "extensionRef": {"group": "gateway.envoyproxy.io", "kind": "HTTPRouteFilter", "name": "robots-txt"},
-}
-APP_RULE = {
-    "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
-    "filters": [NOINDEX_FILTER],
-    "backendRefs": [{"name": "app", "port": 80}],
-}
-ROBOTS_RULE = {
-    "matches": [{"path": {"type": "Exact", "value": "/robots.txt"}}],
-    "filters": [ROBOTS_REF, NOINDEX_FILTER],
-}
-
-
-def _edge(s: Stack) -> None:
-    s.add(
-        HTTP_ROUTE,
-        "app-route",
-        {
-            "apiVersion": "gateway.networking.k8s.io/v1",
-            "kind": "HTTPRoute",
-            "spec": {"rules": [APP_RULE, ROBOTS_RULE]},
-        },
-    )
-    body = {"type": "Inline", "inline": "User-agent: *\nDisallow: /\n"}
-    s.add(
-        ROUTE_FILTER,
-        "robots-txt",
-        {
-            "metadata": {"name": "robots-txt"},
-            "spec": {"directResponse": {"contentType": "text/plain", "body": body}},
-        },
-    )
-
-
 def baseline() -> Stack:
-    """A stack that satisfies every rule of the pack (the test asserts so): the blueprint's resources
-    plus what a team typically adds (``team_stack``)."""
-    from tests.policies.team_stack import add_team_resources  # it builds on this module's helpers
+    """A stack that satisfies every rule of the pack (the test asserts so): the blueprint's resources, its
+    Kubernetes side (``k8s_stack``) and what a team typically adds (``team_stack``)."""
+    from tests.policies.k8s_stack import add_kubernetes  # they build on this module's helpers
+    from tests.policies.team_stack import add_team_resources
 
     s = Stack()
-    for build in (_network, _vault, _databases, _brokers, _identities, _token_broker, _edge):
+    for build in (_network, _vault, _databases, _brokers, _identities, _token_broker):
         build(s)
+    add_kubernetes(s)
     add_team_resources(s)
     return s

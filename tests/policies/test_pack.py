@@ -22,6 +22,10 @@ STACK_RULES = {
     "internet-ingress-only-on-public-lb",
     "default-security-group-closed",
     "robots-txt-disallow-all",
+    "gateway-noindex-header",
+    "http-route-noindex-header",
+    "gateway-requires-authentication",
+    "namespace-default-deny",
     "rds-uses-tls-parameter-group",
     "vpc-flow-logs-enabled",
     "access-role-trusts-only-broker",
@@ -47,7 +51,7 @@ def test_analyzer_info_describes_every_rule(pack: Any) -> None:
     policies = {p.name: p for p in pack.policies}
     assert pack.pack_name == "staging-guardrails"
     assert pack.pack_version == "0.1.0"  # from PulumiPolicy.yaml, as the engine reports it
-    assert len(policies) == len(pack.policies) == 59
+    assert len(policies) == len(pack.policies) == 74
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", name) for name in policies)
     assert {n for n, p in policies.items() if p.policy_type == "stack"} == STACK_RULES
     assert {n for n, p in policies.items() if p.enforcement_level == "advisory"} == ADVISORY
@@ -141,3 +145,30 @@ def test_taggable_type_list_is_current() -> None:
     sdk = Path(importlib.util.find_spec("pulumi_aws").origin).parent  # type: ignore[union-attr,arg-type]
     listed = [line for line in tool.OUTPUT.read_text().splitlines() if not line.startswith("#")]
     assert listed == tool.taggable_types(sdk), "run policies/tools/generate_taggable_types.py"
+
+
+def test_kubernetes_type_tokens_exist_in_the_sdk() -> None:
+    """The built-in kinds the rules name are registered under these tokens by pulumi-kubernetes (custom
+    resources take theirs from apiVersion and kind, so only the built-in ones can be checked)."""
+    sdk = Path(importlib.util.find_spec("pulumi_kubernetes").origin).parent  # type: ignore[union-attr,arg-type]
+    types = _load(PACK_DIR / "guardrails" / "_types.py")
+    tokens = {v for v in vars(types).values() if isinstance(v, str) and v.startswith("kubernetes:")}
+    tokens |= {
+        t
+        for v in vars(types).values()
+        if isinstance(v, (frozenset, dict))
+        for t in v
+        if t.startswith("kubernetes:")
+    }
+    builtin = {"core", "apps", "batch", "networking.k8s.io", "extensions"}
+    checked = 0
+    for token in tokens:
+        group_version, kind = token.removeprefix("kubernetes:").rsplit(":", 1)
+        group, version = group_version.rsplit("/", 1)
+        if group not in builtin:
+            continue
+        package = group.split(".")[0]
+        source = sdk / package / version / f"{kind}.py"
+        assert source.is_file() and f"'{token}'" in source.read_text(encoding="utf-8"), token
+        checked += 1
+    assert checked >= 10

@@ -12,6 +12,7 @@ import pytest
 
 from blueprint.config import NAMESPACE, load_stack_config
 from blueprint.engine import PROJECT_DIR, run_stack
+from blueprint.engine.graph import is_secret
 from blueprint.engine.stack_files import read_stack_file
 from blueprint.policy import PolicyPackSession
 
@@ -62,6 +63,16 @@ EXPECTED: dict[str, dict[str, int]] = {
         "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 0,  # named by ARN, not created
         "aws:iam/role:Role": 4,  # flow logs, broker function, developer, ci-deploy
     },
+    "existing-cluster": {
+        "aws:eks/cluster:Cluster": 0,  # mode existing: the cluster is not created
+        "pulumi:providers:kubernetes": 1,  # from the secret kubeconfig
+        "kubernetes:core/v1:Namespace": 2,  # shop, envoy-gateway-system
+        "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy": 1,  # OIDC on the Gateway
+        "kubernetes:core/v1:Secret": 1,  # the OIDC client secret
+        "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": 1,  # edge-robots only: no mail UI route
+        "kubernetes:apps/v1:Deployment": 1,  # Mailpit
+        "aws:iam/role:Role": 1,  # flow logs only: no EKS roles, no token broker
+    },
 }
 
 
@@ -91,6 +102,17 @@ def test_example_previews_clean_with_the_promised_shape(policy_pack, path):
     assert {t: counts[t] for t in expected} == expected
     report = policy_pack.run(graph, stack_config=settings.config)
     assert [(v.policy_name, v.urn) for v in report.violations if v.enforcement_level == "mandatory"] == []
+
+
+def test_the_existing_cluster_example_uses_the_secret_kubeconfig_and_oidc():
+    settings = read_stack_file(PROJECT_DIR, EXAMPLES / "Pulumi.existing-cluster.yaml")
+    graph = run_stack(settings)
+    provider = next(r for r in graph.resources if r.type == "pulumi:providers:kubernetes")
+    assert is_secret(provider.inputs["kubeconfig"]) and provider.inputs["context"] == "staging"
+    policy = next(r for r in graph.resources if r.inputs.get("kind") == "SecurityPolicy")
+    assert policy.inputs["spec"]["oidc"]["provider"]["issuer"] == "https://login.example.net/realms/staff"
+    namespace = next(r for r in graph.resources if r.name == "namespace" and r.custom)
+    assert namespace.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce-version"] == "v1.34"
 
 
 def test_the_ci_example_trusts_the_named_provider():

@@ -312,3 +312,28 @@ def test_interrupt_prints_one_line_and_stops_the_pack(
     assert main(tiny) == 130
     assert capsys.readouterr().err == "interrupted\n"
     assert packs[0].poll() is not None
+
+
+def test_the_preview_shows_the_kubernetes_side_with_its_facts(default_json):
+    components = {r["name"]: r["type"] for r in default_json["resources"] if not r["custom"]}
+    assert {components[n] for n in ("cluster", "namespace", "edge", "mail-sink")} == {
+        "staging:index:Cluster",
+        "staging:index:StagingNamespace",
+        "staging:index:Edge",
+        "staging:index:MailSink",
+    }
+    facts = {r["name"]: r["facts"] for r in default_json["resources"]}
+    assert (
+        facts["edge-proxy"].items()
+        >= {"kind": "EnvoyProxy", "namespace": "apps", "scheme": "internal"}.items()
+    )
+    assert facts["edge-client-traffic"]["robots header"] == "noindex, nofollow"
+    assert facts["edge-robots-txt"]["robots.txt"] == "disallow all"
+    assert facts["edge-auth"]["auth"] == "basic" and facts["edge-auth"]["client CIDRs"] == "10.0.0.0/8"
+    assert facts["namespace-default-deny"]["denies"] == "Ingress, Egress"
+    assert facts["namespace"]["pod security"] == "restricted/restricted/restricted"
+    assert facts["mail-sink-deployment"]["images"] == "axllent/mailpit:v1.29.7"
+    cluster = facts["cluster-eks"]
+    assert (cluster["endpoint"], cluster["auth mode"], cluster["creator admin"]) == ("private", "API", "no")
+    assert cluster["control-plane logs"] == "api, audit, authenticator"
+    assert "offline-preview-secret-placeholder" not in str(default_json)

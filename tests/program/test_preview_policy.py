@@ -86,6 +86,10 @@ def test_default_stack_graph_has_every_component(default_report):
         "staging:index:RabbitMqBroker": "broker-tasks",
         "staging:index:SchemaRegistry": "schemas",
         "staging:index:TokenBroker": "token-broker",
+        "staging:index:Cluster": "cluster",
+        "staging:index:StagingNamespace": "namespace",
+        "staging:index:Edge": "edge",
+        "staging:index:MailSink": "mail-sink",
     }
     brokers = [
         r for r in default_report["resources"] if r["type"].endswith(("KafkaCluster", "RabbitMqBroker"))

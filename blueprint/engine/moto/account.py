@@ -29,13 +29,15 @@ from urllib.parse import urlsplit
 import boto3
 import botocore.session
 from moto import mock_aws
-from moto.core.config import DefaultConfig
+from moto.core.config import DefaultConfig, default_user_config
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
 #: moto settings of every emulated account (moto docs, "Configuration": Lambda without Docker).
-MOTO_CONFIG: DefaultConfig = {"lambda": {"use_docker": False}}
+#: Lambda without Docker; IAM with AWS's managed policies loaded, so attaching e.g.
+#: ``arn:aws:iam::aws:policy/AmazonEKSClusterPolicy`` works as in a real account.
+MOTO_CONFIG: DefaultConfig = {"lambda": {"use_docker": False}, "iam": {"load_aws_managed_policies": True}}
 #: Credentials of the emulated account's clients: never real ones, whatever the environment holds.
 FAKE_CREDENTIALS = {"aws_access_key_id": "moto-engine", "aws_secret_access_key": "moto-engine"}
 LOOPBACK = "127.0.0.1"
@@ -177,7 +179,13 @@ def moto_server() -> Iterator[MotoServer]:
 
 
 def _configure(endpoint_url: str) -> None:
-    """Apply ``MOTO_CONFIG`` through the server's ``/moto-api/config`` (moto docs, "Server mode")."""
+    """Apply ``MOTO_CONFIG`` through the server's ``/moto-api/config`` (moto docs, "Server mode").
+
+    That endpoint takes the ``batch``, ``lambda`` and ``stepfunctions`` sections only (moto 5.2,
+    ``moto_api/_internal/models.py``); the ``iam`` section is set in this process, which runs the
+    ``ThreadedMotoServer``, before any IAM call creates the backend that reads it.
+    """
+    default_user_config["iam"] = MOTO_CONFIG["iam"]
     request = urllib.request.Request(
         f"{endpoint_url}/moto-api/config",
         data=json.dumps(MOTO_CONFIG).encode(),

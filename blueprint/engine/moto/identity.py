@@ -8,7 +8,7 @@ import secrets
 import string
 
 from blueprint.engine.moto.account import AwsClients
-from blueprint.engine.moto.base import Created, Handler, NotEmulated, Registration, integer
+from blueprint.engine.moto.base import Created, Handler, NotEmulated, Registration, arn_tail, integer
 
 
 def _key(aws: AwsClients, reg: Registration) -> Created:
@@ -104,6 +104,12 @@ def _role_policy(aws: AwsClients, reg: Registration) -> Created:
     return Created(f"{reg.get('role')}:{name}", {"name": name})
 
 
+def _role_policy_attachment(aws: AwsClients, reg: Registration) -> Created:
+    """``AttachRolePolicy``; the id is the role name and a suffix, as the provider's is."""
+    aws("iam").attach_role_policy(RoleName=reg.get("role"), PolicyArn=reg.get("policyArn"))
+    return Created(f"{reg.get('role')}-{arn_tail(reg.get('policyArn'))}", {})
+
+
 def _policy(aws: AwsClients, reg: Registration) -> Created:
     params = {"Description": reg.get("description")} if reg.get("description") else {}
     policy = aws("iam").create_policy(
@@ -160,6 +166,7 @@ HANDLERS: dict[str, Handler] = {
     "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
     "aws:iam/role:Role": _role,
     "aws:iam/rolePolicy:RolePolicy": _role_policy,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _role_policy_attachment,
     "aws:iam/policy:Policy": _policy,
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
     "random:index/randomPassword:RandomPassword": _random_password,

@@ -22,7 +22,7 @@ import pulumi
 from botocore.exceptions import BotoCoreError, ClientError
 
 from blueprint.engine.graph import unwrap
-from blueprint.engine.moto import api, data, identity, network
+from blueprint.engine.moto import api, data, identity, kubernetes, network
 from blueprint.engine.moto.account import AwsClients
 from blueprint.engine.moto.base import Handler, NotEmulated, Registration
 from blueprint.engine.moto.invokes import answer_invoke
@@ -31,7 +31,13 @@ from blueprint.engine.outputs import synthesize_outputs
 from blueprint.engine.stack_files import StackSettings
 
 #: Type token -> handler creating it in moto.
-HANDLERS: dict[str, Handler] = {**network.HANDLERS, **identity.HANDLERS, **data.HANDLERS, **api.HANDLERS}
+HANDLERS: dict[str, Handler] = {
+    **network.HANDLERS,
+    **identity.HANDLERS,
+    **data.HANDLERS,
+    **api.HANDLERS,
+    **kubernetes.HANDLERS,
+}
 
 
 class DeployError(Exception):

@@ -154,7 +154,7 @@ def test_the_edge_and_labels_with_quotes_render(report):
     gateway.update(type="kubernetes:gateway.networking.k8s.io/v1:Gateway", name='edge "main"', inputs={})
     changed["resources"].append(gateway)
     chart = parse(mermaid(changed))
-    [edge] = [n for n, text in chart.nodes.items() if text.startswith("Gateway")]
+    [edge] = [n for n, text in chart.nodes.items() if text.startswith("Gateway") and "main" in text]
     assert chart.parents[edge][-1].startswith("private tier")
     assert "#quot;" in chart.nodes[edge]
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Callable
 from typing import Any
 
 from blueprint.engine.graph import SECRET_SIG_KEY, SECRET_SIG_VALUE
@@ -29,10 +31,6 @@ def broker_info(**extra: Any) -> dict[str, Any]:
         "clientSubnets": ["subnet-isolated-0", "subnet-isolated-1"],
         **extra,
     }
-
-
-def route_rules(*rules: dict[str, Any]) -> Mutation:
-    return lambda s: s.set("app-route", spec={"rules": list(rules)})
 
 
 def tiered_subnet(s: Stack, name: str, **tags: str) -> Any:
@@ -64,13 +62,6 @@ def sg_rule(s: Stack, name: str, type_: str, inputs: dict[str, Any], group: str 
     s.add(type_, name, inputs, refs=refs)
 
 
-def header_filter(how: str, name: str, value: str) -> dict[str, Any]:
-    return {
-        "type": "ResponseHeaderModifier",
-        "responseHeaderModifier": {how: [{"name": name, "value": value}]},
-    }
-
-
 def star_key_use(condition: dict[str, Any]) -> dict[str, Any]:
     return {
         "Effect": "Allow",
@@ -96,3 +87,30 @@ def provider_default_tags(s: Stack) -> None:
         tags=False,
         provider=f"{provider.urn}::{provider.id}",
     )
+
+
+def with_spec(name: str, change: Callable[[dict[str, Any]], Any]) -> Mutation:
+    """Change a copy of ``name``'s ``spec`` in place with ``change`` and set it back."""
+
+    def mutate(s: Stack) -> None:
+        spec = copy.deepcopy(s[name].inputs.get("spec") or {})
+        change(spec)
+        s.set(name, spec=spec)
+
+    return mutate
+
+
+def set_in(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    """A spec change setting the dotted ``path`` (``a.b.c``) to ``value``; None removes the key."""
+
+    def change(spec: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        target = spec
+        for key in parents:
+            target = target.setdefault(key, {})
+        if value is None:
+            target.pop(last, None)
+        else:
+            target[last] = value
+
+    return change

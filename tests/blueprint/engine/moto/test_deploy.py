@@ -50,8 +50,25 @@ def test_every_aws_resource_is_created_in_moto_or_reported_not_emulated(deployed
         k for k in created | synthesized if k[0].startswith("aws:")
     }
     assert not created & synthesized
-    # The list of what moto 5.2 cannot hold for this stack: only the MSK configuration is synthesized.
-    assert synthesized == {("aws:msk/configuration:Configuration", "broker-events-config")}
+    # The list of what moto 5.2 cannot hold for this stack: the MSK configuration and EKS access
+    # entries, their access policies and add-ons are synthesized; the EKS cluster and node group are created.
+    assert synthesized == {
+        ("aws:msk/configuration:Configuration", "broker-events-config"),
+        ("aws:eks/addon:Addon", "cluster-vpc-cni"),
+        ("aws:eks/addon:Addon", "cluster-pod-identity-agent"),
+        *(
+            (kind, f"cluster-access-{who}{suffix}")
+            for who in ("admin-0", "developer", "readonly", "ci-deploy")
+            for kind, suffix in (
+                ("aws:eks/accessEntry:AccessEntry", ""),
+                ("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "-policy"),
+            )
+        ),
+    }
+    assert {
+        ("aws:eks/cluster:Cluster", "cluster-eks"),
+        ("aws:eks/nodeGroup:NodeGroup", "cluster-nodes"),
+    } <= created
 
 
 def test_what_is_not_emulated_is_reported_with_its_resources(deployed):
@@ -63,6 +80,10 @@ def test_what_is_not_emulated_is_reported_with_its_resources(deployed):
         ("aws:glue/schema:Schema", "compatibility checks"),
         ("aws:iam/role:Role", "trust policy evaluation"),
         ("aws:ec2/vpc:Vpc", "default security group's ingress rule"),
+        ("aws:eks/accessEntry:AccessEntry", "resource"),
+        ("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "resource"),
+        ("aws:eks/addon:Addon", "resource"),
+        ("aws:eks/cluster:Cluster", "access config, upgrade policy and deletion protection"),
     }
     assert notes[("aws:glue/schema:Schema", "compatibility checks")]["resources"] == [
         "schemas-orders.order-placed",
@@ -140,7 +161,8 @@ def test_the_default_security_group_was_emptied_and_new_groups_lost_their_defaul
     default = next(g for g in groups if g["GroupName"] == "default")
     assert (default["IpPermissions"], default["IpPermissionsEgress"]) == ([], [])
     data_stores = [g for g in groups if g["GroupName"] != "default"]
-    assert len(data_stores) == 4 and all(g["IpPermissionsEgress"] == [] for g in data_stores)
+    # endpoints, the three data stores and the EKS API: none keeps the default allow-all egress
+    assert len(data_stores) == 5 and all(g["IpPermissionsEgress"] == [] for g in data_stores)
     db_group = next(
         g
         for g in data_stores
