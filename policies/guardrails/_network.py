@@ -41,6 +41,12 @@ def is_internet(cidr: str) -> bool:
     return not any(net.version == p.version and net.subnet_of(p) for p in _NON_INTERNET)  # type: ignore[arg-type]
 
 
+def is_everything(cidr: object) -> bool:
+    """True when ``cidr`` is a /0 (``0.0.0.0/0``, ``::/0``): every address of its IP version."""
+    net = network(str(cidr))
+    return net is not None and net.prefixlen == 0
+
+
 def within_any(cidr: str, allowed: list[str]) -> bool:
     """True when ``cidr`` lies inside one of the ``allowed`` CIDRs (same IP version)."""
     net = network(cidr)

@@ -19,7 +19,6 @@ AWS Load Balancer Controller docs, "Service annotations"; Envoy Gateway docs, "S
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -27,6 +26,7 @@ from pulumi_policy import EnforcementLevel, PolicyResource, Severity
 
 from . import _types as t
 from ._k8s import GATEWAY_GROUP, ROUTE_KINDS, policy_targets, ref_key, targets_whole
+from ._network import is_everything
 from ._props import as_list, known, peek
 from ._rule import Finding, RuleContext, RuleSpec, resource_rule, stack_rule
 from ._stack import StackIndex
@@ -104,11 +104,7 @@ def _check_source_ranges(props: Mapping[str, Any], ctx: RuleContext) -> Iterator
     if not ranges:
         yield "internet-facing without loadBalancerSourceRanges: anyone on the internet can connect."
     for cidr in ranges:
-        try:
-            everything = ipaddress.ip_network(str(cidr), strict=False).prefixlen == 0
-        except ValueError:
-            everything = False
-        if everything:
+        if is_everything(cidr):
             yield f"loadBalancerSourceRanges includes {cidr}: the whole internet can connect."
 
 

@@ -9,13 +9,13 @@ review sees) and ``bootstrapClusterCreatorAdminPermissions`` to true (EKS API re
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
 from . import _types as t
+from ._network import is_everything
 from ._props import as_list, is_set, known, lower_all, peek
 from ._rule import Equivalents, RuleContext, RuleSpec, resource_rule
 
@@ -46,11 +46,7 @@ def _check_endpoint(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]
     if not cidrs:
         yield "the public endpoint is on (the default) for 0.0.0.0/0: anyone can reach the API."
     for cidr in cidrs:
-        try:
-            everything = ipaddress.ip_network(str(cidr), strict=False).prefixlen == 0
-        except ValueError:
-            everything = False
-        if everything:
+        if is_everything(cidr):
             yield f"publicAccessCidrs includes {cidr}: anyone can reach the API."
 
 

@@ -9,19 +9,10 @@ import pytest
 
 from blueprint.verify.aws import AwsReader
 from blueprint.verify.checks import edge as edge_checks
-from blueprint.verify.outputs import StackOutputs
 from blueprint.verify.registry import Context, run_checks
 from tests.blueprint.verify.edge_servers import ALLOW_ALL, edge
+from tests.blueprint.verify.minimal_outputs import MINIMAL_OUTPUTS
 
-OUTPUTS = StackOutputs.model_validate(
-    {
-        "environment": "staging",
-        "vpcId": "vpc-1",
-        "subnetIds": {"isolated": ["subnet-1"]},
-        "flowLogGroup": "flow-logs",
-        "kmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:key/1",
-    }
-)
 EDGES = {
     "compliant": {},
     "no-header": {"header": False},
@@ -42,7 +33,7 @@ def edges() -> Iterator[dict[str, str]]:
 
 
 def statuses(url: str | None) -> dict[str, str]:
-    ctx = Context(OUTPUTS, AwsReader("eu-west-1"), url=url, http_timeout=5)
+    ctx = Context(MINIMAL_OUTPUTS, AwsReader("eu-west-1"), url=url, http_timeout=5)
     results = run_checks(ctx, edge_checks.CHECKS)
     assert not ctx.aws.calls  # the edge checks make no AWS call
     return {r.check: r.status.value for r in results}
@@ -65,7 +56,7 @@ def test_each_edge_fails_exactly_the_check_it_breaks(edges, edge_name, failing):
 
 
 def test_the_evidence_names_what_was_seen(edges):
-    ctx = Context(OUTPUTS, AwsReader("eu-west-1"), url=edges["no-header"], http_timeout=5)
+    ctx = Context(MINIMAL_OUTPUTS, AwsReader("eu-west-1"), url=edges["no-header"], http_timeout=5)
     noindex = next(r for r in run_checks(ctx, edge_checks.CHECKS) if r.check == "edge.noindex")
     assert any("/robots.txt -> 200: X-Robots-Tag ['absent']" in line for line in noindex.evidence)
 
@@ -77,14 +68,14 @@ def test_an_unreachable_edge_fails_every_check():
 
 
 def test_without_url_the_edge_checks_are_skipped_as_not_configured():
-    ctx = Context(OUTPUTS, AwsReader("eu-west-1"))
+    ctx = Context(MINIMAL_OUTPUTS, AwsReader("eu-west-1"))
     results = run_checks(ctx, edge_checks.CHECKS)
     assert {(r.status.value, r.reason) for r in results} == {("skipped", "not configured")}
 
 
 def test_robots_txt_is_read_at_the_origin_not_under_the_base_path():
     with edge() as url:
-        ctx = Context(OUTPUTS, AwsReader("eu-west-1"), url=url + "/app", http_timeout=5)
+        ctx = Context(MINIMAL_OUTPUTS, AwsReader("eu-west-1"), url=url + "/app", http_timeout=5)
         robots = edge_checks.probe(ctx)["robots"]
     assert robots.url == f"{url}/robots.txt"  # RFC 9309, section 2.3
     assert robots.status == 200

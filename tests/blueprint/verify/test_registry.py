@@ -11,20 +11,11 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from blueprint.verify.aws import AwsReader, iam_action, not_implemented
 from blueprint.verify.checks.iam import statement_problems
 from blueprint.verify.checks.network import describe_rule, internet_route
-from blueprint.verify.outputs import StackOutputs
 from blueprint.verify.registry import Check, Context, one, run_check
 from blueprint.verify.report import verdict
 from blueprint.verify.results import NOT_CONFIGURED, CheckResult, SkipError, Status, Verdict, require
+from tests.blueprint.verify.minimal_outputs import MINIMAL_OUTPUTS
 
-OUTPUTS = StackOutputs.model_validate(
-    {
-        "environment": "staging",
-        "vpcId": "vpc-1",
-        "subnetIds": {"isolated": ["subnet-1"]},
-        "flowLogGroup": "flow-logs",
-        "kmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:key/1",
-    }
-)
 BROKER = "arn:aws:iam::123456789012:role/staging-token-broker"
 
 
@@ -39,7 +30,7 @@ def client_error(
 
 def outcome(evaluate: Any) -> CheckResult:
     check = Check("test.check", "network", "a property", (), lambda ctx: [one("subject", evaluate)])
-    [result] = run_check(check, Context(OUTPUTS, AwsReader("eu-west-1")))
+    [result] = run_check(check, Context(MINIMAL_OUTPUTS, AwsReader("eu-west-1")))
     return result
 
 
@@ -89,7 +80,7 @@ def test_a_check_with_nothing_to_check_is_skipped_not_passed():
         raise SkipError(NOT_CONFIGURED, "the stack exports no databases")
 
     check = Check("test.check", "data stores", "a property", (), nothing)
-    [result] = run_check(check, Context(OUTPUTS, AwsReader("eu-west-1")))
+    [result] = run_check(check, Context(MINIMAL_OUTPUTS, AwsReader("eu-west-1")))
     assert (result.status, result.reason, result.evidence) == (
         Status.SKIPPED,
         "not configured",

@@ -90,6 +90,12 @@ LOAD_BALANCER_CASES = [
         id="ranges-include-the-internet",
     ),
     case(
+        _service(**PUBLIC, loadBalancerSourceRanges=["203.0.113.0/28", "::/0"]),
+        (INTERNAL, "edge-proxy"),
+        (RANGES, "edge-proxy"),
+        id="ranges-include-the-ipv6-internet",
+    ),
+    case(
         _service(type="LoadBalancer"),
         (INTERNAL, "edge-proxy"),
         (RANGES, "edge-proxy"),
