@@ -12,7 +12,9 @@ the policy pack see each one:
 - an ``HTTPRouteFilter`` answering ``/robots.txt`` with ``User-agent: *`` / ``Disallow: /``, served by the
   route ``edge-robots`` and by every route ``app_route`` creates;
 - a ``SecurityPolicy`` on the Gateway requiring basic auth (htpasswd from secret config) or an OIDC login,
-  optionally only from ``client_cidrs``; routes inherit it.
+  optionally only from ``client_cidrs``; routes inherit it, except each route's ``robots-txt`` rule, which a
+  rule-level ``SecurityPolicy`` serves without a login (a crawler reads a 401 for ``/robots.txt`` as "crawl
+  everything", RFC 9309 section 2.3.1.3).
 
 Prerequisites outside this stack: the AWS Load Balancer Controller (it provisions NLBs for
 ``service.k8s.aws/nlb``) and the TLS Secret ``tls_secret_name`` in the staging namespace (cert-manager or
@@ -45,6 +47,7 @@ from components.edge_objects import (
     gateway_spec,
     http_route_spec,
     robots_filter_spec,
+    robots_public_spec,
     robots_rule,
     security_policy_spec,
 )
@@ -298,7 +301,9 @@ class Edge(StagingComponent):
         """An HTTPRoute on the edge for a team's Service: ``/robots.txt`` answered by the robots filter,
         everything else under ``path_prefix`` sent to ``service:port``. The Gateway adds the robots header
         and requires authentication for it, as for every route; do not attach a route-level SecurityPolicy
-        without an auth method (it would replace the Gateway's).
+        without an auth method (it would replace the Gateway's). A SecurityPolicy ``<route>-robots`` on the
+        route's ``robots-txt`` rule only serves ``/robots.txt`` without a login (crawlers read a 401 there
+        as "no robots.txt", RFC 9309 section 2.3.1.3), still from ``client_cidrs`` only when they are set.
 
         Args:
             name: logical name suffix (``<edge>-route-<name>``); also the route's name unless ``route_name``.
@@ -317,4 +322,8 @@ class Edge(StagingComponent):
                 raise ValueError(f"app_route {name!r} needs service and port")
             rules.append(backend_rule(service, port, path_prefix))
         spec = http_route_spec(self.gateway_name, rules, hostnames)
-        return self._custom(f"route-{name}", "HTTPRoute", route_name or name, spec, GATEWAY_API, opts=opts)
+        route_name = route_name or name
+        route = self._custom(f"route-{name}", "HTTPRoute", route_name, spec, GATEWAY_API, opts=opts)
+        public = robots_public_spec(route_name, self._args.client_cidrs)
+        self._custom(f"route-{name}-robots", "SecurityPolicy", f"{route_name}-robots", public, opts=opts)
+        return route

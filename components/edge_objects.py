@@ -24,6 +24,8 @@ ROBOTS_HEADER = "X-Robots-Tag"
 ROBOTS_DIRECTIVES = "noindex, nofollow"
 ROBOTS_PATH = "/robots.txt"
 ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
+#: The name of the route rule that answers ``/robots.txt`` (Gateway API named rules; unique per route).
+ROBOTS_RULE = "robots-txt"
 #: The Gateway's one listener: HTTPS, TLS terminated by Envoy (the NLB passes TCP through).
 LISTENER = "https"
 LISTENER_PORT = 443
@@ -118,6 +120,33 @@ def robots_filter_spec() -> dict[str, Any]:
     return {"directResponse": {"contentType": "text/plain; charset=utf-8", "statusCode": 200, "body": body}}
 
 
+def _client_authorization(client_cidrs: Sequence[str]) -> dict[str, Any]:
+    """``SecurityPolicy.spec.authorization`` admitting ``client_cidrs`` only (all clients when empty)."""
+    if not client_cidrs:
+        return {"defaultAction": "Allow"}
+    allow = {"name": "allowed-clients", "action": "Allow", "principal": {"clientCIDRs": list(client_cidrs)}}
+    return {"defaultAction": "Deny", "rules": [allow]}
+
+
+def robots_public_spec(route: str, client_cidrs: Sequence[str]) -> dict[str, Any]:
+    """The SecurityPolicy that lets crawlers read ``/robots.txt`` without logging in: it targets only the
+    ``robots-txt`` rule of ``route`` (``sectionName``), so it replaces the Gateway's authentication for that
+    fixed response and nothing else; ``client_cidrs`` still apply.
+
+    Why: a crawler that gets 401 or 403 for ``/robots.txt`` treats the site as having no robots.txt and may
+    crawl everything (RFC 9309, section 2.3.1.3, "Unavailable" status); ``verify --url`` checks this.
+    Envoy Gateway lets a policy on a route rule override the Gateway's (Envoy Gateway docs, "SecurityPolicy",
+    policy attachment by ``sectionName``; Gateway API named route rules).
+    """
+    target = {
+        "group": "gateway.networking.k8s.io",
+        "kind": "HTTPRoute",
+        "name": route,
+        "sectionName": ROBOTS_RULE,
+    }
+    return {"targetRefs": [target], "authorization": _client_authorization(client_cidrs)}
+
+
 def security_policy_spec(
     gateway: str, *, basic_auth_secret: str | None, oidc: Oidc | None, client_cidrs: Sequence[str]
 ) -> dict[str, Any]:
@@ -140,19 +169,16 @@ def security_policy_spec(
             "scopes": list(oidc.scopes),
         }
     if client_cidrs:
-        allow = {
-            "name": "allowed-clients",
-            "action": "Allow",
-            "principal": {"clientCIDRs": list(client_cidrs)},
-        }
-        spec["authorization"] = {"defaultAction": "Deny", "rules": [allow]}
+        spec["authorization"] = _client_authorization(client_cidrs)
     return spec
 
 
 def robots_rule(filter_name: str) -> dict[str, Any]:
-    """An HTTPRoute rule answering ``/robots.txt`` with the robots HTTPRouteFilter (no backend)."""
+    """An HTTPRoute rule named ``robots-txt`` (``ROBOTS_RULE``) answering ``/robots.txt`` with the robots
+    HTTPRouteFilter (no backend)."""
     extension = {"group": "gateway.envoyproxy.io", "kind": "HTTPRouteFilter", "name": filter_name}
     return {
+        "name": ROBOTS_RULE,
         "matches": [{"path": {"type": "Exact", "value": ROBOTS_PATH}}],
         "filters": [{"type": "ExtensionRef", "extensionRef": extension}],
     }

@@ -87,11 +87,18 @@ def _route_filter(spec: Any) -> dict[str, str]:
     return facts
 
 
+def _target(ref: Mapping[str, Any]) -> str:
+    """``Kind/name``, plus the route rule or listener a ``sectionName`` narrows it to."""
+    kind, section = ref.get("kind"), ref.get("sectionName")
+    if not section:
+        return f"{kind}/{ref.get('name')}"
+    part = "listener" if kind in ("Gateway", "ListenerSet") else "rule"
+    return f"{kind}/{ref.get('name')} {part} {section}"
+
+
 def _security_policy(spec: Any) -> dict[str, str]:
     methods = [label for key, label in _AUTH_METHODS.items() if _dig(spec, key)]
-    targets = [
-        f"{t.get('kind')}/{t.get('name')}" for t in _list(_dig(spec, "targetRefs")) if isinstance(t, Mapping)
-    ]
+    targets = [_target(t) for t in _list(_dig(spec, "targetRefs")) if isinstance(t, Mapping)]
     facts = {"auth": " + ".join(methods) or "NONE", "targets": ", ".join(targets)}
     cidrs = [
         c

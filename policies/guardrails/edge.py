@@ -11,7 +11,11 @@
   authentication method (``basicAuth``, ``oidc``, ``jwt``, ``extAuth``, ``apiKeyAuth``).
 - ``route-security-policy-authenticates``: a SecurityPolicy on a route or a Gateway listener replaces the
   Gateway's for it (Envoy Gateway applies the most specific policy), so it needs an authentication method
-  of its own unless it sets ``mergeType`` (then it is merged into the Gateway's).
+  of its own unless it sets ``mergeType`` (then it is merged into the Gateway's). One exception: a policy
+  on a route rule (``sectionName``) that only answers with a fixed response (no ``backendRefs``; an Envoy
+  Gateway HTTPRouteFilter with ``directResponse``, header modifiers at most besides), which is how
+  ``/robots.txt`` stays readable by crawlers: a 401 there reads as "no robots.txt, crawl everything"
+  (RFC 9309, 2.3.1.3).
 
 AWS Load Balancer Controller docs, "Service annotations"; Envoy Gateway docs, "SecurityPolicy" and
 "Policy attachment" (precedence).
@@ -25,7 +29,7 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, PolicyResource, Severity
 
 from . import _types as t
-from ._k8s import GATEWAY_GROUP, ROUTE_KINDS, policy_targets, ref_key, targets_whole
+from ._k8s import ENVOY_GROUP, GATEWAY_GROUP, ROUTE_KINDS, policy_targets, ref_key, targets_whole
 from ._network import is_everything
 from ._props import as_list, known, peek
 from ._rule import Finding, RuleContext, RuleSpec, resource_rule, stack_rule
@@ -138,16 +142,20 @@ ROUTE_AUTH = RuleSpec(
     name="route-security-policy-authenticates",
     concern="access",
     description="A SecurityPolicy on a route or a Gateway listener must authenticate (or merge into the "
-    "Gateway's), since it replaces the Gateway's policy there.",
+    "Gateway's), since it replaces the Gateway's policy there; only a route rule that serves a fixed "
+    "response (robots.txt) may go without.",
     level=_MANDATORY,
     severity=Severity.CRITICAL,
     remediation="Add the authentication method (basicAuth, oidc, jwt, extAuth or apiKeyAuth) to the "
     "route's SecurityPolicy, or set mergeType: StrategicMerge so it adds to the Gateway's policy instead of "
-    "replacing it.",
+    "replacing it. To serve robots.txt without a login, target only its rule (sectionName) and give that "
+    "rule no backendRefs, just an HTTPRouteFilter with directResponse (Edge.app_route does).",
 )
 
 
-def _narrow_targets(props: Any) -> list[str]:
+def _narrow_targets(props: Any) -> list[Mapping[str, Any]]:
+    """The targets (refs and label selectors) narrower than a whole Gateway: routes, route rules,
+    listeners."""
     found = []
     for ref in policy_targets(props) + [
         s for s in as_list(peek(props, "spec", "targetSelectors")) if isinstance(s, Mapping)
@@ -156,22 +164,75 @@ def _narrow_targets(props: Any) -> list[str]:
         if group == GATEWAY_GROUP and (
             kind in ROUTE_KINDS or (kind in ("Gateway", "ListenerSet") and peek(ref, "sectionName"))
         ):
-            found.append(f"{kind} {peek(ref, 'name') or '(selected by labels)'}")
+            found.append(ref)
     return found
 
 
-def _check_route_auth(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
-    narrow = _narrow_targets(props)
-    if narrow and not _authenticates(props) and not known(props, "spec", "mergeType"):
-        yield (
-            f"it targets {', '.join(narrow)} with no authentication method and no mergeType: it replaces "
-            "the Gateway's authentication there, leaving it open."
-        )
+#: Standard route filters that only change headers: harmless next to a fixed response.
+_HEADER_FILTERS = frozenset({"RequestHeaderModifier", "ResponseHeaderModifier"})
+
+
+def _serves_fixed_response(rule: Any, namespace: str, index: StackIndex) -> bool:
+    """Whether a route rule only answers from Envoy itself: no backendRefs, and its filters an ExtensionRef
+    to an HTTPRouteFilter of the stack (same namespace) with ``directResponse``, plus header modifiers."""
+    if as_list(peek(rule, "backendRefs")):
+        return False
+    direct = {
+        ref_key(f)[1]
+        for f in index.of_type(t.ENVOY_ROUTE_FILTER)
+        if ref_key(f)[0] == namespace and known(f.props, "spec", "directResponse")
+    }
+    fixed = [
+        f
+        for f in as_list(peek(rule, "filters"))
+        if peek(f, "type") == "ExtensionRef"
+        and peek(f, "extensionRef", "group") == ENVOY_GROUP
+        and peek(f, "extensionRef", "kind") == "HTTPRouteFilter"
+        and peek(f, "extensionRef", "name") in direct
+    ]
+    others = [f for f in as_list(peek(rule, "filters")) if f not in fixed]
+    return bool(fixed) and all(peek(f, "type") in _HEADER_FILTERS for f in others)
+
+
+def _fixed_response_rule(ref: Mapping[str, Any], namespace: str, index: StackIndex) -> bool:
+    """Whether ``ref`` names one rule (``sectionName``) of an HTTPRoute of the stack that serves a fixed
+    response; an unknown route or rule counts as not (fail closed)."""
+    section = peek(ref, "sectionName")
+    if peek(ref, "kind") != "HTTPRoute" or not isinstance(section, str):
+        return False
+    for route in index.of_type(*sorted(t.HTTP_ROUTE_TYPES)):
+        if ref_key(route) == (namespace, peek(ref, "name")):
+            rules = [r for r in as_list(peek(route.props, "spec", "rules")) if peek(r, "name") == section]
+            return len(rules) == 1 and _serves_fixed_response(rules[0], namespace, index)
+    return False
+
+
+def _describe(ref: Mapping[str, Any]) -> str:
+    rule = peek(ref, "sectionName") if peek(ref, "kind") in ROUTE_KINDS else None
+    return f"{peek(ref, 'kind')} {peek(ref, 'name') or '(selected by labels)'}" + (
+        f" rule {rule}" if rule else ""
+    )
+
+
+def _check_route_auth(resources: list[PolicyResource], ctx: RuleContext) -> Iterator[Finding]:
+    index = StackIndex(resources)
+    for policy in index.of_type(t.SECURITY_POLICY):
+        if _authenticates(policy.props) or known(policy.props, "spec", "mergeType"):
+            continue
+        namespace = ref_key(policy)[0]
+        narrow = _narrow_targets(policy.props)
+        open_targets = [_describe(r) for r in narrow if not _fixed_response_rule(r, namespace, index)]
+        if open_targets:
+            yield Finding(
+                policy,
+                f"it targets {', '.join(open_targets)} with no authentication method and no mergeType: it "
+                "replaces the Gateway's authentication there, leaving it open.",
+            )
 
 
 POLICIES = [
     resource_rule(EDGE_INTERNAL, {t.ENVOY_PROXY}, _check_edge_internal),
     resource_rule(SOURCE_RANGES, {t.ENVOY_PROXY, t.K8S_SERVICE}, _check_source_ranges),
     stack_rule(GATEWAY_AUTH, t.GATEWAY_TYPES, _check_gateway_auth),
-    resource_rule(ROUTE_AUTH, {t.SECURITY_POLICY}, _check_route_auth),
+    stack_rule(ROUTE_AUTH, {t.SECURITY_POLICY}, _check_route_auth),
 ]

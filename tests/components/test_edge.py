@@ -65,8 +65,9 @@ def test_envoy_gateway_is_a_pinned_helm_release_in_its_own_hardened_namespace(gr
 def test_every_edge_object_waits_for_the_release_that_installs_its_crd(graph):
     release = one(graph, "kubernetes:helm.sh/v3:Release")
     customs = [r for r in graph.resources if r.type.split(":")[1].startswith("gateway.")]
-    # GatewayClass, EnvoyProxy, Gateway, ClientTrafficPolicy, HTTPRouteFilter, SecurityPolicy, two routes
-    assert len(customs) == 8
+    # GatewayClass, EnvoyProxy, Gateway, ClientTrafficPolicy, HTTPRouteFilter, the Gateway's SecurityPolicy,
+    # two routes and their robots.txt SecurityPolicies
+    assert len(customs) == 10
     assert all(release.urn in r.dependencies for r in customs)
 
 
@@ -113,7 +114,7 @@ def test_robots_txt_disallows_everything(graph):
 
 
 def test_basic_auth_on_the_gateway_from_a_secret_htpasswd(graph):
-    spec = custom(graph, "SecurityPolicy")["spec"]
+    spec = custom(graph, "SecurityPolicy", "edge-auth")["spec"]
     assert spec["basicAuth"] == {"users": {"kind": "Secret", "name": "edge-basic-auth"}}
     assert spec["targetRefs"][0]["kind"] == "Gateway" and "authorization" not in spec
     secret = one(graph, "kubernetes:core/v1:Secret")
@@ -125,7 +126,7 @@ def test_oidc_and_a_client_allowlist():
     graph = build(
         OidcAuth("https://idp.example.com/realms/staging", "edge", "s3cret"), client_cidrs=["10.0.0.0/8"]
     )
-    spec = custom(graph, "SecurityPolicy")["spec"]
+    spec = custom(graph, "SecurityPolicy", "edge-auth")["spec"]
     assert spec["oidc"]["provider"] == {"issuer": "https://idp.example.com/realms/staging"}
     assert (spec["oidc"]["clientID"], spec["oidc"]["clientSecret"]["name"]) == ("edge", "edge-oidc-client")
     assert spec["authorization"] == {
@@ -147,11 +148,39 @@ def test_app_routes_serve_robots_txt_and_attach_to_the_gateway(graph):
     ]
     assert route["hostnames"] == ["shop.staging.example.com"]
     robots, app = route["rules"]
+    assert robots["name"] == "robots-txt" and "name" not in app
     assert robots["matches"] == [{"path": {"type": "Exact", "value": "/robots.txt"}}]
     assert robots["filters"][0]["extensionRef"]["name"] == "robots-txt"
     assert app["backendRefs"] == [{"name": "shop", "port": 8080}]
     catch_all = custom(graph, "HTTPRoute", "edge-robots")["spec"]
     assert "hostnames" not in catch_all and len(catch_all["rules"]) == 1
+
+
+@pytest.mark.parametrize("route", ["shop", "edge-robots"])
+def test_crawlers_read_robots_txt_without_logging_in_and_nothing_else(graph, route):
+    spec = custom(graph, "SecurityPolicy", f"{route}-robots")["spec"]
+    # only the route's robots-txt rule: the rest of the route keeps the Gateway's authentication
+    assert spec["targetRefs"] == [
+        {
+            "group": "gateway.networking.k8s.io",
+            "kind": "HTTPRoute",
+            "name": route,
+            "sectionName": "robots-txt",
+        }
+    ]
+    assert spec["authorization"] == {"defaultAction": "Allow"}
+    assert not {"basicAuth", "oidc", "jwt", "extAuth", "apiKeyAuth", "mergeType"} & set(spec)
+
+
+def test_robots_txt_without_a_login_still_only_for_the_allowed_clients():
+    graph = build(client_cidrs=["10.0.0.0/8"])
+    spec = custom(graph, "SecurityPolicy", "edge-robots-robots")["spec"]
+    assert spec["authorization"] == {
+        "defaultAction": "Deny",
+        "rules": [
+            {"name": "allowed-clients", "action": "Allow", "principal": {"clientCIDRs": ["10.0.0.0/8"]}}
+        ],
+    }
 
 
 def test_a_route_needs_a_backend():

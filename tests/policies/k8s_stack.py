@@ -4,9 +4,9 @@ Cluster, StagingNamespace, Edge and MailSink components author.
 An EKS cluster ``eks``; the namespace ``apps`` (resource ``apps-ns``) with its default-deny policy
 ``apps-default-deny`` and an allow ``apps-allow-data``; a workload ``app-deploy`` behind the ClusterIP Service
 ``app-k8s-svc``; the edge: Gateway ``edge-gw`` (object ``edge``), its ClientTrafficPolicy ``edge-ctp``,
-SecurityPolicy ``edge-auth``, EnvoyProxy ``edge-proxy``, the robots HTTPRouteFilter ``robots-txt`` and the
-route ``app-route``. Each violating case of ``rules/test_{robots,edge,kubernetes,workloads,eks}.py`` changes
-one thing here.
+SecurityPolicy ``edge-auth``, EnvoyProxy ``edge-proxy``, the robots HTTPRouteFilter ``robots-txt``, the
+route ``app-route`` and the SecurityPolicy ``app-robots`` that serves its robots-txt rule without a login.
+Each violating case of ``rules/test_{robots,edge,kubernetes,workloads,eks}.py`` changes one thing here.
 """
 
 from __future__ import annotations
@@ -43,7 +43,24 @@ APP_RULE = {
     "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
     "backendRefs": [{"name": "app", "port": 80}],
 }
-ROBOTS_RULE = {"matches": [{"path": {"type": "Exact", "value": "/robots.txt"}}], "filters": [ROBOTS_REF]}
+ROBOTS_RULE = {
+    "name": "robots-txt",
+    "matches": [{"path": {"type": "Exact", "value": "/robots.txt"}}],
+    "filters": [ROBOTS_REF],
+}
+#: The SecurityPolicy that serves the route's robots-txt rule without a login (crawlers read a 401 there as
+#: "no robots.txt").
+ROBOTS_PUBLIC = {
+    "targetRefs": [
+        {
+            "group": "gateway.networking.k8s.io",
+            "kind": "HTTPRoute",
+            "name": "app",
+            "sectionName": "robots-txt",
+        }
+    ],
+    "authorization": {"defaultAction": "Allow"},
+}
 ROBOTS_BODY = {"type": "Inline", "inline": "User-agent: *\nDisallow: /\n"}
 INTERNAL_NLB = {
     "type": "LoadBalancer",
@@ -149,6 +166,7 @@ def _edge(s: Stack) -> None:
         "app",
         route([APP_RULE, ROBOTS_RULE], hostnames=["app.staging.example.com"]),
     )
+    k8s(s, SECURITY_POLICY, "app-robots", "app-robots", copy.deepcopy(ROBOTS_PUBLIC))
 
 
 def add_kubernetes(s: Stack) -> None:

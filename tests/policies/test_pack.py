@@ -25,6 +25,7 @@ STACK_RULES = {
     "gateway-noindex-header",
     "http-route-noindex-header",
     "gateway-requires-authentication",
+    "route-security-policy-authenticates",
     "namespace-default-deny",
     "rds-uses-tls-parameter-group",
     "vpc-flow-logs-enabled",

@@ -67,7 +67,8 @@ EXPECTED: dict[str, dict[str, int]] = {
         "aws:eks/cluster:Cluster": 0,  # mode existing: the cluster is not created
         "pulumi:providers:kubernetes": 1,  # from the secret kubeconfig
         "kubernetes:core/v1:Namespace": 2,  # shop, envoy-gateway-system
-        "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy": 1,  # OIDC on the Gateway
+        # OIDC on the Gateway; robots.txt without a login on edge-robots
+        "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy": 2,
         "kubernetes:core/v1:Secret": 1,  # the OIDC client secret
         "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": 1,  # edge-robots only: no mail UI route
         "kubernetes:apps/v1:Deployment": 1,  # Mailpit

@@ -330,6 +330,11 @@ def test_the_preview_shows_the_kubernetes_side_with_its_facts(default_json):
     assert facts["edge-client-traffic"]["robots header"] == "noindex, nofollow"
     assert facts["edge-robots-txt"]["robots.txt"] == "disallow all"
     assert facts["edge-auth"]["auth"] == "basic" and facts["edge-auth"]["client CIDRs"] == "10.0.0.0/8"
+    assert facts["edge-auth"]["targets"] == "Gateway/edge"
+    # robots.txt is the one thing a crawler reads without a login, still from the allowed clients only
+    robots = facts["edge-route-robots-robots"]
+    assert (robots["auth"], robots["targets"]) == ("NONE", "HTTPRoute/edge-robots rule robots-txt")
+    assert robots["client CIDRs"] == "10.0.0.0/8"
     assert facts["namespace-default-deny"]["denies"] == "Ingress, Egress"
     assert facts["namespace"]["pod security"] == "restricted/restricted/restricted"
     assert facts["mail-sink-deployment"]["images"] == "axllent/mailpit:v1.29.7"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.policies.cases import Mutation, assert_case, case
-from tests.policies.k8s_stack import EDGE_REF, INTERNAL_NLB, SECURITY_POLICY, k8s
+from tests.policies.k8s_stack import EDGE_REF, INTERNAL_NLB, ROBOTS_PUBLIC, SECURITY_POLICY, k8s
 from tests.policies.rules.helpers import set_in, with_spec
 from tests.policies.stack import Stack
 
@@ -20,6 +20,7 @@ INTERNAL = "edge-load-balancer-internal"
 RANGES = "edge-public-source-ranges"
 GATEWAY_AUTH = "gateway-requires-authentication"
 ROUTE_AUTH = "route-security-policy-authenticates"
+ROBOTS = "robots-txt-disallow-all"
 SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 PUBLIC = {**INTERNAL_NLB, "annotations": {SCHEME: "internet-facing"}}
 EXEMPT_PUBLIC_EDGE = {
@@ -43,6 +44,15 @@ def _service(**envoy_service: Any) -> Mutation:
 def _route_policy(**spec: Any) -> Mutation:
     target = {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "app"}
     return lambda s: k8s(s, SECURITY_POLICY, "route-sp", "app-cors", {"targetRefs": [target], **spec})
+
+
+ROBOTS_TARGET = ROBOTS_PUBLIC["targetRefs"][0]
+OFFICE = {"name": "office", "action": "Allow", "principal": {"clientCIDRs": ["203.0.113.0/24"]}}
+
+
+def _robots_rule_also_proxies(spec: dict[str, Any]) -> None:
+    robots = next(rule for rule in spec["rules"] if rule.get("name") == "robots-txt")
+    robots["backendRefs"] = [{"name": "app", "port": 80}]
 
 
 def _public_service(**spec: Any) -> Mutation:
@@ -142,6 +152,35 @@ AUTH_CASES = [
         id="route-policy-merged-ok",
     ),
     case(_route_policy(basicAuth={"users": {"name": "app-users"}}), id="route-policy-with-auth-ok"),
+    case(lambda s: None, id="robots-rule-served-without-login-ok"),
+    case(
+        with_spec("app-robots", set_in("authorization", {"defaultAction": "Deny", "rules": [OFFICE]})),
+        id="robots-rule-served-without-login-to-the-office-ok",
+    ),
+    case(
+        with_spec(
+            "app-robots",
+            set_in("targetRefs", [{k: v for k, v in ROBOTS_TARGET.items() if k != "sectionName"}]),
+        ),
+        (ROUTE_AUTH, "app-robots"),
+        id="no-login-for-the-whole-route",
+    ),
+    case(
+        with_spec("app-robots", set_in("targetRefs", [{**ROBOTS_TARGET, "sectionName": "no-such-rule"}])),
+        (ROUTE_AUTH, "app-robots"),
+        id="no-login-for-an-unknown-rule",
+    ),
+    case(
+        with_spec("app-route", _robots_rule_also_proxies),
+        (ROUTE_AUTH, "app-robots"),
+        id="no-login-for-a-rule-with-a-backend",
+    ),
+    case(
+        with_spec("robots-txt", lambda spec: spec.clear() or spec.update(urlRewrite={"hostname": "x"})),
+        (ROUTE_AUTH, "app-robots"),
+        (ROBOTS, "app-route"),
+        id="no-login-for-a-rule-whose-filter-is-not-a-fixed-response",
+    ),
     case(
         lambda s: k8s(
             s,

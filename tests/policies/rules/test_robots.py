@@ -29,6 +29,7 @@ from tests.policies.stack import Stack
 GATEWAY = "gateway-noindex-header"
 ROUTE = "http-route-noindex-header"
 ROBOTS = "robots-txt-disallow-all"
+ROUTE_AUTH = "route-security-policy-authenticates"
 
 
 def _late(**headers: Any) -> Mutation:
@@ -126,10 +127,17 @@ ROBOTS_CASES = [
         (ROBOTS, "app-route"),
         id="robots-txt-html",
     ),
-    case(lambda s: s.remove("robots-txt"), (ROBOTS, "app-route"), id="robots-filter-missing"),
+    # the SecurityPolicy that served the robots rule without a login now names no fixed response: flagged too
+    case(
+        lambda s: s.remove("robots-txt"),
+        (ROBOTS, "app-route"),
+        (ROUTE_AUTH, "app-robots"),
+        id="robots-filter-missing",
+    ),
     case(
         lambda s: s.set("app-route", spec=route([APP_RULE], hostnames=["app.staging.example.com"])),
         (ROBOTS, "app-route"),
+        (ROUTE_AUTH, "app-robots"),
         id="route-without-robots-rule",
     ),
     case(
