@@ -8,6 +8,7 @@ the analyzer, and lets the reports redact secrets without guessing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,17 @@ def unwrap(value: Any) -> Any:
         return {k: unwrap(v) for k, v in value.items()}
     if isinstance(value, list):
         return [unwrap(v) for v in value]
+    return value
+
+
+def dig(value: Any, *path: str | int) -> Any:
+    """``value[path[0]][path[1]]...`` through mappings (str keys) and lists (int indexes); None as soon as a
+    step is missing or of another shape."""
+    for key in path:
+        if isinstance(key, int):
+            value = value[key] if isinstance(value, list) and len(value) > key else None
+        else:
+            value = value.get(key) if isinstance(value, Mapping) else None
     return value
 
 

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from blueprint.engine.graph import dig
+
 #: Kinds drawn as data stores (cylinders, in the ``store`` class).
 DATA_STORES = frozenset({"database", "kafka", "rabbitmq"})
 
@@ -72,12 +74,6 @@ class _Index:
             return tiers.most_common(1)[0][0]
         tags = resource["inputs"].get("tags") or {}
         return str(tags.get("tier", "outside")) if isinstance(tags, dict) else "outside"
-
-
-def _dig(value: Any, *path: str) -> Any:
-    for key in path:
-        value = value.get(key) if isinstance(value, dict) else None
-    return value
 
 
 def _database(r: Mapping[str, Any], index: _Index) -> tuple[Placed, list[str]]:
@@ -195,7 +191,7 @@ def _apis(resources: list[Mapping[str, Any]]) -> tuple[list[Placed], list[tuple[
                     if f":function:{name}" in uri
                 ]
     for f in functions.values():
-        inside = bool(_dig(f["inputs"], "vpcConfig", "subnetIds"))
+        inside = bool(dig(f["inputs"], "vpcConfig", "subnetIds"))
         if not inside:
             placed.append(Placed(node_id(f["name"]), f"Lambda {f['id']}", "function"))
     return placed, links

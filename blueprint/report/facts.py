@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from blueprint.engine.graph import REDACTED, ResourceRecord, is_secret
+from blueprint.engine.graph import REDACTED, ResourceRecord, dig, is_secret
 from blueprint.report.kubernetes_facts import eks_access_facts, eks_cluster_facts, kubernetes_facts
 
 #: Wire property -> label shown in the preview. Order is display order.
@@ -131,44 +131,38 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _dig(value: Any, *path: str) -> Any:
-    for key in path:
-        value = value.get(key) if isinstance(value, dict) else None
-    return value
-
-
 def _msk_cluster(rec: ResourceRecord) -> dict[str, str]:
     inputs = rec.inputs
-    sasl = _dig(inputs, "clientAuthentication", "sasl") or {}
+    sasl = dig(inputs, "clientAuthentication", "sasl") or {}
     auth = [name for name in ("iam", "scram") if sasl.get(name)]
-    if _dig(inputs, "clientAuthentication", "tls"):
+    if dig(inputs, "clientAuthentication", "tls"):
         auth.append("mTLS")
-    if _dig(inputs, "clientAuthentication", "unauthenticated"):
+    if dig(inputs, "clientAuthentication", "unauthenticated"):
         auth.append("UNAUTHENTICATED")
-    public = _dig(inputs, "brokerNodeGroupInfo", "connectivityInfo", "publicAccess", "type") or "DISABLED"
+    public = dig(inputs, "brokerNodeGroupInfo", "connectivityInfo", "publicAccess", "type") or "DISABLED"
     return {
         "engine": "kafka",
         "auth": "SASL/" + "+".join(a.upper() for a in auth) if auth else "none",
-        "in transit": str(_dig(inputs, "encryptionInfo", "encryptionInTransit", "clientBroker") or "default"),
-        "KMS key": _short(_dig(inputs, "encryptionInfo", "encryptionAtRestKmsKeyArn") or "AWS-managed"),
+        "in transit": str(dig(inputs, "encryptionInfo", "encryptionInTransit", "clientBroker") or "default"),
+        "KMS key": _short(dig(inputs, "encryptionInfo", "encryptionAtRestKmsKeyArn") or "AWS-managed"),
         "public": "no" if public == "DISABLED" else f"yes ({public})",
     }
 
 
 def _msk_serverless(rec: ResourceRecord) -> dict[str, str]:
-    iam = _dig(rec.inputs, "clientAuthentication", "sasl", "iam", "enabled")
+    iam = dig(rec.inputs, "clientAuthentication", "sasl", "iam", "enabled")
     return {"engine": "kafka (serverless)", "auth": "SASL/IAM" if iam else "none", "KMS key": "AWS-managed"}
 
 
 def _mq_broker(rec: ResourceRecord) -> dict[str, str]:
     rabbit = str(rec.inputs.get("engineType", "")).lower() == "rabbitmq"
-    key = _dig(rec.inputs, "encryptionOptions", "kmsKeyId")
+    key = dig(rec.inputs, "encryptionOptions", "kmsKeyId")
     return {
         "KMS key": _short(key)
         if key
         else ("AWS-owned (RabbitMQ supports no CMK)" if rabbit else "AWS-owned"),
         "auth": str(rec.inputs.get("authenticationStrategy", "simple")),
-        "general logs": _short(bool(_dig(rec.inputs, "logs", "general"))),
+        "general logs": _short(bool(dig(rec.inputs, "logs", "general"))),
         "deployment": str(rec.inputs.get("deploymentMode", "")),
     }
 

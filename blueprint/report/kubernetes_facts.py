@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from blueprint.engine.graph import ResourceRecord
+from blueprint.engine.graph import ResourceRecord, dig
 
 _SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 _AUTH_METHODS = {
@@ -21,15 +21,6 @@ _AUTH_METHODS = {
     "extAuth": "external",
     "apiKeyAuth": "API key",
 }
-
-
-def _dig(value: Any, *path: str | int) -> Any:
-    for key in path:
-        if isinstance(key, int):
-            value = value[key] if isinstance(value, list) and len(value) > key else None
-        else:
-            value = value.get(key) if isinstance(value, Mapping) else None
-    return value
 
 
 def _text(value: Any) -> str:
@@ -42,15 +33,13 @@ def _list(value: Any) -> list[Any]:
 
 
 def _envoy_proxy(spec: Any) -> dict[str, str]:
-    service = _dig(spec, "provider", "kubernetes", "envoyService") or {}
+    service = dig(spec, "provider", "kubernetes", "envoyService") or {}
     kind = service.get("type", "LoadBalancer")
     if kind != "LoadBalancer":
         return {"service": kind}
     nlb = service.get("loadBalancerClass") == "service.k8s.aws/nlb"
     scheme = (
-        (_dig(service, "annotations", _SCHEME) or "internal")
-        if nlb
-        else "internet-facing (legacy controller)"
+        (dig(service, "annotations", _SCHEME) or "internal") if nlb else "internet-facing (legacy controller)"
     )
     facts = {
         "load balancer": "NLB (AWS Load Balancer Controller)" if nlb else "cloud provider default",
@@ -63,7 +52,7 @@ def _envoy_proxy(spec: Any) -> dict[str, str]:
 
 
 def _client_traffic(spec: Any) -> dict[str, str]:
-    late = _dig(spec, "headers", "lateResponseHeaders") or {}
+    late = dig(spec, "headers", "lateResponseHeaders") or {}
     headers = [*_list(late.get("set")), *_list(late.get("add"))]
     robots = [
         str(h.get("value"))
@@ -74,10 +63,10 @@ def _client_traffic(spec: Any) -> dict[str, str]:
 
 
 def _route_filter(spec: Any) -> dict[str, str]:
-    direct = _dig(spec, "directResponse")
+    direct = dig(spec, "directResponse")
     if not isinstance(direct, Mapping):
         return {}
-    body = str(_dig(direct, "body", "inline") or "")
+    body = str(dig(direct, "body", "inline") or "")
     lines = {line.strip().lower() for line in body.splitlines() if line.strip()}
     facts = {"direct response": _text(direct.get("statusCode", 200))}
     if any(line.startswith("user-agent") for line in lines):
@@ -97,13 +86,13 @@ def _target(ref: Mapping[str, Any]) -> str:
 
 
 def _security_policy(spec: Any) -> dict[str, str]:
-    methods = [label for key, label in _AUTH_METHODS.items() if _dig(spec, key)]
-    targets = [_target(t) for t in _list(_dig(spec, "targetRefs")) if isinstance(t, Mapping)]
+    methods = [label for key, label in _AUTH_METHODS.items() if dig(spec, key)]
+    targets = [_target(t) for t in _list(dig(spec, "targetRefs")) if isinstance(t, Mapping)]
     facts = {"auth": " + ".join(methods) or "NONE", "targets": ", ".join(targets)}
     cidrs = [
         c
-        for rule in _list(_dig(spec, "authorization", "rules"))
-        for c in _list(_dig(rule, "principal", "clientCIDRs"))
+        for rule in _list(dig(spec, "authorization", "rules"))
+        for c in _list(dig(rule, "principal", "clientCIDRs"))
     ]
     if cidrs:
         facts["client CIDRs"] = ", ".join(map(str, cidrs))
@@ -113,24 +102,24 @@ def _security_policy(spec: Any) -> dict[str, str]:
 def _gateway(spec: Any) -> dict[str, str]:
     listeners = [
         f"{li.get('protocol')}:{_text(li.get('port'))} {li.get('hostname', '*')}"
-        for li in _list(_dig(spec, "listeners"))
+        for li in _list(dig(spec, "listeners"))
         if isinstance(li, Mapping)
     ]
     return {"listeners": "; ".join(listeners)}
 
 
 def _http_route(spec: Any) -> dict[str, str]:
-    parents = [str(p.get("name")) for p in _list(_dig(spec, "parentRefs")) if isinstance(p, Mapping)]
+    parents = [str(p.get("name")) for p in _list(dig(spec, "parentRefs")) if isinstance(p, Mapping)]
     return {
-        "hostnames": ", ".join(map(str, _list(_dig(spec, "hostnames")))) or "(listener's)",
+        "hostnames": ", ".join(map(str, _list(dig(spec, "hostnames")))) or "(listener's)",
         "gateways": ", ".join(parents),
     }
 
 
 def _network_policy(spec: Any) -> dict[str, str]:
-    types = [str(t) for t in _list(_dig(spec, "policyTypes"))]
-    rules = {"Ingress": _list(_dig(spec, "ingress")), "Egress": _list(_dig(spec, "egress"))}
-    selector = _dig(spec, "podSelector") or {}
+    types = [str(t) for t in _list(dig(spec, "policyTypes"))]
+    rules = {"Ingress": _list(dig(spec, "ingress")), "Egress": _list(dig(spec, "egress"))}
+    selector = dig(spec, "podSelector") or {}
     pods = (
         "all pods"
         if not selector.get("matchLabels") and not selector.get("matchExpressions")
@@ -145,9 +134,9 @@ def _network_policy(spec: Any) -> dict[str, str]:
 
 
 def _workload(spec: Any, *path: str) -> dict[str, str]:
-    pod = _dig(spec, *path) or {}
+    pod = dig(spec, *path) or {}
     images = [str(c.get("image")) for c in _list(pod.get("containers")) if isinstance(c, Mapping)]
-    non_root = _dig(pod, "securityContext", "runAsNonRoot") is True
+    non_root = dig(pod, "securityContext", "runAsNonRoot") is True
     return {"images": ", ".join(images), "runs as": "non-root" if non_root else "image's user"}
 
 
@@ -159,7 +148,7 @@ _BY_KIND: dict[str, Callable[[Any], dict[str, str]]] = {
     "Gateway": _gateway,
     "HTTPRoute": _http_route,
     "NetworkPolicy": _network_policy,
-    "Service": lambda spec: {"service type": str(_dig(spec, "type") or "ClusterIP")},
+    "Service": lambda spec: {"service type": str(dig(spec, "type") or "ClusterIP")},
     "Deployment": lambda spec: _workload(spec, "template", "spec"),
     "Pod": _workload,
 }
@@ -176,10 +165,10 @@ def kubernetes_facts(rec: ResourceRecord) -> dict[str, str]:
         }
     kind = str(inputs.get("kind") or rec.type.rsplit(":", 1)[-1])
     facts = {"kind": kind}
-    namespace = _dig(inputs, "metadata", "namespace")
+    namespace = dig(inputs, "metadata", "namespace")
     if namespace:
         facts["namespace"] = str(namespace)
-    labels = _dig(inputs, "metadata", "labels") or {}
+    labels = dig(inputs, "metadata", "labels") or {}
     if kind == "Namespace":
         facts["pod security"] = "/".join(
             str(labels.get(f"pod-security.kubernetes.io/{m}", "-")) for m in ("enforce", "audit", "warn")
@@ -195,7 +184,7 @@ def eks_cluster_facts(rec: ResourceRecord) -> dict[str, str]:
     public = vpc.get("endpointPublicAccess", True)
     cidrs = ", ".join(map(str, _list(vpc.get("publicAccessCidrs")))) or "0.0.0.0/0"
     access = inputs.get("accessConfig") or {}
-    key = _dig(inputs, "encryptionConfig", "provider", "keyArn")
+    key = dig(inputs, "encryptionConfig", "provider", "keyArn")
     return {
         "version": str(inputs.get("version")),
         "endpoint": f"public ({cidrs}) + private" if public else "private",

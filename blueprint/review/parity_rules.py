@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from blueprint.engine.graph import dig
+
 Category = str
 FAILING = frozenset({"engine", "version", "security"})
 #: Properties compared by instance family first (``db.t4g.medium`` -> ``db.t4g``).
@@ -37,12 +39,6 @@ KAFKA_SIZE_SETTINGS = frozenset({
 })  # fmt: skip
 
 Extracted = dict[str, tuple[Category, Any]]
-
-
-def _dig(value: Any, *path: str) -> Any:
-    for key in path:
-        value = value.get(key) if isinstance(value, Mapping) else None
-    return value
 
 
 def _key(value: Any) -> str:
@@ -107,24 +103,24 @@ def _parameter_group(i: Mapping[str, Any]) -> Extracted:
 
 
 def _msk_cluster(i: Mapping[str, Any]) -> Extracted:
-    sasl = _dig(i, "clientAuthentication", "sasl") or {}
+    sasl = dig(i, "clientAuthentication", "sasl") or {}
     auth = [name for name in ("iam", "scram") if sasl.get(name)]
-    auth += ["tls"] if _dig(i, "clientAuthentication", "tls") else []
-    auth += ["unauthenticated"] if _dig(i, "clientAuthentication", "unauthenticated") else []
-    transit = _dig(i, "encryptionInfo", "encryptionInTransit") or {}
+    auth += ["tls"] if dig(i, "clientAuthentication", "tls") else []
+    auth += ["unauthenticated"] if dig(i, "clientAuthentication", "unauthenticated") else []
+    transit = dig(i, "encryptionInfo", "encryptionInTransit") or {}
     return {
         "kafkaVersion": ("version", i.get("kafkaVersion")),
         "authentication": ("security", "+".join(auth) or "none"),
         "encryptionInTransit.clientBroker": ("security", transit.get("clientBroker", "TLS")),
         "encryptionInTransit.inCluster": ("security", transit.get("inCluster", True)),
-        "encryptionAtRestKey": ("security", _key(_dig(i, "encryptionInfo", "encryptionAtRestKmsKeyArn"))),
+        "encryptionAtRestKey": ("security", _key(dig(i, "encryptionInfo", "encryptionAtRestKmsKeyArn"))),
         "publicAccess": (
             "security",
-            _dig(i, "brokerNodeGroupInfo", "connectivityInfo", "publicAccess", "type") or "DISABLED",
+            dig(i, "brokerNodeGroupInfo", "connectivityInfo", "publicAccess", "type") or "DISABLED",
         ),
-        "instanceType": ("size", _dig(i, "brokerNodeGroupInfo", "instanceType")),
+        "instanceType": ("size", dig(i, "brokerNodeGroupInfo", "instanceType")),
         "numberOfBrokerNodes": ("size", i.get("numberOfBrokerNodes")),
-        "volumeSize": ("size", _dig(i, "brokerNodeGroupInfo", "storageInfo", "ebsStorageInfo", "volumeSize")),
+        "volumeSize": ("size", dig(i, "brokerNodeGroupInfo", "storageInfo", "ebsStorageInfo", "volumeSize")),
     }
 
 
@@ -145,10 +141,10 @@ def _mq_broker(i: Mapping[str, Any]) -> Extracted:
         "autoMinorVersionUpgrade": ("version", i.get("autoMinorVersionUpgrade")),
         "authenticationStrategy": ("security", i.get("authenticationStrategy", "simple")),
         "publiclyAccessible": ("security", i.get("publiclyAccessible")),
-        "encryptionKey": ("security", _key(_dig(i, "encryptionOptions", "kmsKeyId"))),
+        "encryptionKey": ("security", _key(dig(i, "encryptionOptions", "kmsKeyId"))),
         "deploymentMode": ("size", i.get("deploymentMode")),
         "hostInstanceType": ("size", i.get("hostInstanceType")),
-        "logs.general": ("config", _dig(i, "logs", "general")),
+        "logs.general": ("config", dig(i, "logs", "general")),
     }
 
 
@@ -159,7 +155,7 @@ def _eks_cluster(i: Mapping[str, Any]) -> Extracted:
         "secretsEncryption": ("security", bool(i.get("encryptionConfig"))),
         "endpointPublicAccess": ("security", access.get("endpointPublicAccess", True)),
         "endpointPrivateAccess": ("security", access.get("endpointPrivateAccess", False)),
-        "authenticationMode": ("security", _dig(i, "accessConfig", "authenticationMode")),
+        "authenticationMode": ("security", dig(i, "accessConfig", "authenticationMode")),
     }
 
 
