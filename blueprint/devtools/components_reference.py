@@ -17,6 +17,7 @@ import typing
 from typing import Any
 
 from blueprint.engine import PROJECT_DIR
+from blueprint.markdown import md_cell
 from components.common import TYPE_PREFIX, StagingComponent, camel
 
 DOC = PROJECT_DIR / "docs" / "components.md"
@@ -79,10 +80,6 @@ def _default_text(field: dataclasses.Field[Any]) -> str:
     return "**required**"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def args_class(component: type[StagingComponent]) -> type[Any]:
     """The arguments dataclass a component's ``__init__`` takes (``args: <X>Args``)."""
     hints = typing.get_type_hints(component.__init__)
@@ -94,7 +91,8 @@ def _args_rows(args: type[Any]) -> list[str]:
     for klass in reversed(args.__mro__):  # base classes first, so a subclass can refine a description
         docs.update(described(klass.__doc__, "Attributes"))
     return [
-        f"| `{f.name}` | `{_cell(_type_text(f.type))}` | {_default_text(f)} | {_cell(docs.get(f.name, ''))} |"
+        f"| `{f.name}` | `{md_cell(_type_text(f.type))}` | {_default_text(f)} | "
+        f"{md_cell(docs.get(f.name, ''))} |"
         for f in dataclasses.fields(args)
     ]
 
@@ -115,7 +113,7 @@ def section(component: type[StagingComponent]) -> list[str]:
         "",
         "| output | registered as | meaning |",
         "|---|---|---|",
-        *[f"| `{n}` | `{camel(n)}` | {_cell(outputs.get(n, ''))} |" for n in component.output_names()],
+        *[f"| `{n}` | `{camel(n)}` | {md_cell(outputs.get(n, ''))} |" for n in component.output_names()],
         "",
     ]
     return lines

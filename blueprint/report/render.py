@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from blueprint.markdown import md_cell
 from blueprint.report.diagram import mermaid
 from blueprint.report.document import weakened
 from blueprint.report.review_sections import (
@@ -174,7 +175,7 @@ def render_text(report: dict[str, Any], console: Console) -> None:
 
 
 def _md_cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", "<br>")
+    return md_cell(value, "<br>")
 
 
 def _md_component(res: dict[str, Any], kids: dict[str, list[dict[str, Any]]]) -> list[str]:

@@ -13,6 +13,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from blueprint.markdown import md_cell
+
 #: How long a changed value may get in a table cell before it is cut (schema definitions, policies).
 MAX_VALUE_CHARS = 120
 _MARKS = {"added": "+", "changed": "~", "removed": "-"}
@@ -34,7 +36,8 @@ def diff_text(diff: Mapping[str, Any]) -> str:
 
 
 def _md(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", "<br>").replace("`", "'")
+    """A cell that may sit inside a code span: backticks become quotes."""
+    return md_cell(value, "<br>").replace("`", "'")
 
 
 def _change_rows(changes: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any], str]]:

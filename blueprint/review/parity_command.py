@@ -20,6 +20,7 @@ from rich.text import Text
 from blueprint.config import StackConfig
 from blueprint.engine import PROJECT_DIR, ProgramError, run_stack
 from blueprint.engine.stack_files import StackFileError, StackSettings, read_stack
+from blueprint.markdown import md_cell
 from blueprint.review.parity import ParityReport, Side, compare, side_of
 
 #: Statuses listed row by row (identical ones are only counted).
@@ -72,10 +73,6 @@ def _value(value: Any) -> str:
     return "—" if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
-def _md(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
 def render_markdown(report: ParityReport) -> str:
     """The PR-comment section: verdict, then every non-identical property, then the declarations."""
     mark = "❌" if report.fails else "✅"
@@ -89,14 +86,14 @@ def render_markdown(report: ParityReport) -> str:
         for f in sorted(rows, key=lambda f: (SHOWN.index(f.status), f.identity, f.property)):
             status = f"**{f.status}**" if f.fails else f.status
             lines.append(
-                f"| {status} ({f.category}) | `{_md(f.identity)}` | `{f.property}` | {_md(_value(f.a))} | "
-                f"{_md(_value(f.b))} | {_md(f.reason)} |"
+                f"| {status} ({f.category}) | `{md_cell(f.identity)}` | `{f.property}` | "
+                f"{md_cell(_value(f.a))} | {md_cell(_value(f.b))} | {md_cell(f.reason)} |"
             )
     for d in report.declarations:
         if d.status != "active" or not d.used:
             why = "; ".join(d.problems) or "matched no difference; remove it"
             covers = f"`{d.entry.resource}` `{d.entry.property}`"
-            lines.append(f"\n- declaration {d.origin} ({covers}): {d.status}: {_md(why)}")
+            lines.append(f"\n- declaration {d.origin} ({covers}): {d.status}: {md_cell(why)}")
     return "\n".join(lines) + "\n"
 
 

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from blueprint.markdown import md_cell
 from blueprint.verify.results import CheckResult, Status
 
 SCHEMA = "staging-blueprint/verify-report"
@@ -97,11 +98,6 @@ def render_json(report: dict[str, Any]) -> str:
     return json.dumps(report, indent=2) + "\n"
 
 
-def _md(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def render_markdown(report: dict[str, Any]) -> str:
     """The report as Markdown (a CI job summary or PR comment)."""
     target = report["target"]
@@ -118,10 +114,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         "|---|---|---|---|",
     ]
     for check in report["checks"]:
-        evidence = "<br>".join(_md(e) for e in check["evidence"])
+        evidence = "<br>".join(md_cell(e) for e in check["evidence"])
         lines.append(
-            f"| {_MARK[check['status']]} {_status(check)} | `{check['id']}` {_md(check['title'])} "
-            f"| {_md(check['subject'])} | {evidence} |"
+            f"| {_MARK[check['status']]} {_status(check)} | `{check['id']}` {md_cell(check['title'])} "
+            f"| {md_cell(check['subject'])} | {evidence} |"
         )
     lines += _markdown_emulation(report)
     return "\n".join(lines) + "\n"
@@ -133,10 +129,10 @@ def _markdown_emulation(report: dict[str, Any]) -> list[str]:
     lines = ["", "### Not emulated", ""]
     for note in report["notEmulated"]:
         lines.append(
-            f"- `{note['type']}` {note['what']}: {_md(note['reason'])} ({', '.join(note['resources'])})"
+            f"- `{note['type']}` {note['what']}: {md_cell(note['reason'])} ({', '.join(note['resources'])})"
         )
     for seeded in report["prerequisites"]:
-        lines.append(f"- account prerequisite seeded before deploying: {_md(seeded)}")
+        lines.append(f"- account prerequisite seeded before deploying: {md_cell(seeded)}")
     return lines
 
 
