@@ -74,6 +74,21 @@ def targets_whole(policy: PolicyResource, kind: str, key: tuple[str, str | None]
     )
 
 
+FilterIndex = Mapping[tuple[str, str | None], PolicyResource]
+
+
+def route_filter(entry: Any, namespace: str, filters: FilterIndex) -> PolicyResource | None:
+    """The Envoy Gateway HTTPRouteFilter of the stack that one entry of a route rule's ``filters``
+    references (``type: ExtensionRef``, resolved in the route's ``namespace``); None for any other entry or a
+    filter the stack does not hold. ``filters``: the stack's HTTPRouteFilters by ``ref_key``."""
+    ref = peek(entry, "extensionRef")
+    if peek(entry, "type") != "ExtensionRef" or peek(ref, "group") != ENVOY_GROUP:
+        return None
+    if peek(ref, "kind") != "HTTPRouteFilter":
+        return None
+    return filters.get((namespace, peek(ref, "name")))
+
+
 def sets_noindex(headers: Iterable[Any]) -> bool:
     """Whether one of ``headers`` (``{name, value}`` entries) is X-Robots-Tag with noindex and nofollow."""
     for header in headers:

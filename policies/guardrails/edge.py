@@ -29,7 +29,15 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, PolicyResource, Severity
 
 from . import _types as t
-from ._k8s import ENVOY_GROUP, GATEWAY_GROUP, ROUTE_KINDS, policy_targets, ref_key, targets_whole
+from ._k8s import (
+    GATEWAY_GROUP,
+    ROUTE_KINDS,
+    FilterIndex,
+    policy_targets,
+    ref_key,
+    route_filter,
+    targets_whole,
+)
 from ._network import is_everything
 from ._props import as_list, known, peek
 from ._rule import Finding, RuleContext, RuleSpec, resource_rule, stack_rule
@@ -172,39 +180,31 @@ def _narrow_targets(props: Any) -> list[Mapping[str, Any]]:
 _HEADER_FILTERS = frozenset({"RequestHeaderModifier", "ResponseHeaderModifier"})
 
 
-def _serves_fixed_response(rule: Any, namespace: str, index: StackIndex) -> bool:
-    """Whether a route rule only answers from Envoy itself: no backendRefs, and its filters an ExtensionRef
-    to an HTTPRouteFilter of the stack (same namespace) with ``directResponse``, plus header modifiers."""
+def _serves_fixed_response(rule: Any, namespace: str, filters: FilterIndex) -> bool:
+    """Whether a route rule only answers from Envoy itself: no backendRefs, at least one HTTPRouteFilter of
+    the stack with ``directResponse``, and nothing else but header modifiers."""
     if as_list(peek(rule, "backendRefs")):
         return False
-    direct = {
-        ref_key(f)[1]
-        for f in index.of_type(t.ENVOY_ROUTE_FILTER)
-        if ref_key(f)[0] == namespace and known(f.props, "spec", "directResponse")
-    }
-    fixed = [
-        f
-        for f in as_list(peek(rule, "filters"))
-        if peek(f, "type") == "ExtensionRef"
-        and peek(f, "extensionRef", "group") == ENVOY_GROUP
-        and peek(f, "extensionRef", "kind") == "HTTPRouteFilter"
-        and peek(f, "extensionRef", "name") in direct
-    ]
-    others = [f for f in as_list(peek(rule, "filters")) if f not in fixed]
-    return bool(fixed) and all(peek(f, "type") in _HEADER_FILTERS for f in others)
+    fixed = 0
+    for entry in as_list(peek(rule, "filters")):
+        found = route_filter(entry, namespace, filters)
+        if found is not None and known(found.props, "spec", "directResponse"):
+            fixed += 1
+        elif peek(entry, "type") not in _HEADER_FILTERS:
+            return False
+    return fixed > 0
 
 
-def _fixed_response_rule(ref: Mapping[str, Any], namespace: str, index: StackIndex) -> bool:
+def _fixed_response_rule(
+    ref: Mapping[str, Any], namespace: str, routes: Mapping[Any, PolicyResource], filters: FilterIndex
+) -> bool:
     """Whether ``ref`` names one rule (``sectionName``) of an HTTPRoute of the stack that serves a fixed
-    response; an unknown route or rule counts as not (fail closed)."""
-    section = peek(ref, "sectionName")
-    if peek(ref, "kind") != "HTTPRoute" or not isinstance(section, str):
+    response; an unknown route or rule counts as not (fail closed). ``routes``: by ``ref_key``."""
+    section, route = peek(ref, "sectionName"), routes.get((namespace, peek(ref, "name")))
+    if peek(ref, "kind") != "HTTPRoute" or not isinstance(section, str) or route is None:
         return False
-    for route in index.of_type(*sorted(t.HTTP_ROUTE_TYPES)):
-        if ref_key(route) == (namespace, peek(ref, "name")):
-            rules = [r for r in as_list(peek(route.props, "spec", "rules")) if peek(r, "name") == section]
-            return len(rules) == 1 and _serves_fixed_response(rules[0], namespace, index)
-    return False
+    rules = [r for r in as_list(peek(route.props, "spec", "rules")) if peek(r, "name") == section]
+    return len(rules) == 1 and _serves_fixed_response(rules[0], namespace, filters)
 
 
 def _describe(ref: Mapping[str, Any]) -> str:
@@ -216,12 +216,16 @@ def _describe(ref: Mapping[str, Any]) -> str:
 
 def _check_route_auth(resources: list[PolicyResource], ctx: RuleContext) -> Iterator[Finding]:
     index = StackIndex(resources)
+    routes = {ref_key(r): r for r in index.of_type(*sorted(t.HTTP_ROUTE_TYPES))}
+    filters = {ref_key(f): f for f in index.of_type(t.ENVOY_ROUTE_FILTER)}
     for policy in index.of_type(t.SECURITY_POLICY):
         if _authenticates(policy.props) or known(policy.props, "spec", "mergeType"):
             continue
         namespace = ref_key(policy)[0]
         narrow = _narrow_targets(policy.props)
-        open_targets = [_describe(r) for r in narrow if not _fixed_response_rule(r, namespace, index)]
+        open_targets = [
+            _describe(r) for r in narrow if not _fixed_response_rule(r, namespace, routes, filters)
+        ]
         if open_targets:
             yield Finding(
                 policy,

@@ -29,7 +29,15 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, PolicyResource, Severity
 
 from . import _types as t
-from ._k8s import ENVOY_GROUP, namespace_of, parent_gateways, ref_key, sets_noindex, targets_whole
+from ._k8s import (
+    FilterIndex,
+    namespace_of,
+    parent_gateways,
+    ref_key,
+    route_filter,
+    sets_noindex,
+    targets_whole,
+)
 from ._props import as_list, peek
 from ._rule import Finding, RuleContext, RuleSpec, stack_rule
 from ._stack import StackIndex
@@ -166,14 +174,10 @@ def _response_problem(directive: Any) -> str | None:
     return None
 
 
-def _filter_problem(route: PolicyResource, rule: Any, filters: dict[Any, PolicyResource]) -> str | None:
+def _filter_problem(route: PolicyResource, rule: Any, filters: FilterIndex) -> str | None:
     namespace = namespace_of(route.props)
-    refs = [
-        peek(f, "extensionRef", "name")
-        for f in as_list(peek(rule, "filters"))
-        if peek(f, "type") == "ExtensionRef" and peek(f, "extensionRef", "group") == ENVOY_GROUP
-    ]
-    found = [filters[(namespace, name)] for name in refs if (namespace, name) in filters]
+    entries = as_list(peek(rule, "filters"))
+    found = [f for f in (route_filter(e, namespace, filters) for e in entries) if f is not None]
     if not found:
         return f"its {ROBOTS_PATH} rule references no HTTPRouteFilter of the stack in {namespace}."
     problems = [_response_problem(peek(f.props, "spec", "directResponse")) for f in found]

@@ -19,6 +19,7 @@ from tests.policies.k8s_stack import (
     INGRESS,
     NOINDEX,
     NOINDEX_FILTER,
+    ROBOTS_REF,
     ROBOTS_RULE,
     k8s,
     route,
@@ -49,6 +50,13 @@ def _no_ctp_but_rules_set_it(s: Stack) -> None:
         {**ROBOTS_RULE, "filters": [*ROBOTS_RULE["filters"], NOINDEX_FILTER]},
     ]
     s.set("app-route", spec=route(rules, hostnames=["app.staging.example.com"]))
+
+
+def _robots_ref_of_another_kind(spec: dict[str, Any]) -> None:
+    robots = next(rule for rule in spec["rules"] if rule.get("name") == "robots-txt")
+    robots["filters"] = [
+        {"type": "ExtensionRef", "extensionRef": {**ROBOTS_REF["extensionRef"], "kind": "Backend"}}
+    ]
 
 
 def _ingress(s: Stack) -> None:
@@ -133,6 +141,12 @@ ROBOTS_CASES = [
         (ROBOTS, "app-route"),
         (ROUTE_AUTH, "app-robots"),
         id="robots-filter-missing",
+    ),
+    case(
+        with_spec("app-route", _robots_ref_of_another_kind),
+        (ROBOTS, "app-route"),
+        (ROUTE_AUTH, "app-robots"),
+        id="robots-rule-references-another-kind",
     ),
     case(
         lambda s: s.set("app-route", spec=route([APP_RULE], hostnames=["app.staging.example.com"])),
