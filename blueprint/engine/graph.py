@@ -48,6 +48,18 @@ def unwrap(value: Any) -> Any:
     return value
 
 
+def plain_numbers(value: Any) -> Any:
+    """``value`` with whole floats as ints (recursively): the wire format (protobuf ``Struct``) carries every
+    number as a float, and ``5432.0`` reads as ``5432`` everywhere else, as the Pulumi CLI prints it."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: plain_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_numbers(v) for v in value]
+    return value
+
+
 def dig(value: Any, *path: str | int) -> Any:
     """``value[path[0]][path[1]]...`` through mappings (str keys) and lists (int indexes); None as soon as a
     step is missing or of another shape."""

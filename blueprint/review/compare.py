@@ -22,6 +22,7 @@ from typing import Any
 
 import jsonschema
 
+from blueprint.engine.graph import plain_numbers
 from blueprint.report.document import SCHEMA_VERSION
 
 #: The preview document's JSON Schema (the contract both documents must meet).
@@ -75,17 +76,6 @@ def check_document(document: Any, where: str) -> None:
         raise PreviewDocumentError(f"{where}: not a valid preview document at {at}: {error.message}")
 
 
-def _shown(value: Any) -> Any:
-    """Numbers as the engine's floats make them (5432.0) read better as integers (5432)."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, list):
-        return [_shown(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _shown(v) for k, v in value.items()}
-    return value
-
-
 def property_diffs(old: Any, new: Any, path: str = "") -> Iterator[dict[str, Any]]:
     """Leaf-level differences between two values: ``{"path", "kind": add|delete|update, "old", "new"}``.
 
@@ -96,16 +86,16 @@ def property_diffs(old: Any, new: Any, path: str = "") -> Iterator[dict[str, Any
         for key in sorted(set(old) | set(new)):
             child = f"{path}.{key}" if path else key
             if key not in old:
-                yield {"path": child, "kind": "add", "old": None, "new": _shown(new[key])}
+                yield {"path": child, "kind": "add", "old": None, "new": plain_numbers(new[key])}
             elif key not in new:
-                yield {"path": child, "kind": "delete", "old": _shown(old[key]), "new": None}
+                yield {"path": child, "kind": "delete", "old": plain_numbers(old[key]), "new": None}
             else:
                 yield from property_diffs(old[key], new[key], child)
     elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         for index, (a, b) in enumerate(zip(old, new, strict=True)):
             yield from property_diffs(a, b, f"{path}[{index}]")
-    elif _shown(old) != _shown(new):
-        yield {"path": path or "(value)", "kind": "update", "old": _shown(old), "new": _shown(new)}
+    elif (before := plain_numbers(old)) != (after := plain_numbers(new)):
+        yield {"path": path or "(value)", "kind": "update", "old": before, "new": after}
 
 
 def _option_diffs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:

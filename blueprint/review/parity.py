@@ -30,7 +30,7 @@ from typing import Any
 
 from blueprint.config import StackConfig
 from blueprint.config.parity import ParityDeclaration
-from blueprint.engine.graph import ResourceRecord, StackGraph, redact
+from blueprint.engine.graph import ResourceRecord, StackGraph, plain_numbers, redact
 from blueprint.policy.config import load_exemptions_module
 from blueprint.review.parity_rules import (
     FAILING,
@@ -199,13 +199,6 @@ def _judge(
     return Finding(ident, type_, prop, category, status, a, b, fails=category in FAILING)
 
 
-def _shown(value: Any) -> Any:
-    value = redact(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def compare(a: Side, b: Side, on: dt.date | None = None) -> ParityReport:
     """Compare stack ``a`` (e.g. staging) with ``b`` (e.g. production)."""
     report = ParityReport(a.stack, b.stack, declarations=parse_declarations((a, b), on))
@@ -222,7 +215,10 @@ def compare(a: Side, b: Side, on: dt.date | None = None) -> ParityReport:
         props_b = PROPERTIES.get(type_, lambda _i: {})(redact(rb.inputs))
         for prop in sorted(set(props_a) | set(props_b)):
             category = (props_a.get(prop) or props_b[prop])[0]
-            va, vb = _shown(props_a.get(prop, (None, None))[1]), _shown(props_b.get(prop, (None, None))[1])
+            va, vb = (
+                plain_numbers(props_a.get(prop, (None, None))[1]),
+                plain_numbers(props_b.get(prop, (None, None))[1]),
+            )
             if va is None and vb is None:
                 continue
             report.findings.append(_judge(key, prop, category, (va, vb), report.declarations))

@@ -16,7 +16,7 @@ from typing import Any
 
 from blueprint.config import StackConfig, load_stack_config
 from blueprint.config.base import NAMESPACE
-from blueprint.engine.graph import StackGraph, redact
+from blueprint.engine.graph import StackGraph, plain_numbers, redact
 from blueprint.engine.moto.account import AwsClients
 from blueprint.engine.moto.mocks import MotoMocks, NoteEntry
 from blueprint.engine.recording import PROJECT_DIR, run_stack
@@ -93,22 +93,11 @@ def deploy_stack(settings: StackSettings, aws: AwsClients, project_dir: Path = P
     return Deployment(graph, holder[0].created, list(holder[0].notes.values()), seeded)
 
 
-def _plain_numbers(value: Any) -> Any:
-    """Whole floats (protobuf ``Struct`` numbers) as ints, as the Pulumi CLI prints them."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _plain_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain_numbers(v) for v in value]
-    return value
-
-
 def stack_outputs(graph: StackGraph) -> dict[str, Any]:
     """The stack exports in the shape of ``pulumi stack output --json --show-secrets``: a JSON object of
     exports, numbers as numbers. Secret exports are written as ``[secret]`` (the default stack exports
     none: secrets are exported as ARNs only), so the file never holds a secret value."""
-    return _plain_numbers(redact(graph.outputs))
+    return plain_numbers(redact(graph.outputs))
 
 
 def write_json(path: Path, document: dict[str, Any]) -> None:
