@@ -40,7 +40,7 @@ bench: $(BIN)/.installed bench-data
 	$(BIN)/python -m blueprint.devtools.bench
 
 bench-data: $(BIN)/.installed
-	$(BIN)/python -m blueprint.data.bench
+	$(BIN)/python -m blueprint.devtools.bench_refresh
 
 # moto server on 127.0.0.1 (stopped whatever happens) -> deploy -> .verify-local/outputs.json -> verify.
 verify-local: $(BIN)/.installed

@@ -7,16 +7,8 @@ from typing import Any
 
 import pulumi
 
-from blueprint.config import ConfigError, StackConfig, load_stack_config, raw_from_pulumi
-from blueprint.config.data import (
-    DEFAULT_DB_STORAGE_GIB,
-    DEFAULT_KAFKA_VOLUME_GIB,
-    BrokerConfig,
-    ClientsConfig,
-    DatabaseConfig,
-)
+from components.brokers import BrokerArgs
 from components.cluster import ClusterArgs
-from components.data_store import BrokerArgs
 from components.database import Database, DatabaseArgs, ServerlessCapacity
 from components.database_args import PORT as DB_PORT
 from components.edge import BasicAuth, EdgeArgs, OidcAuth
@@ -40,6 +32,14 @@ from components.token_broker import (
     TokenBrokerArgs,
 )
 from components.vault import SecretArgs, SecretVault, SecretVaultArgs
+from stack_config import ConfigError, StackConfig, load_stack_config, raw_from_pulumi
+from stack_config.data import (
+    DEFAULT_DB_STORAGE_GIB,
+    DEFAULT_KAFKA_VOLUME_GIB,
+    BrokerConfig,
+    ClientsConfig,
+    DatabaseConfig,
+)
 
 
 def load_config() -> StackConfig:

@@ -39,18 +39,18 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from blueprint.config import ConfigError, load_stack_config
-from blueprint.config.base import NAMESPACE
-from blueprint.data import cli as data_cli
 from blueprint.engine import PROJECT_DIR, ProgramError, run_stack
 from blueprint.engine.graph import StackGraph
 from blueprint.engine.stack_files import StackFileError, StackSettings, read_stack
 from blueprint.policy import BackgroundAnalysis, PolicyPackError, PolicyReport
 from blueprint.policy.config import PolicyConfigError, load_exemptions_module, load_policy_config
+from blueprint.refresh import cli as data_cli
 from blueprint.report import build_report, render_report, render_text
 from blueprint.review import contracts_command, parity_command
 from blueprint.review.preview_steps import ReviewInputError, apply_review, contract_report, load_base
 from blueprint.verify import command as verify_command
+from stack_config import ConfigError, load_stack_config
+from stack_config.base import NAMESPACE
 
 EXIT_OK, EXIT_MANDATORY, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 #: 128 + signal number, as shells report a process killed by the signal.
@@ -249,7 +249,7 @@ def preview(args: argparse.Namespace) -> int:
 
 
 def _config_reference(args: argparse.Namespace) -> int:
-    from blueprint.config.reference import render_reference, update_readme
+    from stack_config.reference import render_reference, update_readme
 
     if args.update_readme:
         changed = update_readme(PROJECT_DIR / "README.md")

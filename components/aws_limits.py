@@ -1,5 +1,5 @@
 """The AWS limits and behaviours this blueprint relies on, each with its source: one table, checked by
-config validation (``blueprint/config``) and used by the components.
+config validation (``stack_config``) and used by the components.
 
 Pulumi mocks accept any value, so a limit that is not encoded here is found only by the first real
 ``pulumi up``. Each constant below names the AWS document (or provider source) that states it; when AWS

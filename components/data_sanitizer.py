@@ -211,7 +211,7 @@ def _key_and_secret_statements(s: RunnerScope) -> list[dict[str, Any]]:
 
 
 def runner_policy(s: RunnerScope) -> str:
-    """The runner's permissions: each statement is one group of the calls ``blueprint/data/pipeline.py``
+    """The runner's permissions: each statement is one group of the calls ``blueprint/refresh/pipeline.py``
     makes.
 
     ``og:*``/``pg:*``: a restore keeps production's parameter and option groups and a new instance uses the

@@ -17,7 +17,7 @@ MSK Serverless encrypts at rest with a key AWS manages (no customer-managed key 
 version AWS chooses (nothing to pin). Use it when production does.
 
 The security-group, tag and protection conventions are shared with ``RabbitMqBroker``
-(``components.data_store``).
+(``components.brokers``).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.brokers import BrokerArgs, BrokerEndpoint, broker_security_group, protected_opts
 from components.common import StagingComponent, child_opts, encrypted_log_group, with_name
-from components.data_store import BrokerArgs, BrokerEndpoint, broker_security_group, protected_opts
 from components.security_groups import ServicePort
 
 #: MSK port for SASL/IAM clients inside the VPC.

@@ -36,8 +36,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.brokers import BrokerArgs, BrokerEndpoint, broker_security_group, protected_opts
 from components.common import StagingComponent, as_secret, child_opts, with_name
-from components.data_store import BrokerArgs, BrokerEndpoint, broker_security_group, protected_opts
 from components.security_groups import ServicePort
 
 #: Amazon MQ for RabbitMQ: AMQP over TLS, and the management console/API over HTTPS.

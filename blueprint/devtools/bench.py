@@ -28,12 +28,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from blueprint.config.base import NAMESPACE
 from blueprint.engine import PROJECT_DIR, run_stack
 from blueprint.engine.graph import StackGraph
 from blueprint.engine.stack_files import StackSettings, read_stack
 from blueprint.policy import BackgroundAnalysis
 from blueprint.report import build_report, render_report
+from stack_config.base import NAMESPACE
 
 TARGET_WALL_S = 5.0
 TARGET_RSS_MB = 500.0

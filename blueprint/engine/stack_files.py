@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from blueprint.config import StackContext
-from blueprint.config.base import decode_value, leaf_strings
+from stack_config import StackContext
+from stack_config.base import decode_value, leaf_strings
 
 #: What an offline run sees instead of a ``secure:`` value. Reports must never print it.
 SECRET_PLACEHOLDER = "offline-preview-secret-placeholder"

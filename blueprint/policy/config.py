@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft7Validator, Draft202012Validator
 
-from blueprint.config.base import join_path
+from stack_config.base import join_path
 
 if TYPE_CHECKING:
     from blueprint.policy.results import PolicyInfo

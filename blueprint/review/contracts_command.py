@@ -51,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
         validate_config,
         write_atomically,
     )
-    from blueprint.config import load_stack_config
-    from blueprint.config.base import NAMESPACE
+    from stack_config import load_stack_config
+    from stack_config.base import NAMESPACE
 
     target = check_output(args.output) if args.output is not None else None
     try:

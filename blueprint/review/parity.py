@@ -6,7 +6,7 @@ their parity properties compared. Each comparison is:
 
 - ``identical``;
 - ``intended``: declared under ``staging-blueprint:parity`` in either stack's config (reason, owner,
-  expiry; see ``blueprint.config.parity``), or a size-only difference (category ``size``, and an
+  expiry; see ``stack_config.parity``), or a size-only difference (category ``size``, and an
   instance class of the same family);
 - ``drift``: any other difference;
 - ``missing`` / ``extra``: the resource exists only in stack B / only in stack A (``presence``; declared
@@ -28,8 +28,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from blueprint.config import StackConfig
-from blueprint.config.parity import ParityDeclaration
 from blueprint.engine.graph import ResourceRecord, StackGraph, plain_numbers, redact
 from blueprint.policy.config import load_exemptions_module
 from blueprint.review.parity_rules import (
@@ -40,6 +38,8 @@ from blueprint.review.parity_rules import (
     family,
     property_names,
 )
+from stack_config import StackConfig
+from stack_config.parity import ParityDeclaration
 
 ENV_TOKEN = "<env>"
 _DYNAMIC_PREFIXES = ("parameters.", "serverProperties.")

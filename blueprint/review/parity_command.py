@@ -17,11 +17,11 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from blueprint.config import StackConfig
 from blueprint.engine import PROJECT_DIR, ProgramError, run_stack
 from blueprint.engine.stack_files import StackFileError, StackSettings, read_stack
 from blueprint.markdown import md_cell
 from blueprint.review.parity import ParityReport, Side, compare, side_of
+from stack_config import StackConfig
 
 #: Statuses listed row by row (identical ones are only counted).
 SHOWN = ("drift", "missing", "extra", "intended")
@@ -47,8 +47,8 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 def _load(project_dir: Path, stack: str) -> tuple[StackSettings, StackConfig]:
     """A stack's settings and validated config (``UsageError`` when either is bad)."""
     from blueprint.cli import UsageError, validate_config
-    from blueprint.config import load_stack_config
-    from blueprint.config.base import NAMESPACE
+    from stack_config import load_stack_config
+    from stack_config.base import NAMESPACE
 
     try:
         settings = read_stack(project_dir, stack)

@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from blueprint.config import load_stack_config
-from blueprint.config.base import NAMESPACE
 from blueprint.engine.stack_files import StackSettings
 from blueprint.review.compare import PreviewDocumentError, check_document, compare_reports, load_preview
 from blueprint.review.contracts.check import ContractReport, check_contracts, declared_schemas
 from blueprint.review.contracts.findings import add_contract_findings
 from blueprint.review.contracts.history import GitUnavailableError
+from stack_config import load_stack_config
+from stack_config.base import NAMESPACE
 
 
 class ReviewInputError(Exception):

@@ -26,9 +26,9 @@ from rich.console import Console
 from rich.text import Text
 
 from blueprint import cli
-from blueprint.config import ConfigError
 from blueprint.engine import PROJECT_DIR, ProgramError, StackFileError, read_stack
 from blueprint.engine.moto import deploy_stack, moto_server, write_json
+from stack_config import ConfigError
 
 #: Environment of the verify run: fake credentials for the local server, no profile or real keys.
 _FAKE_ENV = {"AWS_ACCESS_KEY_ID": "moto", "AWS_SECRET_ACCESS_KEY": "moto"}

@@ -15,9 +15,6 @@ import pulumi
 import pytest
 import yaml
 
-from blueprint.config import StackConfig, load_stack_config
-from blueprint.config.access import TokenBrokerConfig
-from blueprint.config.access_checks import access_checks
 from blueprint.engine import record_stack
 from blueprint.engine.graph import StackGraph
 from blueprint.policy import run_policies
@@ -35,6 +32,9 @@ from components.token_broker import (
 from components.vault import SecretVault, SecretVaultArgs
 from functions.token_broker import config as handler_config
 from functions.token_broker import handler as broker_handler
+from stack_config import StackConfig, load_stack_config
+from stack_config.access import TokenBrokerConfig
+from stack_config.access_checks import access_checks
 from tests.support import KEY_ARN, TAGS, inputs, one, policy, record
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from blueprint.config import NAMESPACE, load_stack_config
 from blueprint.engine import PROJECT_DIR, run_stack
 from blueprint.engine.graph import is_secret
 from blueprint.engine.stack_files import read_stack_file
 from blueprint.policy import PolicyPackSession
+from stack_config import NAMESPACE, load_stack_config
 
 EXAMPLES = PROJECT_DIR / "examples"
 

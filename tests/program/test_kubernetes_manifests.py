@@ -23,10 +23,10 @@ import pulumi_kubernetes as k8s
 import pytest
 import yaml
 
-from blueprint.config.kubernetes_versions import DEFAULT_KUBERNETES_VERSION
 from blueprint.engine import PROJECT_DIR, record_stack
 from blueprint.engine.graph import StackGraph, unwrap
 from components.edge import Edge, EdgeArgs, OidcAuth
+from stack_config.kubernetes_versions import DEFAULT_KUBERNETES_VERSION
 from tests.support import record
 
 CRD_DIR = Path(PROJECT_DIR).parent / "shared" / "k8s-crds"

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from blueprint.config import StackConfig, load_stack_config
-from blueprint.config.base import NAMESPACE
 from blueprint.engine.graph import StackGraph, plain_numbers, redact
 from blueprint.engine.moto.account import AwsClients
 from blueprint.engine.moto.mocks import MotoMocks, NoteEntry
 from blueprint.engine.recording import PROJECT_DIR, run_stack
 from blueprint.engine.stack_files import StackSettings
 from components.aws_limits import GITHUB_AUDIENCE, GITHUB_OIDC_HOST
+from stack_config import StackConfig, load_stack_config
+from stack_config.base import NAMESPACE
 
 
 def _github_provider(aws: AwsClients, cfg: StackConfig) -> str | None:
@@ -75,7 +75,7 @@ def deploy_stack(settings: StackSettings, aws: AwsClients, project_dir: Path = P
     """Deploy the program for ``settings`` into the emulated account behind ``aws``.
 
     Raises:
-        blueprint.config.ConfigError: the stack config is invalid.
+        stack_config.ConfigError: the stack config is invalid.
         blueprint.engine.ProgramError: the program failed, or moto rejected a resource (the message names
             it and moto's error).
     """

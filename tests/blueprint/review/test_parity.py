@@ -10,11 +10,11 @@ import pytest
 import yaml
 
 from blueprint.cli import main
-from blueprint.config import NAMESPACE, load_stack_config
-from blueprint.config.parity import ParityDeclaration
 from blueprint.engine import PROJECT_DIR, read_stack, run_stack
 from blueprint.engine.graph import StackGraph
 from blueprint.review.parity import Side, compare, identity, side_of
+from stack_config import NAMESPACE, load_stack_config
+from stack_config.parity import ParityDeclaration
 
 ROOT = PROJECT_DIR
 

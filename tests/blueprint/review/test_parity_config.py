@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from blueprint.config import ConfigError, load_stack_config
-from blueprint.config.parity import MIN_REASON_LENGTH
 from blueprint.engine import PROJECT_DIR, read_stack, run_stack
 from blueprint.engine.stack_files import read_stack_file
 from blueprint.policy import PolicyPackSession, load_exemptions_module
+from stack_config import ConfigError, load_stack_config
+from stack_config.parity import MIN_REASON_LENGTH
 
 BASE = {"tags": {"owner": "o", "cost-center": "c"}}
 GOOD = {"resource": "db-orders/*", "property": "instanceClass", "reason": "cheaper class in staging",

@@ -1,0 +1,150 @@
+"""The assertions a masked database must pass before anything is committed or shared.
+
+Each returns failure lines (``[]`` = passed). No line ever contains a value from the database: a failure
+names the table, column, detector and a count, so the report can be shown and logged safely.
+
+- ``detector_failures``: no textual value of any column matches a PII detector (``detectors.detect``).
+- ``original_failures``: of a random sample of original values of each masked text column (taken from the
+  kept source rows), none is present in that column of the target, unless the strategy could have produced
+  it (a fake "Anna Smith" equal to a real one) or it is the rule's fixed value.
+- ``orphan_failures``: every foreign key holds (the constraints already enforce it; this counts anyway).
+- ``count_failures``: each table holds exactly the rows selected, and the total is within ``maxRows``.
+- ``schema_failures``: the target has the source's tables and columns (nothing was dropped on the way).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import psycopg
+
+from blueprint.refresh.catalog import Catalog, Table, read_catalog
+from blueprint.refresh.detectors import SQL_PREFILTER, detect
+from blueprint.refresh.fakes import FakeValues
+from blueprint.refresh.masking import decode
+from blueprint.refresh.rules import Fake, Fixed, Keep, Null, Rules
+from blueprint.refresh.subset import keep_table
+
+#: Original values sampled per masked column.
+SAMPLE_SIZE = 200
+
+
+def _scan_table(dst: psycopg.Connection, table: Table) -> Counter[tuple[str, str]]:
+    cols = [c for c in table.columns if c.textual]
+    hits: Counter[tuple[str, str]] = Counter()
+    if not cols:
+        return hits
+    select = ", ".join(f'"{c.name}"::text' for c in cols)
+    literal = "'" + SQL_PREFILTER.replace("'", "''") + "'"
+    where = " OR ".join(f'"{c.name}"::text ~ {literal}' for c in cols)
+    with dst.cursor().copy(f"COPY (SELECT {select} FROM {table.qname} WHERE {where}) TO STDOUT") as copy:
+        for data in copy:
+            line = bytes(data)
+            for col, field in zip(cols, line[:-1].split(b"\t"), strict=True):
+                value = decode(field)
+                if value is not None:
+                    hits.update((col.name, found) for found in detect(value.decode()))
+    return hits
+
+
+def detector_failures(dst: psycopg.Connection, catalog: Catalog) -> list[str]:
+    """Columns whose values match a PII detector, with counts."""
+    failures = []
+    for name, table in catalog.tables.items():
+        for (col, detector), count in sorted(_scan_table(dst, table).items()):
+            failures.append(f"{name}.{col}: {count} value(s) match the {detector} detector")
+    return failures
+
+
+def original_failures(
+    src: psycopg.Connection,
+    dst: psycopg.Connection,
+    catalog: Catalog,
+    *,
+    rules: Rules,
+    kept: dict[str, int],
+    fakes: FakeValues,
+) -> list[str]:
+    """Masked text columns that still hold sampled original values (see the module docstring)."""
+    failures = []
+    for name, table in catalog.tables.items():
+        for col in table.columns:
+            rule = rules.strategy(name, col.name)
+            if isinstance(rule, Keep | Null) or not col.textual or kept[name] == 0:
+                continue
+            fraction = min(1.0, 4 * SAMPLE_SIZE / kept[name])
+            originals = [
+                v
+                for (v,) in src.execute(
+                    f'SELECT t."{col.name}"::text FROM {table.qname} t JOIN {keep_table(catalog, name)} k '
+                    f'ON k.tid = t.ctid WHERE t."{col.name}" IS NOT NULL AND random() < %s LIMIT %s',
+                    (fraction, SAMPLE_SIZE),
+                ).fetchall()
+            ]
+            present = {
+                v
+                for (v,) in dst.execute(
+                    f'SELECT DISTINCT "{col.name}"::text FROM {table.qname} '
+                    f'WHERE "{col.name}"::text = ANY(%s)',
+                    (originals,),
+                ).fetchall()
+            }
+            if isinstance(rule, Fake):
+                present = {v for v in present if not fakes.could_produce(rule.kind, v)}
+            if isinstance(rule, Fixed):
+                present.discard(rule.value)
+            if present:
+                failures.append(
+                    f"{name}.{col.name}: {len(present)} of {len(originals)} sampled original values "
+                    "are still present"
+                )
+    return failures
+
+
+def orphan_failures(dst: psycopg.Connection, catalog: Catalog) -> list[str]:
+    """Foreign keys with rows whose parent is missing, with counts."""
+    failures = []
+    for fk in catalog.foreign_keys:
+        child, parent = catalog.tables[fk.child].qname, catalog.tables[fk.parent].qname
+        present = " AND ".join(f'c."{c}" IS NOT NULL' for c in fk.child_columns)
+        join = " AND ".join(
+            f'p."{p}" = c."{c}"' for c, p in zip(fk.child_columns, fk.parent_columns, strict=True)
+        )
+        row = dst.execute(
+            f"SELECT count(*) FROM {child} c WHERE {present} "
+            f"AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {join})"
+        ).fetchone()
+        if row and row[0]:
+            failures.append(f"{fk.child} -> {fk.parent} ({fk.name}): {row[0]} orphan row(s)")
+    return failures
+
+
+def count_failures(
+    dst: psycopg.Connection, catalog: Catalog, kept: dict[str, int], max_rows: int
+) -> list[str]:
+    """Tables whose row count differs from the subset, and a total over the budget."""
+    failures = []
+    for name, table in catalog.tables.items():
+        row = dst.execute(f"SELECT count(*) FROM {table.qname}").fetchone()
+        actual = int(row[0]) if row else 0
+        if actual != kept[name]:
+            failures.append(f"{name}: {actual} rows loaded, {kept[name]} selected")
+    total = sum(kept.values())
+    if total > max_rows:
+        failures.append(f"subset: {total} rows, over the budget subset.maxRows={max_rows}")
+    return failures
+
+
+def schema_failures(dst: psycopg.Connection, catalog: Catalog) -> list[str]:
+    """Tables or columns of the source that the target lacks."""
+    target = read_catalog(dst)
+    failures = []
+    for name, table in catalog.tables.items():
+        copied = target.tables.get(name)
+        if copied is None:
+            failures.append(f"{name}: missing in the target")
+            continue
+        missing = [c.name for c in table.columns if c.name not in {d.name for d in copied.columns}]
+        if missing:
+            failures.append(f"{name}: columns missing in the target: {', '.join(missing)}")
+    return failures

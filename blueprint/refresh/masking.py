@@ -1,0 +1,184 @@
+"""Masking of rows in PostgreSQL's COPY text format, as they stream from the source to the target.
+
+Rows are masked in flight, never in the target: the target never holds an original value, not even in
+a dead tuple, the WAL or a rolled-back load. A row is the COPY text line of the table's columns (fields
+separated by tab, ``\\N`` for NULL, backslash escapes; PostgreSQL docs, "COPY", "Text Format"). Fields of
+``keep`` columns pass through as bytes, untouched; only masked fields are decoded and re-encoded, which is
+what makes the engine fast.
+
+Keys: every keyed function is an HMAC (``hmac.digest``, RFC 2104) of a purpose label and the value
+under the per-refresh key. The label of ``hmac`` and ``hmacEmail`` does not include the column, so equal
+values in different columns (a key and the foreign key that references it) mask to equal values.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+
+from blueprint.refresh.catalog import Column
+from blueprint.refresh.fakes import FakeValues
+from blueprint.refresh.rules import DateShift, Fake, Fixed, Hmac, HmacEmail, Keep, Null
+
+#: The shortest refresh key accepted (bytes): HMAC-SHA-256 keys shorter than the hash add no strength.
+MIN_KEY_BYTES = 32
+
+#: ``bytes.translate`` table mapping every byte to a lowercase letter (``b % 26``).
+_LETTERS = bytes(ord("a") + b % 26 for b in range(256))
+_ESCAPES = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
+_ESCAPE_RE = re.compile(rb"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|(.))", re.S)
+_DATE = re.compile(rb"(\d{4})-(\d\d)-(\d\d)")
+NULL = b"\\N"
+
+#: A masker maps a field (COPY text bytes) and its whole row to the masked field.
+Masker = Callable[[bytes, Sequence[bytes]], bytes]
+
+
+def _unescape(match: re.Match[bytes]) -> bytes:
+    octal, hexa, char = match.groups()
+    if octal:
+        return bytes([int(octal, 8) & 0xFF])
+    if hexa:
+        return bytes([int(hexa, 16)])
+    return _ESCAPES.get(char, char)
+
+
+def decode(field: bytes) -> bytes | None:
+    """A COPY text field as the value's UTF-8 bytes; None for NULL."""
+    if field == NULL:
+        return None
+    return _ESCAPE_RE.sub(_unescape, field) if b"\\" in field else field
+
+
+def encode(value: bytes | None) -> bytes:
+    """UTF-8 bytes (or None) as a COPY text field."""
+    if value is None:
+        return NULL
+    if b"\\" in value or b"\t" in value or b"\n" in value or b"\r" in value:
+        value = value.replace(b"\\", b"\\\\").replace(b"\t", b"\\t").replace(b"\n", b"\\n")
+        value = value.replace(b"\r", b"\\r")
+    return value
+
+
+def check_key(key: bytes) -> bytes:
+    """Return ``key`` if it is long enough; ``ValueError`` otherwise (the engine never runs unkeyed)."""
+    if len(key) < MIN_KEY_BYTES:
+        raise ValueError(f"the refresh key must be at least {MIN_KEY_BYTES} bytes; got {len(key)}")
+    return key
+
+
+def _hmac_text(key: bytes, length: int) -> Callable[[bytes], bytes]:
+    algo = "sha256" if length <= 32 else "sha512"
+    return lambda value: hmac.digest(key, b"hmac\x00" + value, algo)[:length].translate(_LETTERS)
+
+
+def _hmac_masker(key: bytes, rule: Hmac | HmacEmail, column: Column) -> Masker:
+    if column.base_type == "uuid":
+
+        def as_uuid(field: bytes, _row: Sequence[bytes]) -> bytes:
+            if field == NULL:
+                return field
+            raw = hmac.digest(key, b"hmac\x00" + field, "sha256")[:16]
+            return str(uuid.UUID(bytes=raw, version=4)).encode()
+
+        return as_uuid
+    if column.base_type == "int8":
+
+        def as_bigint(field: bytes, _row: Sequence[bytes]) -> bytes:
+            if field == NULL:
+                return field
+            raw = hmac.digest(key, b"hmac\x00" + field, "sha256")
+            return str(int.from_bytes(raw[:8], "big") & (2**63 - 1)).encode()
+
+        return as_bigint
+    letters = _hmac_text(key, rule.length)
+    suffix = b"@example.invalid" if isinstance(rule, HmacEmail) else b""
+
+    def as_text(field: bytes, _row: Sequence[bytes]) -> bytes:
+        value = decode(field)
+        return NULL if value is None else letters(value) + suffix
+
+    return as_text
+
+
+def _fake_masker(key: bytes, rule: Fake, fakes: FakeValues) -> Masker:
+    label = b"fake\x00" + rule.kind.encode() + b"\x00"
+
+    def fake(field: bytes, _row: Sequence[bytes]) -> bytes:
+        value = decode(field)
+        if value is None or value == b"":
+            return field
+        return encode(fakes.value(rule.kind, hmac.digest(key, label + value, "sha256")).encode())
+
+    return fake
+
+
+def shift_date(field: bytes, days: int) -> bytes:
+    """Move the ISO date at the start of a date/timestamp field by ``days`` (the other way if that
+    leaves the calendar); ``infinity`` and BC values are returned unchanged."""
+    match = _DATE.match(field)
+    if match is None or field.endswith(b" BC"):
+        return field
+    day = date(int(match[1]), int(match[2]), int(match[3]))
+    try:
+        moved = day + timedelta(days=days)
+    except OverflowError:
+        moved = day - timedelta(days=days)
+    return moved.isoformat().encode() + field[10:]
+
+
+def _date_masker(key: bytes, rule: DateShift, label: bytes, key_fields: Sequence[int]) -> Masker:
+    span = rule.max_days
+
+    def shift(field: bytes, row: Sequence[bytes]) -> bytes:
+        if field == NULL:
+            return field
+        basis = b"\x1f".join(row[i] for i in key_fields) if key_fields else field
+        raw = hmac.digest(key, label + basis, "sha256")
+        days = 1 + int.from_bytes(raw[:4], "big") % span
+        return shift_date(field, -days if raw[4] & 1 else days)
+
+    return shift
+
+
+def column_masker(
+    key: bytes, rule: object, column: Column, *, table: str, key_fields: Sequence[int], fakes: FakeValues
+) -> Masker | None:
+    """The masker of one column, or None for ``keep`` (the field passes through).
+
+    ``key_fields`` are the positions of the table's primary-key columns in the row (the date shift of a
+    row is keyed by them, so two people born the same day shift differently).
+    """
+    if isinstance(rule, Keep):
+        return None
+    if isinstance(rule, Null):
+        return lambda _f, _r: NULL
+    if isinstance(rule, Fixed):
+        constant = encode(rule.value.encode())
+        return lambda _f, _r: constant
+    if isinstance(rule, Hmac | HmacEmail):
+        return _hmac_masker(key, rule, column)
+    if isinstance(rule, Fake):
+        return _fake_masker(key, rule, fakes)
+    if isinstance(rule, DateShift):
+        return _date_masker(key, rule, f"shift\x00{table}.{column.name}\x00".encode(), key_fields)
+    raise TypeError(f"unknown strategy {rule!r}")
+
+
+def row_masker(maskers: Sequence[Masker | None]) -> Callable[[bytes], bytes]:
+    """A function masking one COPY text line (with its newline) given one masker per column."""
+    active = [(i, m) for i, m in enumerate(maskers) if m is not None]
+    if not active:
+        return lambda line: line
+
+    def mask(line: bytes) -> bytes:
+        original = line[:-1].split(b"\t")
+        fields = list(original)
+        for i, masker in active:
+            fields[i] = masker(original[i], original)
+        return b"\t".join(fields) + b"\n"
+
+    return mask

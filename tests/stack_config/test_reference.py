@@ -1,0 +1,23 @@
+"""README's config reference is the one generated from the schema, so docs and code cannot drift."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stack_config import StackConfig
+from stack_config.reference import BEGIN, END, render_reference
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_embeds_the_current_reference():
+    text = README.read_text(encoding="utf-8")
+    embedded = text[text.index(BEGIN) : text.index(END) + len(END)] + "\n"
+    assert embedded == render_reference(), "run `venv/bin/python -m blueprint config-reference` and paste it"
+
+
+def test_reference_lists_every_top_level_key_with_a_description():
+    reference = render_reference()
+    for name, field in StackConfig.model_fields.items():
+        assert f"`staging-blueprint:{field.alias or name}`" in reference
+        assert field.description, f"{name} has no description"
