@@ -8,7 +8,7 @@ provider.
 Reading a file checks what Glue would reject before any resource is touched: the format, the name, the
 size, that ``.avsc`` and ``.json`` files are JSON, and that a JSON Schema declares a draft Glue accepts
 (draft-04, -06 or -07; ``components.aws_limits.GLUE_JSON_SCHEMA_DRAFTS``). Full validity of each format is
-checked in development by ``blueprint/schema_check.py`` (tests run it on every file); Glue validates
+checked in development by ``blueprint/devtools/schema_check.py`` (tests run it on every file); Glue validates
 definitions again when it registers them.
 """
 

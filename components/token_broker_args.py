@@ -19,7 +19,7 @@ from components.aws_limits import (
 )
 from components.iam import AccessPreset
 
-#: The broker's hard cap on any session, in seconds (DESIGN.md section 4); STS's minimum is 900 s.
+#: The broker's hard cap on any session, in seconds; STS's minimum is 900 s.
 MAX_SESSION_SECONDS = SESSION_CAP_SECONDS
 MIN_SESSION_SECONDS = STS_DURATION.low
 #: IAM ``MaxSessionDuration`` of the access roles and the broker's own role: IAM's minimum, 3600 s.

@@ -38,7 +38,7 @@ from stack_config.base import ConfigModel
 
 #: STS AssumeRole minimum ``DurationSeconds``.
 MIN_SESSION_SECONDS = STS_DURATION.low
-#: This blueprint's cap on any session: credentials expire within the hour (DESIGN.md section 4).
+#: This blueprint's cap on any session: credentials expire within the hour.
 MAX_SESSION_SECONDS = SESSION_CAP_SECONDS
 #: IAM role names the token broker uses itself (``<environment>-<name>``); access roles must not take them.
 RESERVED_ROLE_NAMES = ("token-broker", "ci-deploy")

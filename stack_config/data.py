@@ -120,7 +120,7 @@ class DatabaseConfig(ConfigModel):
     )
     engine_version: str = Field(
         description="Exact engine version production runs, e.g. `17.6` (no `latest`; allowed values in "
-        "blueprint/engine_versions.py)."
+        "stack_config/engine_versions.py)."
     )
     instance_class: str | None = Field(
         default=None,
@@ -226,7 +226,7 @@ class BrokerConfig(ConfigModel):
     engine_version: str | None = Field(
         default=None,
         description="Exact version production runs: MSK e.g. `3.8.x` or `3.9.x.kraft`, RabbitMQ e.g. `4.2` "
-        "(allowed values in blueprint/engine_versions.py). Required, except for MSK Serverless, whose "
+        "(allowed values in stack_config/engine_versions.py). Required, except for MSK Serverless, whose "
         "version AWS chooses.",
     )
     serverless: bool = Field(

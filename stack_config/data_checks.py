@@ -81,7 +81,7 @@ def _version_problem(path: str, engine: str, version: str | None) -> Problem | N
             path,
             version,
             f"is not a version AWS offers for new {engine} resources; use one of "
-            f"{', '.join(table.versions)} (blueprint/engine_versions.py)",
+            f"{', '.join(table.versions)} (stack_config/engine_versions.py)",
         )
     return None
 

@@ -5,7 +5,7 @@ Two measurements, printed with the command that produced them:
 1. The preview as a user runs it: ``python -m blueprint preview`` on the default stack in a fresh process
    (interpreter start, imports, program, policy pack, report), N runs; median wall time and the median of
    each run's peak RSS summed over the whole process tree (the CLI plus the policy-pack process),
-   sampled from ``/proc`` every 50 ms. Targets (DESIGN.md section 8): under 5 s and 500 MB on 2 cores.
+   sampled from ``/proc`` every 50 ms. Targets: under 5 s and 500 MB on 2 cores.
 2. Scaling: the same pipeline in one warm process (imports and first-use costs paid by a warm-up run) for
    1 environment and for 10 environments (the default stack recorded as 10 stacks, analyzed and
    reported as one graph). Linear or better means the 10x run takes at most 10x the 1x run; the
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scaling-runs", type=int, default=3)
     args = parser.parse_args(argv)
     console = Console()
-    console.print(f"[bold]make bench[/] on {os.cpu_count()} cores: {sys.executable} -m blueprint.bench")
+    console.print(f"[bold]make bench[/] on {os.cpu_count()} cores: {sys.executable} -m {__spec__.name}")
     console.print(f"CPU reference (10M-iteration Python loop): {cpu_reference_s():.2f} s")
     cli = bench_cli(args.runs)
     table = Table(title=f"python -m blueprint preview (default stack, {args.runs} fresh processes)")

@@ -2,7 +2,7 @@
 
 The program runs in-process under ``pulumi.runtime`` mocks (no CLI, no provider plugins, no cloud): the
 stack's config is set exactly as the CLI would pass it, the few invokes the program uses are answered
-from ``blueprint.engine_outputs``, and providers' computed outputs (ids, ARNs, endpoints) are synthesized.
+from ``blueprint.engine.outputs``, and providers' computed outputs (ids, ARNs, endpoints) are synthesized.
 Mocks run with ``preview=False`` so every ``apply`` runs and nothing is silently skipped.
 
 Each registration is recorded with its URN, type, parent, provider, dependencies, property dependencies,
@@ -167,7 +167,7 @@ def run_stack(
     """Run ``<project_dir>/__main__.py`` for ``settings`` and return everything it registered.
 
     Args:
-        settings: the stack config (see ``blueprint.stack_files.read_stack``).
+        settings: the stack config (see ``blueprint.engine.stack_files.read_stack``).
         project_dir: directory holding ``Pulumi.yaml`` and ``__main__.py``.
         on_register: called with each record as it registers (from the SDK's executor threads), e.g. to
             analyze it while the program goes on, as the engine does.

@@ -245,7 +245,7 @@ def reconcile_config(
 
     Args:
         policies: the pack's policies.
-        config: parsed user config (see ``blueprint.policy_config``).
+        config: parsed user config (see ``blueprint.policy.config.load_policy_config``).
 
     Returns:
         policy name -> effective level and settings, for every policy of the pack.

@@ -1,4 +1,4 @@
-"""The masking and subsetting rules file (``data/masking-rules.yaml``): a pydantic model and its loader.
+"""The masking and subsetting rules file (e.g. ``data/masking-rules.example.yaml``): model and loader.
 
 Shape (camelCase keys; README "Refreshing staging data" has a worked example)::
 
@@ -33,7 +33,7 @@ Strategies (``strategy``):
   (never 0), chosen per row by the keyed hash.
 
 Errors: ``load_rules`` raises ``InputError`` with one line per problem
-(``rules data/masking-rules.yaml: tables['public.users'].columns.email: ... (got ...)``).
+(``rules data/masking-rules.example.yaml: tables['public.users'].columns.email: ... (got ...)``).
 """
 
 from __future__ import annotations

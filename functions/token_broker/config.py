@@ -10,7 +10,7 @@ instead of guessing.
     Session length when a request omits ``durationSeconds``; integer in 900..``MAX_DURATION_SECONDS``.
     Lowered to the role's ``maxDurationSeconds`` when that is smaller.
 ``MAX_DURATION_SECONDS`` (seconds, default ``3600``)
-    Upper bound for any session; integer in 900..3600 (the broker's hard cap, DESIGN.md section 4).
+    Upper bound for any session; integer in 900..3600 (the broker's hard cap: expiry within the hour).
 ``ROLE_MAP`` (JSON, default ``{}``)
     Which group may assume which role, under which alias::
 
@@ -50,7 +50,7 @@ MIN_DURATION_SECONDS = environment.MIN_SESSION_SECONDS
 STS_MAX_DURATION_SECONDS = environment.STS_MAX_SESSION_SECONDS
 """STS AssumeRole maximum DurationSeconds (role MaxSessionDuration can be at most this)."""
 BROKER_MAX_DURATION_SECONDS = environment.MAX_SESSION_SECONDS
-"""The broker's hard cap on any session (DESIGN.md section 4)."""
+"""The broker's hard cap on any session, in seconds: credentials expire within the hour."""
 DEFAULT_POSTGRES_PORT = 5432
 
 _ROLE_FIELDS = environment.ROLE_FIELDS

@@ -1,9 +1,10 @@
-"""DESIGN.md section 2: dependencies point one way, the program needs only what requirements.txt pins,
+"""Dependencies point one way, the program needs only what requirements.txt pins,
 and the code stays in pieces a reader can hold (modules <= 400 lines, functions <= 60 lines)."""
 
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -134,3 +135,93 @@ def test_modules_and_functions_stay_small(path):
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
     ]
     assert not long_functions
+
+
+ARCHITECTURE = ROOT / "docs" / "architecture.md"
+OUR_PACKAGES = {"blueprint", "stack_config", "components", "functions", "policies"}
+
+
+def layer_table() -> dict[str, tuple[str, ...]]:
+    """The "may import" table of docs/architecture.md: layer (a module or package, dotted) -> the dotted
+    names it may import (each allows that module and everything under it)."""
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([^`]+)` \|.*\| ([^|]*) \|$", text.split("## Layers", 1)[1], re.MULTILINE)
+    table: dict[str, tuple[str, ...]] = {}
+    for path, allowed in rows:
+        layer = path.removesuffix("/").removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+        table[layer] = tuple(re.findall(r"`([\w.]+)`", allowed))
+    return table
+
+
+def dotted(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def within(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def layer_of(module: str, table: dict[str, tuple[str, ...]]) -> str | None:
+    matches = [layer for layer in table if within(module, layer)]
+    return max(matches, key=len) if matches else None
+
+
+def all_imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, at any depth (lazy imports inside functions too), with the names
+    ``from x import y`` takes (``y`` may be a submodule)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            submodules = {f"{node.module}.{alias.name}" for alias in node.names}
+            found |= submodules if all(module_file(m) for m in submodules) else {node.module}
+    return found
+
+
+def our_modules() -> list[Path]:
+    return [ROOT / "__main__.py"] + [p for top in sorted(OUR_PACKAGES) for p in python_files(top)]
+
+
+def test_the_layer_table_is_read():
+    table = layer_table()
+    assert table["__main__"] == ("stack_config", "components")
+    assert table["functions"] == () and "blueprint.engine" in table
+
+
+@pytest.mark.parametrize("path", our_modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_each_module_imports_only_what_its_layer_may(path):
+    table = layer_table()
+    module = dotted(path) if path.name != "__main__.py" or path.parent != ROOT else "__main__"
+    layer = layer_of(module, table)
+    assert layer is not None, f"{module}: no row of docs/architecture.md covers it; add one"
+    allowed = (layer, *table[layer])
+    offenders = {
+        imported
+        for imported in all_imports(path)
+        if imported.split(".")[0] in OUR_PACKAGES
+        and module_file(imported) is not None
+        and not any(within(imported, prefix) for prefix in allowed)
+    }
+    assert not offenders, f"{module} ({layer}) may not import {sorted(offenders)}"
+
+
+def test_every_package_is_in_the_layer_diagram():
+    diagram = ARCHITECTURE.read_text(encoding="utf-8").split("```", 2)[1]
+    packages = {p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "blueprint").glob("*/__init__.py")}
+    missing = {package for package in packages if f"{package}/" not in diagram}
+    assert not missing, f"docs/architecture.md's diagram does not show {sorted(missing)}"
+
+
+@pytest.mark.parametrize(
+    ("module", "imported", "allowed"),
+    [
+        ("components.network", "blueprint.engine", False),
+        ("blueprint.report.render", "blueprint.policy", True),
+    ],
+)
+def test_the_layer_check_refuses_what_the_table_does_not_allow(module, imported, allowed):
+    table = layer_table()
+    layer = layer_of(module, table)
+    assert layer is not None
+    assert any(within(imported, prefix) for prefix in (layer, *table[layer])) is allowed

@@ -17,7 +17,7 @@ from blueprint.engine import PROJECT_DIR, read_stack
 from blueprint.engine.moto import AwsClients, Deployment, deploy_stack, emulated_account, write_json
 
 REGION = "eu-west-1"
-#: What a go report of the default stack holds besides passes (DESIGN.md section 6, issue 12): the MSK
+#: What a go report of the default stack holds besides passes: the MSK
 #: bootstrap brokers cannot be read from moto, and the edge is not checked without --url.
 EXPECTED_SKIPS = {
     "kafka.bootstrap-brokers": "not emulated",
