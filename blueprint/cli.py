@@ -115,7 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     reference = sub.add_parser(
         "config-reference", parents=[common], help="print the stack config reference (Markdown)"
     )
-    reference.add_argument("--update-readme", action="store_true", help="rewrite the block in README.md")
+    reference.add_argument(
+        "--update-readme", action="store_true", help="rewrite the block in docs/configuration.md"
+    )
     data_cli.add_parser(sub)
     verify_command.add_parser(sub, [common])
     return parser
@@ -249,11 +251,11 @@ def preview(args: argparse.Namespace) -> int:
 
 
 def _config_reference(args: argparse.Namespace) -> int:
-    from stack_config.reference import render_reference, update_readme
+    from stack_config.reference import REFERENCE_DOC, render_reference, update_readme
 
     if args.update_readme:
-        changed = update_readme(PROJECT_DIR / "README.md")
-        print("README.md updated" if changed else "README.md already up to date")
+        changed = update_readme(PROJECT_DIR / REFERENCE_DOC)
+        print(f"{REFERENCE_DOC} updated" if changed else f"{REFERENCE_DOC} already up to date")
     else:
         sys.stdout.write(render_reference())
     return EXIT_OK

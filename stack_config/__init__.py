@@ -6,7 +6,7 @@ Modules: ``base`` (model base, problems), ``schema`` (the top-level model, netwo
 ``access``, ``cluster`` and ``edge`` (the data plane, token broker, cluster/namespace and edge/mail-sink
 sections), ``checks``/``data_checks``/``access_checks``/``kubernetes_checks`` (rules over several keys),
 ``load``, ``pulumi_source``, ``engine_versions`` and ``kubernetes_versions`` (the sourced version tables)
-and ``reference`` (the README's generated table).
+and ``reference`` (the generated table in ``docs/configuration.md``).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ YAML objects. This module holds the top-level model and the network and vault se
 (``data.py``), the token broker (``access.py``) and the Kubernetes side (``cluster.py``, ``edge.py``) have
 their own. Field rules live on the models; rules
 that span several keys live in ``checks.py`` and the section ``*_checks.py`` modules; ``load.py`` runs
-them all. The reference table in README.md is generated from these models (``reference.py``).
+them all. The reference table in docs/configuration.md is generated from these models (``reference.py``).
 """
 
 from __future__ import annotations

@@ -95,7 +95,7 @@ _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_te
 
 def _load_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise StackFileError(f"{path}: not found; create it (see README.md, 'Deploy for real')")
+        raise StackFileError(f"{path}: not found; create it (see docs/deploying.md)")
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader) or {}
     except yaml.MarkedYAMLError as exc:

@@ -133,9 +133,7 @@ def refresh_command(
             f"checks passed: {', '.join(report.checks)}"
         )
     console.print(f"snapshotIdentifier: {arn}", highlight=False)
-    console.print(
-        "The staging account copies it with its own CMK before restoring (README, 'Refreshing staging data')."
-    )
+    console.print("The staging account copies it with its own CMK before restoring (docs/data-refresh.md).")
     return EXIT_OK
 
 

@@ -1,6 +1,6 @@
 """The refresh plan file (``--plan FILE``): where production is, where the scratch copy runs, who gets it.
 
-Shape (camelCase keys; README "Refreshing staging data")::
+Shape (camelCase keys; docs/data-refresh.md)::
 
     name: orders                       # prefix of every scratch resource (lowercase, digits, hyphens)
     region: eu-west-1

@@ -1,6 +1,6 @@
 """The masking and subsetting rules file (e.g. ``data/masking-rules.example.yaml``): model and loader.
 
-Shape (camelCase keys; README "Refreshing staging data" has a worked example)::
+Shape (camelCase keys; docs/data-refresh.md has a worked example)::
 
     version: 1
     tables:

@@ -3,8 +3,8 @@
 call needs.
 
 Every call is recorded as its IAM action (``ec2:DescribeFlowLogs``): the report lists them, and a test
-holds them to the checks' declared actions and so to the README's policy. API Gateway authorizes by HTTP
-verb, not by operation: ``GetRoutes`` needs ``apigateway:GET`` (API Gateway Developer Guide, "Control
+holds them to the checks' declared actions and so to the policy in docs/verify.md. API Gateway authorizes
+by HTTP verb, not by operation: ``GetRoutes`` needs ``apigateway:GET`` (API Gateway Developer Guide, "Control
 access to the API Gateway management API with IAM permissions").
 """
 

@@ -1,8 +1,8 @@
 """The IAM policy ``verify`` needs: read-only actions, built from the checks' declared actions (the same
-list the calls are held to), and the README block that shows it.
+list the calls are held to), and the block in ``docs/verify.md`` that shows it.
 
 ``python -m blueprint.verify.policy`` prints the policy document; ``--update-readme`` rewrites the
-block in README.md between ``BEGIN`` and ``END`` (a test fails when it is out of date).
+block in docs/verify.md between ``BEGIN`` and ``END`` (a test fails when it is out of date).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def policy_document() -> dict[str, Any]:
 
 
 def readme_block() -> str:
-    """The README's generated block: the policy document as a JSON code block between the markers."""
+    """The generated block of ``docs/verify.md``: the policy document as JSON between the markers."""
     body = json.dumps(policy_document(), indent=2)
     return "\n".join([BEGIN, "", "```json", body, "```", "", END]) + "\n"
 
@@ -66,7 +66,7 @@ def update_readme(path: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m blueprint.verify.policy", description=__doc__)
-    parser.add_argument("--update-readme", type=Path, nargs="?", const=Path("README.md"), metavar="README")
+    parser.add_argument("--update-readme", type=Path, nargs="?", const=Path("docs/verify.md"), metavar="DOC")
     args = parser.parse_args(argv)
     if args.update_readme is not None:
         changed = update_readme(args.update_readme)

@@ -77,7 +77,7 @@ class Check:
         id: stable id, ``<area>.<property>`` (what the report and the exit status name).
         area: the service area (the module the check lives in).
         title: what must hold, in one line.
-        actions: the read-only IAM actions its calls need (the README's policy is built from these).
+        actions: the read-only IAM actions its calls need (the policy in docs/verify.md is built from these).
         subjects: ``(subject, evaluation)`` pairs for a context; raises ``SkipError`` when the stack has
             no such part.
     """
@@ -110,7 +110,7 @@ def _failure(check: Check, subject: str, exc: Exception, endpoint: str | None) -
     if isinstance(exc, AbsentAttributeError):
         return check.result(subject, Status.FAIL, [str(exc)])
     if access_denied(exc):
-        fix = "attach the verify policy (README, 'After `pulumi up`: go/no-go')"
+        fix = "attach the verify policy (docs/verify.md, 'The IAM policy `verify` needs')"
         return check.result(subject, Status.FAIL, [f"access denied: {exc}; {fix}"])
     return check.result(subject, Status.FAIL, [f"{type(exc).__name__}: {exc}"])
 
@@ -151,7 +151,7 @@ def all_checks() -> list[Check]:
 
 
 def required_actions(checks: Iterable[Check] | None = None) -> list[str]:
-    """The IAM actions the checks need, sorted and without duplicates (the README's policy)."""
+    """The IAM actions the checks need, sorted and without duplicates (the policy in docs/verify.md)."""
     return sorted({action for check in checks or all_checks() for action in check.actions})
 
 

@@ -1,4 +1,4 @@
-"""The read-only IAM policy verify needs, and the README that shows it."""
+"""The read-only IAM policy verify needs, and docs/verify.md that shows it."""
 
 from __future__ import annotations
 
@@ -9,21 +9,20 @@ import pytest
 from blueprint.verify.policy import BEGIN, END, is_read_only, policy_document, readme_block, update_readme
 from blueprint.verify.registry import all_checks, required_actions
 
-README = Path(__file__).resolve().parents[3] / "README.md"
+VERIFY_DOC = Path(__file__).resolve().parents[3] / "docs" / "verify.md"
 
 
-def test_the_readme_shows_the_policy_the_checks_need():
-    text = README.read_text(encoding="utf-8")
+def test_the_verify_guide_shows_the_policy_the_checks_need():
+    text = VERIFY_DOC.read_text(encoding="utf-8")
     start, end = text.index(BEGIN), text.index(END) + len(END) + 1
     assert text[start:end] == readme_block(), (
         "run: venv/bin/python -m blueprint.verify.policy --update-readme"
     )
 
 
-def test_the_readme_section_lists_every_check():
-    section = (
-        README.read_text(encoding="utf-8").split("## After `pulumi up`: go/no-go", 1)[1].split("\n## ", 1)[0]
-    )
+def test_the_verify_guide_lists_every_check():
+    text = VERIFY_DOC.read_text(encoding="utf-8")
+    section = text.split("# After `pulumi up`: go/no-go", 1)[1].split("\n## ", 1)[0]
     assert [c.id for c in all_checks() if f"| `{c.id}` |" not in section] == []
 
 
