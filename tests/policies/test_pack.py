@@ -14,7 +14,7 @@ from typing import Any
 
 from blueprint.engine.graph import UNKNOWN
 from blueprint.policy import PACK_DIR
-from tests.policies.conftest import findings
+from tests.pack_session import findings
 from tests.policies.stack import KEY_ARN, Stack, baseline
 
 STACK_RULES = {
@@ -173,3 +173,11 @@ def test_kubernetes_type_tokens_exist_in_the_sdk() -> None:
         assert source.is_file() and f"'{token}'" in source.read_text(encoding="utf-8"), token
         checked += 1
     assert checked >= 10
+
+
+def test_every_rule_declares_exemptions_and_downgrade(pack: Any) -> None:
+    for policy in pack.policies:
+        properties = policy.config_schema["properties"]
+        assert properties["downgrade"]["additionalProperties"] is False, policy.name
+        assert set(properties["downgrade"]["properties"]) == {"reason", "owner", "expires"}
+        assert properties["exemptions"]["type"] == "array", policy.name
