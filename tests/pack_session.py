@@ -4,12 +4,16 @@ pack's rule tests (``tests/policies/``) and the runner's tests (``tests/blueprin
 
 from __future__ import annotations
 
+import functools
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from blueprint.policy import PolicyPackSession, PolicyReport
+from blueprint.policy import PACK_DIR, PolicyPackSession, PolicyReport
 from tests.policies.stack import PROJECT, STACK, Stack
 
 #: The date the pack treats as today during the tests (exemption expiry).
@@ -38,3 +42,24 @@ def analyze(pack: PolicyPackSession) -> Any:
         return pack.run(stack.graph(), config)
 
     return run
+
+
+#: What the pack's own source defines, read in a separate interpreter (as the engine starts the pack, with
+#: the pack directory first on ``sys.path``): ``{rule name: "stack" | "resource"}`` in ``ALL_POLICIES``
+#: order. The tests compare it with what the Analyzer protocol reports, so a new rule needs no list here.
+_SOURCE_RULES = """
+import json, guardrails
+from pulumi_policy import StackValidationPolicy
+print(json.dumps([[p.name, "stack" if isinstance(p, StackValidationPolicy) else "resource"]
+                  for p in guardrails.ALL_POLICIES]))
+"""
+
+
+@functools.cache
+def source_rules() -> dict[str, str]:
+    out = subprocess.run(
+        [sys.executable, "-c", _SOURCE_RULES], cwd=PACK_DIR, capture_output=True, text=True, check=True
+    ).stdout
+    rules = json.loads(out)
+    assert len(rules) == len({name for name, _ in rules}), "rule names must be unique"
+    return dict(rules)
