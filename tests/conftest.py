@@ -8,3 +8,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+#: Fixtures shared across test directories (``pytest_plugins`` is honoured only in the root conftest).
+pytest_plugins = ["tests.pack_session"]

@@ -1,5 +1,17 @@
 """The rules of the ``staging-guardrails`` policy pack, grouped by concern.
 
+Where a rule lives (the one file axis): its concern, ``RuleSpec.concern`` (one of ``CONCERNS``). Each
+concern has one module, named for it: ``isolation`` (and ``routing``, isolation by route tables),
+``robots``, ``encryption``, ``credentials``, ``access``, ``logging_rules`` (not ``logging``, which would
+shadow the standard library), ``data_safety``, ``tagging``; a ``parity`` rule starts ``parity.py``. A new
+rule goes into the module of its concern, whatever the service or resource type it checks, and is added
+to ``ALL_POLICIES`` through that module's ``POLICIES``; its tests go into ``tests/policies/rules/`` under
+the module's name. The Kubernetes modules (``edge``, ``kubernetes``, ``workloads``, ``eks``) and the
+modules for services teams add (``storage``, ``resource_policies``, ``compute``, ``containers``,
+``load_balancing``, ``data_services``) predate this axis and mix concerns: they receive no new rules.
+Shared readers (properties, IAM documents, networks, references, Kubernetes objects) live in the
+``_``-prefixed modules; nothing there is a rule.
+
 Import as a top-level package (``import guardrails``): the engine runs the pack with
 ``python -m pulumi.policy <engine> <pack dir>``, which puts the pack directory first on ``sys.path``.
 Rules see only resource properties, exactly as under the real engine; nothing here imports the program

@@ -162,8 +162,10 @@ class Route:
 
     @property
     def destination(self) -> str:
-        keys = ("destinationCidrBlock", "destinationIpv6CidrBlock", "destinationPrefixListId")
-        keys += ("cidrBlock", "ipv6CidrBlock")
+        keys = (
+            *("destinationCidrBlock", "destinationIpv6CidrBlock", "destinationPrefixListId"),
+            *("cidrBlock", "ipv6CidrBlock"),
+        )
         found = [peek(self.props, k) for k in keys]
         return next((v for v in found if isinstance(v, str) and v), "(known after apply)")
 
@@ -209,10 +211,10 @@ def route_target(route: Route, index: StackIndex) -> tuple[str, str] | None:
         # A Route resource's reference is its gateway; an inline entry's must match by id.
         standalone = route.owner is not route.table
         named = gateways if standalone else [g for g in gateways if peek(g.props, "id") == gateway]
-        kind = next((k for prefix, k in _GATEWAY_PREFIXES.items() if gateway.startswith(prefix)), None)
+        by_prefix = next((k for prefix, k in _GATEWAY_PREFIXES.items() if gateway.startswith(prefix)), None)
         if named:
             return _GATEWAY_KINDS[named[0].resource_type], named[0].name
-        return (kind, gateway) if kind else ("gateway", gateway)
+        return (by_prefix, gateway) if by_prefix else ("gateway", gateway)
     # Unknown id: the referenced gateway tells (for inline entries only when all referenced agree).
     kinds = {_GATEWAY_KINDS[g.resource_type] for g in gateways}
     return (kinds.pop(), gateways[0].name) if len(kinds) == 1 else None

@@ -107,7 +107,12 @@ class RuleSpec:
         from .exemptions import DOWNGRADE_SCHEMA
 
         return PolicyConfigSchema(
-            properties={"exemptions": EXEMPTIONS_SCHEMA, "downgrade": DOWNGRADE_SCHEMA, **self.settings}
+            properties={
+                "exemptions": EXEMPTIONS_SCHEMA,
+                "downgrade": DOWNGRADE_SCHEMA,
+                # pulumi_policy wants plain dicts (it checks isinstance(v, dict))
+                **{key: dict(schema) for key, schema in self.settings.items()},
+            }
         )
 
     def policy_tags(self) -> list[str]:
@@ -185,6 +190,12 @@ def resource_rule(spec: RuleSpec, types: Collection[str], check: ResourceCheck) 
     )
 
 
+def _against(report_violation: ReportViolation, target: tuple[str, str] | None) -> Callable[[str], None]:
+    """A one-argument reporter sending each message against ``target``'s urn (the stack when None)."""
+    urn = target[0] if target is not None else None
+    return lambda message: report_violation(message, urn)
+
+
 def stack_rule(spec: RuleSpec, applies_to: Collection[str], check: StackCheck) -> StackValidationPolicy:
     """A ``StackValidationPolicy`` running ``check`` once over all resources of the stack.
 
@@ -205,8 +216,7 @@ def stack_rule(spec: RuleSpec, applies_to: Collection[str], check: StackCheck) -
         for finding in check(args.resources, ctx):
             res = finding.resource
             target = (res.urn, res.name) if res is not None else None
-            urn = res.urn if res is not None else None
-            _report([finding.message], target, active, lambda m, u=urn: report_violation(m, u))
+            _report([finding.message], target, active, _against(report_violation, target))
 
     return StackValidationPolicy(
         name=spec.name, description=spec.description, validate=validate, **_metadata(spec)

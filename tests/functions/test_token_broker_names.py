@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import subprocess
+import sys
 import unicodedata
+from pathlib import Path
 
 import pytest
 
 from functions.token_broker.names import sts_name, tag_value
 
+ROOT = Path(__file__).resolve().parents[2]
 STS_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]{2,64}")
 HASHED = re.compile(r".*-[0-9a-f]{12}")
 
@@ -54,8 +59,16 @@ def test_distinct_subjects_stay_distinct():
     assert len(set(names)) == len(subjects)
 
 
-def test_sanitizing_is_deterministic():
-    assert sts_name("jürgen") == sts_name("jürgen")
+@pytest.mark.parametrize("hash_seed", ["1", "2"])
+def test_sanitizing_is_the_same_in_every_process(hash_seed):
+    """Each Lambda invocation may run in a fresh interpreter: a name must not depend on the process (as
+    Python's salted ``hash()`` would), or one subject would get a different session name per cold start."""
+    code = "from functions.token_broker.names import sts_name; print(sts_name('jürgen'), sts_name('x' * 70))"
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONIOENCODING": "utf-8"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == [sts_name("jürgen"), sts_name("x" * 70)]
 
 
 def test_random_subjects_always_fit():

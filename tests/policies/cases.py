@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.policies.conftest import findings
+from tests.pack_session import findings
 from tests.policies.stack import Stack, baseline
 
 Mutation = Callable[[Stack], Any]

@@ -7,13 +7,14 @@ default 90-day horizon ends on 2026-09-13.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
 from blueprint.policy import PolicyPackSession
 from blueprint.policy.config import load_exemptions_module
-from tests.policies.conftest import TODAY, findings
+from tests.pack_session import TODAY, findings
 from tests.policies.stack import PROJECT, STACK, Stack, baseline, urn
 
 RULE = "rds-deletion-protection"
@@ -203,3 +204,12 @@ def test_invalid_horizon_override_is_refused() -> None:
     with pytest.raises(ValueError, match="STAGING_GUARDRAILS_MAX_WAIVER_DAYS='0' is not a number of days"):
         exemptions.max_waiver_days({"STAGING_GUARDRAILS_MAX_WAIVER_DAYS": "0"})
     assert exemptions.max_waiver_days({}) == 90
+
+
+def test_today_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    exemptions = load_exemptions_module()
+    monkeypatch.setenv("STAGING_GUARDRAILS_TODAY", "2030-01-02")
+    assert exemptions.today() == dt.date(2030, 1, 2)
+    monkeypatch.setenv("STAGING_GUARDRAILS_TODAY", "tomorrow")
+    with pytest.raises(ValueError, match="STAGING_GUARDRAILS_TODAY='tomorrow' is not a date; use YYYY-MM-DD"):
+        exemptions.today()

@@ -4,9 +4,13 @@ at least one violating case among the ``CASES`` of ``tests/policies/rules/test_<
 from __future__ import annotations
 
 import importlib
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+from blueprint.policy import PACK_DIR
 from tests.policies.cases import violated_policies
 from tests.policies.stack import baseline
 
@@ -33,3 +37,57 @@ def test_every_rule_module_has_its_test_module() -> None:
 
 def test_every_rule_has_a_violating_case(pack: Any) -> None:
     assert violated_policies(all_cases()) == {p.name for p in pack.policies}
+
+
+#: The file axis of ``policies/guardrails/__init__.py``: a module per concern (``RuleSpec.concern``) ...
+CONCERN_MODULES = {
+    "isolation": "isolation",
+    "routing": "isolation",
+    "robots": "robots",
+    "encryption": "encryption",
+    "credentials": "credentials",
+    "access": "access",
+    "parity": "parity",
+    "logging_rules": "logging",
+    "data_safety": "data-safety",
+    "tagging": "tagging",
+}
+#: ... and the modules that predate the axis and mix concerns (frozen: no new module joins them).
+MIXED_MODULES = {
+    "edge",
+    "kubernetes",
+    "workloads",
+    "eks",
+    "storage",
+    "resource_policies",
+    "compute",
+    "containers",
+    "load_balancing",
+    "data_services",
+}
+_MODULE_CONCERNS = """
+import importlib, json, pkgutil, guardrails
+from guardrails._rule import spec_of
+found = {}
+for info in pkgutil.iter_modules(guardrails.__path__):
+    module = importlib.import_module(f"guardrails.{info.name}")
+    if hasattr(module, "POLICIES"):
+        found[info.name] = [spec_of(p.name).concern for p in module.POLICIES]
+print(json.dumps(found))
+"""
+
+
+def test_rules_live_in_the_module_of_their_concern() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _MODULE_CONCERNS], cwd=PACK_DIR, capture_output=True, text=True, check=True
+    ).stdout
+    modules: dict[str, list[str]] = json.loads(out)
+    assert modules and set(modules) <= set(CONCERN_MODULES) | MIXED_MODULES, "a rule module not on the axis"
+    misplaced = {
+        (module, concern)
+        for module, concerns in modules.items()
+        if module in CONCERN_MODULES
+        for concern in concerns
+        if concern != CONCERN_MODULES[module]
+    }
+    assert not misplaced

@@ -121,7 +121,11 @@ def test_pinned_requirements_cover_the_program_packages():
 
 @pytest.mark.parametrize(
     "path",
-    python_files("blueprint") + python_files("stack_config") + python_files("components"),
+    python_files("blueprint")
+    + python_files("stack_config")
+    + python_files("components")
+    + python_files("functions")
+    + python_files("policies"),
     ids=lambda p: str(p.relative_to(ROOT)),
 )
 def test_modules_and_functions_stay_small(path):

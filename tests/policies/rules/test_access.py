@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from blueprint.engine.graph import UNKNOWN
+from tests.pack_session import findings
 from tests.policies.cases import Mutation, case
-from tests.policies.conftest import findings
 from tests.policies.stack import (
     ACCOUNT,
     API_ROUTE,

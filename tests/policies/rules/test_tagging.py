@@ -14,6 +14,7 @@ from tests.policies.cases import Mutation, assert_case, case
 from tests.policies.rules.helpers import provider_default_tags
 from tests.policies.stack import (
     TAGS,
+    baseline,
 )
 
 CASES = [
@@ -29,3 +30,9 @@ def test_tagging_rule(
     analyze: Any, mutate: Mutation, expected: set[tuple[str, str]], config: dict[str, Any] | None
 ) -> None:
     assert_case(analyze, mutate, expected, config)
+
+
+def test_custom_required_tags(analyze: Any) -> None:
+    report = analyze(baseline(), {"required-tags": {"requiredTags": ["environment", "data-classification"]}})
+    assert report.violations and all(v.policy_name == "required-tags" for v in report.violations)
+    assert all(v.detail == "missing tag(s): data-classification." for v in report.violations)
