@@ -23,7 +23,7 @@ PROGRAM_ALLOWED = {
     "components",
     "functions",
 }
-#: Size limits of our own code (issue 10): a module fits in one reading, a function on one screen.
+#: Size limits of our own code: a module fits in one reading, a function on one screen.
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 

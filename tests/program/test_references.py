@@ -39,8 +39,8 @@ OUTSIDE = re.compile(r"DESIGN\.md|\.\./shared\b|(?<![\w.])/work/")
 #: The one outside folder tests may read: upstream CRD schemas that feed extra tests, skipped without it.
 TEST_DATA_OUTSIDE = "../shared/k8s-crds"
 DOTTED = re.compile(r"(?<![\w./-])(?:" + "|".join(PACKAGES) + r")(?:\.[A-Za-z_]\w*)+")
-#: Characters that start a placeholder: the part before it is checked, the rest is not.
-PLACEHOLDER = re.compile(r"[<{*$\[]|\bN\b|\.\.\.")
+#: What starts a placeholder or a regular expression: the part before it is checked, the rest is not.
+PLACEHOLDER = re.compile(r"[<{*$\[\\]|\bN\b|\.\.\.")
 #: Data files whose lines are not prose (AWS type tokens, JSON Schemas, test fixtures).
 NOT_PROSE = ("tests/data/", "schemas/", "policies/guardrails/taggable_aws_types.txt")
 
@@ -60,7 +60,7 @@ def path_pattern() -> re.Pattern[str]:
     """Paths whose first part is a top-level folder of the repository (longest names first)."""
     names = sorted((name for name in top_level() if "." not in name or name.startswith(".")), key=len)
     alternatives = "|".join(re.escape(name) for name in reversed(names))
-    return re.compile(r"(?<![\w./:-])((?:" + alternatives + r")/[\w./<>{}*$\[\]-]*)")
+    return re.compile(r"(?<![\w./:-])((?:" + alternatives + r")/[\w./<>{}*$\[\]\\-]*)")
 
 
 def _is_prose(token: tokenize.TokenInfo, in_tests: bool) -> bool:
