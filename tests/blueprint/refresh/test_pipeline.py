@@ -18,8 +18,8 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from rich.console import Console
 
-from blueprint.devtools.sample_data import RULES_FILE
 from blueprint.cli.errors import UsageError
+from blueprint.devtools.sample_data import RULES_FILE
 from blueprint.refresh.command import refresh_command
 from blueprint.refresh.engine import MaskReport
 from blueprint.refresh.errors import RefreshError
