@@ -14,7 +14,7 @@ STAMP ?= $(VENV)/.installed-$(PY_ID)
 STACK ?= staging
 FORMAT ?= text
 
-.PHONY: help preview test lint fmt bench bench-data verify-local clean
+.PHONY: help install $(BIN)/.installed preview test lint fmt bench bench-data verify-local clean
 
 help:
 	@echo "make preview  offline preview + policy check of Pulumi.$(STACK).yaml (STACK=, FORMAT=text|markdown|json|sarif)"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench-data  masking engine rows/s on a generated 1M-row database (needs postgresql)"
 	@echo "make verify-local  deploy Pulumi.$(STACK).yaml into a local moto server and verify it: go/no-go"
 	@echo "make lint     ruff check + format check + mypy;  make fmt  reformat"
+	@echo "make install  only create ./venv (again when PYTHON names another interpreter; needs Python 3.11+)"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@[ "$(PY_OK)" = 1 ] || { echo "make: $(PYTHON) is missing or older than Python 3.11; run make PYTHON=python3.11 (or newer) $(MAKECMDGOALS)" >&2; exit 1; }
@@ -30,8 +31,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 		echo "make: ./$(VENV) was made with another interpreter; rebuilding it with $(PYTHON)" >&2; rm -rf $(VENV); fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) >&2
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt >&2
-	@rm -f $(VENV)/.installed $(VENV)/.installed-*
+	@rm -f $(BIN)/.installed $(VENV)/.installed-*
 	@touch $@
+
+# `make install` (or its older spelling `make venv/bin/.installed`, which CI workflows use): only ./venv.
+install $(BIN)/.installed: $(STAMP)
 
 preview: $(STAMP)
 	@$(BIN)/python -m blueprint preview --stack $(STACK) --format $(FORMAT)
