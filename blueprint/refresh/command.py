@@ -77,6 +77,20 @@ def _resume_hint(args: argparse.Namespace, run_id: str) -> str:
     return f"python -m blueprint data refresh --plan {args.plan} --run-id {run_id}"
 
 
+def _print_failure(exc: RefreshError, resume: str) -> None:
+    """The failed step, its reasons and the command that resumes, on stderr, literally."""
+    err = output.console(stderr=True, soft_wrap=True)
+    err.print(
+        Text.assemble(
+            ("refresh failed", "bold red"),
+            f" at step {exc.step!r}; nothing was shared, production is untouched:",
+        )
+    )
+    for reason in exc.reasons:
+        err.print(Text(f"  - {reason}"))
+    err.print(Text(f"resume (after fixing the cause) with: {resume}"))
+
+
 def refresh_command(
     args: argparse.Namespace,
     console: Console,
@@ -96,7 +110,6 @@ def refresh_command(
 
     from blueprint.refresh.runner import describe, execute
 
-    err = output.console(stderr=True, soft_wrap=True)
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -121,15 +134,7 @@ def refresh_command(
         with progress:
             arn, report = execute(refresh, console)
     except RefreshError as exc:
-        err.print(
-            Text.assemble(
-                ("refresh failed", "bold red"),
-                f" at step {exc.step!r}; nothing was shared, production is untouched:",
-            )
-        )
-        for reason in exc.reasons:
-            err.print(Text(f"  - {reason}"))
-        err.print(Text(f"resume (after fixing the cause) with: {_resume_hint(args, refresh.run_id)}"))
+        _print_failure(exc, _resume_hint(args, refresh.run_id))
         return EXIT_FAILED
     if report is not None:
         console.print(
