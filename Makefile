@@ -1,12 +1,20 @@
 # staging-blueprint: `make preview` (the offline preview of the default stack), `make test`, `make verify-local`.
 # Every target creates ./venv from the pinned requirements first; nothing needs a cloud account.
+# Recipes that print a report are silent (@) and install chatter goes to stderr, so that
+# `make preview FORMAT=json > preview.json` writes exactly the JSON document.
 PYTHON ?= python3
 VENV := venv
 BIN := $(VENV)/bin
+# An interpreter's identity: its version and real path (for a venv, those of the interpreter it was made
+# from). The install stamp is named after it, so another PYTHON (or an upgraded one) rebuilds ./venv.
+PY_ID_CODE = import os, sys; print("python%d.%d.%d" % sys.version_info[:3] + os.path.realpath(getattr(sys, "_base_executable", sys.executable)).replace("/", "_"))
+PY_ID := $(shell $(PYTHON) -c '$(PY_ID_CODE)' 2>/dev/null)
+PY_OK := $(shell $(PYTHON) -c 'import sys; print(int(sys.version_info >= (3, 11)))' 2>/dev/null)
+STAMP ?= $(VENV)/.installed-$(PY_ID)
 STACK ?= staging
 FORMAT ?= text
 
-.PHONY: help preview test lint fmt bench bench-data verify-local clean
+.PHONY: help install $(BIN)/.installed preview test lint fmt bench bench-data verify-local clean
 
 help:
 	@echo "make preview  offline preview + policy check of Pulumi.$(STACK).yaml (STACK=, FORMAT=text|markdown|json|sarif)"
@@ -15,36 +23,44 @@ help:
 	@echo "make bench-data  masking engine rows/s on a generated 1M-row database (needs postgresql)"
 	@echo "make verify-local  deploy Pulumi.$(STACK).yaml into a local moto server and verify it: go/no-go"
 	@echo "make lint     ruff check + format check + mypy;  make fmt  reformat"
+	@echo "make install  only create ./venv (again when PYTHON names another interpreter; needs Python 3.11+)"
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $@
+$(STAMP): requirements.txt requirements-dev.txt
+	@[ "$(PY_OK)" = 1 ] || { echo "make: $(PYTHON) is missing or older than Python 3.11; run make PYTHON=python3.11 (or newer) $(MAKECMDGOALS)" >&2; exit 1; }
+	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c '$(PY_ID_CODE)' 2>/dev/null)" != "$(PY_ID)" ]; then \
+		echo "make: ./$(VENV) was made with another interpreter; rebuilding it with $(PYTHON)" >&2; rm -rf $(VENV); fi
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) >&2
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt >&2
+	@rm -f $(BIN)/.installed $(VENV)/.installed-*
+	@touch $@
 
-preview: $(BIN)/.installed
-	$(BIN)/python -m blueprint preview --stack $(STACK) --format $(FORMAT)
+# `make install` (or its older spelling `make venv/bin/.installed`, which CI workflows use): only ./venv.
+install $(BIN)/.installed: $(STAMP)
 
-lint: $(BIN)/.installed
+preview: $(STAMP)
+	@$(BIN)/python -m blueprint preview --stack $(STACK) --format $(FORMAT)
+
+lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-fmt: $(BIN)/.installed
+fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 test: lint
 	$(BIN)/pytest -n 2
 
-bench: $(BIN)/.installed bench-data
+bench: $(STAMP) bench-data
 	$(BIN)/python -m blueprint.devtools.bench
 
-bench-data: $(BIN)/.installed
+bench-data: $(STAMP)
 	$(BIN)/python -m blueprint.devtools.bench_refresh
 
 # moto server on 127.0.0.1 (stopped whatever happens) -> deploy -> .verify-local/outputs.json -> verify.
-verify-local: $(BIN)/.installed
-	$(BIN)/python -m blueprint.verify.local --stack $(STACK) --format $(FORMAT)
+verify-local: $(STAMP)
+	@$(BIN)/python -m blueprint.verify.local --stack $(STACK) --format $(FORMAT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .bench .verify-local

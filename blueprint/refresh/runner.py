@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.text import Text
 
 from blueprint.refresh import aws
 from blueprint.refresh.engine import MaskReport
@@ -76,17 +77,17 @@ def execute(refresh: Refresh, console: Console) -> tuple[str, MaskReport | None]
     first = _first_step(refresh)
     if first:
         console.print(
-            f"[dim]- {STEPS[0]} ... {STEPS[first - 1]}: already done (the staging snapshot is shared)[/]"
+            Text(f"- {STEPS[0]} ... {STEPS[first - 1]}: already done (the staging snapshot is shared)", "dim")
         )
     for step in STEPS[first:]:
         done = _method(refresh, step, "done")
         if callable(done) and aws.guarded(step, done):
-            console.print(f"[dim]- {step}: already done[/]")
+            console.print(Text(f"- {step}: already done", "dim"))
             continue
         result = aws.guarded(step, _method(refresh, step, "run"))  # type: ignore[arg-type]
         if isinstance(result, MaskReport):
             report = result
-        console.print(f"[green]✓[/] {step}")
+        console.print(Text.assemble(("✓", "green"), f" {step}"))
     arn = aws.guarded("share", refresh.shared_snapshot_arn)
     if not arn:
         raise RefreshError("share", ["the staging snapshot is missing"])

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from blueprint.engine import PROJECT_DIR, ProgramError, run_stack
-from blueprint.engine.stack_files import StackFileError, StackSettings, read_stack
+from blueprint.cli import options
+from blueprint.cli.errors import EXIT_FAILED, EXIT_OK, UsageError
+from blueprint.cli.output import check_output, emit, export_text
+from blueprint.cli.stacks import load_stack
+from blueprint.engine import ProgramError, run_stack
+from blueprint.engine.stack_files import StackSettings
 from blueprint.markdown import md_cell
 from blueprint.review.parity import ParityReport, Side, compare, side_of
 from stack_config import StackConfig
@@ -27,41 +29,20 @@ from stack_config import StackConfig
 SHOWN = ("drift", "missing", "extra", "intended")
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Register ``parity`` on the command line's subparsers."""
-    parser = sub.add_parser(
-        "parity",
-        parents=[common],
-        help="compare two stacks (e.g. staging production) property by property",
-        description="Run both stacks offline and compare engines, versions, security posture and sizes of "
-        "matching resources. Exit codes: 0 pass, 1 unexplained engine/version/security difference, "
-        "2 usage error.",
+def configure(parser: argparse.ArgumentParser) -> None:
+    """``STACK_A STACK_B``, ``--format``, ``--output``."""
+    parser.description = (
+        "Run both stacks offline and compare engines, versions, security posture and sizes of matching "
+        "resources. Exit codes: 0 pass, 1 unexplained engine/version/security difference, 2 usage error."
     )
     parser.add_argument("stack_a", metavar="STACK_A", help="the stack under review, e.g. staging")
     parser.add_argument("stack_b", metavar="STACK_B", help="the reference stack, e.g. production")
-    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    parser.add_argument("--output", type=Path, help="write the report to FILE instead of stdout")
-    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
-
-
-def _load(project_dir: Path, stack: str) -> tuple[StackSettings, StackConfig]:
-    """A stack's settings and validated config (``UsageError`` when either is bad)."""
-    from blueprint.cli import UsageError, validate_config
-    from stack_config import load_stack_config
-    from stack_config.base import NAMESPACE
-
-    try:
-        settings = read_stack(project_dir, stack)
-    except StackFileError as exc:
-        raise UsageError(str(exc)) from None
-    validate_config(settings)
-    namespace = settings.namespace(NAMESPACE), settings.secret_keys_in(NAMESPACE), settings.context(NAMESPACE)
-    return settings, load_stack_config(*namespace)
+    options.add_format(parser, ("text", "markdown", "json"))
+    options.add_output(parser)
+    options.add_project_dir(parser)
 
 
 def _side(project_dir: Path, stack: str, loaded: tuple[StackSettings, StackConfig]) -> Side:
-    from blueprint.cli import UsageError
-
     settings, cfg = loaded
     try:
         return side_of(stack, cfg, run_stack(settings, project_dir))
@@ -121,11 +102,9 @@ def render_text(report: ParityReport) -> RenderableType:
 
 def run(args: argparse.Namespace) -> int:
     """The ``parity`` command; returns the exit code (``UsageError`` for exit 2)."""
-    from blueprint.cli import EXIT_MANDATORY, EXIT_OK, check_output, write_atomically
-
     target = check_output(args.output) if args.output is not None else None
     loaded = [
-        _load(args.project_dir, stack) for stack in (args.stack_a, args.stack_b)
+        load_stack(args.project_dir, stack) for stack in (args.stack_a, args.stack_b)
     ]  # both, before running
     a, b = (_side(args.project_dir, s, x) for s, x in zip((args.stack_a, args.stack_b), loaded, strict=True))
     report = compare(a, b)
@@ -134,12 +113,6 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "markdown":
         text = render_markdown(report)
     else:
-        console = Console(record=True, width=160, file=open(os.devnull, "w"), emoji=False)  # noqa: SIM115
-        console.print(render_text(report))
-        text = console.export_text()
-    if target is not None:
-        write_atomically(target, text)
-        Console(stderr=True, highlight=False).print(Text(report.summary_line()))
-    else:
-        sys.stdout.write(text)
-    return EXIT_MANDATORY if report.fails else EXIT_OK
+        text = export_text(render_text(report))
+    emit(text, target, report.summary_line())
+    return EXIT_FAILED if report.fails else EXIT_OK

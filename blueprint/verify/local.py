@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.text import Text
 
 from blueprint import cli
+from blueprint.cli.errors import EXIT_USAGE
 from blueprint.engine import PROJECT_DIR, ProgramError, StackFileError, read_stack
 from blueprint.engine.moto import deploy_stack, moto_server, write_json
 from stack_config import ConfigError
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         return run(args.stack, args.out_dir, args.format, console)
     except (StackFileError, ConfigError, ProgramError) as exc:
         console.print(Text.assemble(("error:", "bold red"), f" deployment into moto failed: {exc}"))
-        return cli.EXIT_USAGE
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

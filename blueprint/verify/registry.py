@@ -15,8 +15,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from blueprint.verify import DEFAULT_MAX_SESSION_SECONDS
 from blueprint.verify.aws import AwsReader, access_denied, not_implemented
-from blueprint.verify.command import DEFAULT_MAX_SESSION_SECONDS
 from blueprint.verify.outputs import StackOutputs
 from blueprint.verify.results import (
     NOT_CONFIGURED,

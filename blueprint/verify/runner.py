@@ -1,4 +1,4 @@
-"""What ``python -m blueprint verify`` does (``blueprint.verify.command`` parses the arguments): read the
+"""What ``python -m blueprint verify`` does (``blueprint.verify.command`` declares the arguments): read the
 outputs, make sure the credentials reach the stack's account, run every check with a progress bar on
 stderr, print the report, and return 0 (go) or 1 (no-go). Usage problems raise ``UsageError``.
 """
@@ -15,14 +15,13 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
+from blueprint.cli.errors import EXIT_FAILED, EXIT_OK, UsageError
+from blueprint.cli.output import console
 from blueprint.verify.aws import AwsReader
-from blueprint.verify.command import UsageError
 from blueprint.verify.outputs import OutputsError, StackOutputs, load_outputs
 from blueprint.verify.registry import Check, Context, all_checks, run_checks
 from blueprint.verify.report import build_report, render_report, render_text
 from blueprint.verify.results import CheckResult
-
-EXIT_GO, EXIT_NO_GO = 0, 1
 
 
 def _http_url(option: str, value: str | None) -> str | None:
@@ -90,10 +89,10 @@ def context(args: argparse.Namespace) -> tuple[Context, str]:
     return ctx, account
 
 
-def _run_with_progress(ctx: Context, checks: list[Check], console: Console) -> list[CheckResult]:
+def _run_with_progress(ctx: Context, checks: list[Check], err: Console) -> list[CheckResult]:
     """Run the checks with a progress bar on stderr (shown on terminals only)."""
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
-    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task("verify", total=len(checks))
 
         def step(check: Check) -> None:
@@ -112,7 +111,7 @@ def verify(args: argparse.Namespace) -> int:
     """
     notes = _notes(args.emulation_notes)
     ctx, account = context(args)
-    results = _run_with_progress(ctx, all_checks(), Console(stderr=True))
+    results = _run_with_progress(ctx, all_checks(), console(stderr=True))
     target = {
         "account": account,
         "region": ctx.aws.region,
@@ -122,7 +121,7 @@ def verify(args: argparse.Namespace) -> int:
     }
     report = build_report(results, target, api_calls=sorted(ctx.aws.calls), emulation=notes)
     if args.format == "text":
-        render_text(report, Console(emoji=False, highlight=False))
+        render_text(report, console())
     else:
         print(render_report(report, args.format), end="")
-    return EXIT_GO if report["verdict"] == "go" else EXIT_NO_GO
+    return EXIT_OK if report["verdict"] == "go" else EXIT_FAILED

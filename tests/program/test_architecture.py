@@ -229,3 +229,14 @@ def test_the_layer_check_refuses_what_the_table_does_not_allow(module, imported,
     layer = layer_of(module, table)
     assert layer is not None
     assert any(within(imported, prefix) for prefix in (layer, *table[layer])) is allowed
+
+
+def defines_configure(path: Path) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return any(isinstance(node, ast.FunctionDef) and node.name == "configure" for node in tree.body)
+
+
+@pytest.mark.parametrize("path", python_files("blueprint"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_command_modules_import_the_argparse_options(path):
+    imported = any(within(m, "blueprint.cli.options") for m in all_imports(path))
+    assert not imported or defines_configure(path) or path.parent == ROOT / "blueprint" / "cli"

@@ -12,9 +12,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from blueprint.cli import main, render_report
+from blueprint.cli import main
 from blueprint.engine.graph import SECRET_SIG_KEY, SECRET_SIG_VALUE, StackGraph
 from blueprint.policy import PolicyInfo, PolicyReport, Violation
+from blueprint.report import render_report
 from blueprint.report.document import build_report
 from tests.program.test_preview import SCHEMA, default_config, make_program_project, make_project
 

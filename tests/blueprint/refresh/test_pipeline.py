@@ -18,8 +18,9 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from rich.console import Console
 
+from blueprint.cli.errors import UsageError
 from blueprint.devtools.sample_data import RULES_FILE
-from blueprint.refresh.cli import refresh_command
+from blueprint.refresh.command import refresh_command
 from blueprint.refresh.engine import MaskReport
 from blueprint.refresh.errors import RefreshError
 from blueprint.refresh.pipeline import STEPS
@@ -303,8 +304,8 @@ def test_a_finished_run_is_not_repeated(env):
 def test_sharing_with_all_is_refused_by_the_plan_and_by_the_share_step(env, capsys):
     env.plan_data["share"]["stagingAccountId"] = "all"
     env.write_plan()
-    assert run(env, Recorder())[0] == 2
-    assert "snapshots are never shared publicly" in capsys.readouterr().err
+    with pytest.raises(UsageError, match="snapshots are never shared publicly"):
+        run(env, Recorder())
     assert env.snapshots() == {}
 
     from blueprint.refresh.pipeline import Refresh
@@ -333,8 +334,9 @@ def test_a_bad_plan_is_one_line_naming_the_key(env, capsys):
     env.plan_data["scratch"]["vpcSecurityGroupIds"] = ["default"]
     env.plan_data["production"]["snapshot"] = "yesterday"
     env.write_plan()
-    assert run(env, Recorder())[0] == 2
-    err = capsys.readouterr().err
+    with pytest.raises(UsageError) as raised:
+        run(env, Recorder())
+    err = str(raised.value)
     assert (
         "plan " in err and "scratch.vpcSecurityGroupIds: Value error, security group ids look like" not in err
     )

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.text import Text
 
+from blueprint.cli import output
+from blueprint.cli.errors import EXIT_FAILED, EXIT_OK, UsageError
 from blueprint.refresh.errors import InputError, RefreshError
 
 if TYPE_CHECKING:
@@ -24,25 +26,20 @@ if TYPE_CHECKING:
 
     from blueprint.refresh.pipeline import Refresh
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
-
-def add_parser(subparsers: Any) -> None:
-    """Register ``data refresh`` on the top-level parser's subparsers (``dest="command"``)."""
-    data = subparsers.add_parser("data", help="staging data: sanitized snapshots of production")
-    sub = data.add_subparsers(dest="data_command", required=True)
-    refresh = sub.add_parser(
-        "refresh",
-        help="snapshot production, mask a subset by the rules, share the result with staging",
-        description="Produce a sanitized snapshot of production and share it with the staging account.",
+def configure(parser: argparse.ArgumentParser) -> None:
+    """``--plan FILE`` (required), ``--run-id ID``, ``--dry-run``."""
+    parser.description = (
+        "Produce a sanitized snapshot of production and share it with the staging account. "
+        "Exit codes: 0 shared, 1 a step or assertion failed (nothing shared), 2 usage, plan or rules error."
     )
-    refresh.add_argument("--plan", type=Path, required=True, help="the refresh plan (YAML)")
-    refresh.add_argument(
+    parser.add_argument("--plan", type=Path, required=True, metavar="FILE", help="the refresh plan (YAML)")
+    parser.add_argument(
         "--run-id",
         default=None,
         help="names this run's resources; re-run with the same id to resume (default: today, UTC, YYYYMMDD)",
     )
-    refresh.add_argument("--dry-run", action="store_true", help="print the steps and resources; call nothing")
+    parser.add_argument("--dry-run", action="store_true", help="print the steps and resources; call nothing")
 
 
 def _run_id(value: str | None) -> str:
@@ -80,6 +77,20 @@ def _resume_hint(args: argparse.Namespace, run_id: str) -> str:
     return f"python -m blueprint data refresh --plan {args.plan} --run-id {run_id}"
 
 
+def _print_failure(exc: RefreshError, resume: str) -> None:
+    """The failed step, its reasons and the command that resumes, on stderr, literally."""
+    err = output.console(stderr=True, soft_wrap=True)
+    err.print(
+        Text.assemble(
+            ("refresh failed", "bold red"),
+            f" at step {exc.step!r}; nothing was shared, production is untouched:",
+        )
+    )
+    for reason in exc.reasons:
+        err.print(Text(f"  - {reason}"))
+    err.print(Text(f"resume (after fixing the cause) with: {resume}"))
+
+
 def refresh_command(
     args: argparse.Namespace,
     console: Console,
@@ -89,13 +100,16 @@ def refresh_command(
 ) -> int:
     """The ``data refresh`` command; returns the exit code. ``session`` is a boto3 session (default: the
     environment's), ``poll_delay`` the seconds between status polls, ``overrides`` replace ``Refresh``
-    fields (tests: ``connector``, ``masker``)."""
+    fields (tests: ``connector``, ``masker``).
+
+    Raises:
+        blueprint.cli.errors.UsageError: the plan, rules or ``--run-id`` is wrong (one line per problem).
+    """
     # The pipeline (boto3, psycopg) loads only when this command runs: `preview` stays fast.
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from blueprint.refresh.runner import describe, execute
 
-    err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -106,37 +120,36 @@ def refresh_command(
     try:
         refresh = build(args, progress, session, poll_delay)
     except InputError as exc:
-        for line in exc.problems:
-            err.print(f"[bold red]error:[/] {line}")
-        return EXIT_USAGE
+        raise UsageError(str(exc)) from None
     for field, value in overrides.items():
         setattr(refresh, field, value)
     if args.dry_run:
-        console.print(f"[bold]Refresh plan[/] (run id {refresh.run_id}; nothing is called):")
+        console.print(
+            Text.assemble(("Refresh plan", "bold"), f" (run id {refresh.run_id}; nothing is called):")
+        )
         for line in describe(refresh):
-            console.print(line, highlight=False)
+            console.print(Text(line))
         return EXIT_OK
     try:
         with progress:
             arn, report = execute(refresh, console)
     except RefreshError as exc:
-        err.print(
-            f"[bold red]refresh failed[/] at step {exc.step!r}; nothing was shared, production is untouched:"
-        )
-        for reason in exc.reasons:
-            err.print(f"  - {reason}")
-        err.print(f"resume (after fixing the cause) with: {_resume_hint(args, refresh.run_id)}")
+        _print_failure(exc, _resume_hint(args, refresh.run_id))
         return EXIT_FAILED
     if report is not None:
         console.print(
-            f"masked {report.total_rows} rows in {report.seconds:.1f} s; "
-            f"checks passed: {', '.join(report.checks)}"
+            Text(
+                f"masked {report.total_rows} rows in {report.seconds:.1f} s; "
+                f"checks passed: {', '.join(report.checks)}"
+            )
         )
-    console.print(f"snapshotIdentifier: {arn}", highlight=False)
-    console.print("The staging account copies it with its own CMK before restoring (docs/data-refresh.md).")
+    console.print(Text(f"snapshotIdentifier: {arn}"))
+    console.print(
+        Text("The staging account copies it with its own CMK before restoring (docs/data-refresh.md).")
+    )
     return EXIT_OK
 
 
 def run(args: argparse.Namespace) -> int:
-    """Entry point for ``blueprint.cli``: dispatch ``data <command>``."""
-    return refresh_command(args, Console(file=sys.stdout, emoji=False, soft_wrap=True))
+    """The ``data refresh`` command (``blueprint.cli.registry``): 0 shared, 1 failed (``UsageError``: 2)."""
+    return refresh_command(args, output.console(soft_wrap=True))
