@@ -14,7 +14,7 @@ STAMP ?= $(VENV)/.installed-$(PY_ID)
 STACK ?= staging
 FORMAT ?= text
 
-.PHONY: help install $(BIN)/.installed preview test lint fmt bench bench-data verify-local clean
+.PHONY: help install $(BIN)/.installed preview test lint fmt docs bench bench-data verify-local clean
 
 help:
 	@echo "make preview  offline preview + policy check of Pulumi.$(STACK).yaml (STACK=, FORMAT=text|markdown|json|sarif)"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench-data  masking engine rows/s on a generated 1M-row database (needs postgresql)"
 	@echo "make verify-local  deploy Pulumi.$(STACK).yaml into a local moto server and verify it: go/no-go"
 	@echo "make lint     ruff check + format check + mypy;  make fmt  reformat"
+	@echo "make docs     regenerate every generated block (config reference, components, verify IAM policy, rule table, taggable types)"
 	@echo "make install  only create ./venv (again when PYTHON names another interpreter; needs Python 3.11+)"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -48,6 +49,14 @@ lint: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Every generated block of the docs; a test fails when one of them is out of date.
+docs: $(STAMP)
+	$(BIN)/python -m blueprint config-reference --update-docs
+	$(BIN)/python -m blueprint.devtools.components_reference --write
+	$(BIN)/python -m blueprint.verify.policy --update-readme docs/verify.md
+	$(BIN)/python policies/tools/rule_table.py --write
+	$(BIN)/python policies/tools/generate_taggable_types.py
 
 test: lint
 	$(BIN)/pytest -n 2

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_configuration_guide_embeds_the_current_reference():
     text = (ROOT / REFERENCE_DOC).read_text(encoding="utf-8")
     embedded = text[text.index(BEGIN) : text.index(END) + len(END)] + "\n"
-    assert embedded == render_reference(), "venv/bin/python -m blueprint config-reference --update-readme"
+    assert embedded == render_reference(), "make docs"
 
 
 def test_reference_lists_every_top_level_key_with_a_description():
