@@ -7,6 +7,12 @@ Mocks run with ``preview=False`` so every ``apply`` runs and nothing is silently
 
 Each registration is recorded with its URN, type, parent, provider, dependencies, property dependencies,
 options and inputs in Pulumi's wire format, so the policy runner can replay it to the analyzer as is.
+
+Dependency URNs (``dependencies`` and each ``propertyDependencies`` list) are recorded sorted by URN
+(plain string order). The SDK gathers them in a ``set`` of strings (pulumi/sdk ``pulumi/runtime/
+resource.py``, ``_prepare_resource``: ``dependencies |= urns``, ``property_dependencies[key] =
+list(urns)``), so the order it sends changes with ``PYTHONHASHSEED`` from run to run; the engine treats
+them as sets, so sorting loses nothing and makes every report byte-identical between runs.
 """
 
 from __future__ import annotations
@@ -105,8 +111,8 @@ def _record(request: Any, response: Any) -> ResourceRecord:
         custom=request.custom,
         parent=request.parent or None,
         provider=request.provider or None,
-        dependencies=list(request.dependencies),
-        property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+        dependencies=sorted(request.dependencies),
+        property_dependencies={k: sorted(v.urns) for k, v in request.propertyDependencies.items()},
         options=options,
         inputs=json_format.MessageToDict(request.object),
         outputs=_mark_secret_outputs(
