@@ -29,6 +29,8 @@ import pulumi
 import pulumi.runtime
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as pulumi_resource
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.settings import set_root_resource
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
@@ -151,6 +153,27 @@ def _mark_secret_outputs(outputs: dict[str, Any], names: Iterable[str]) -> dict[
     return outputs
 
 
+def _no_stack_trace() -> source_pb2.StackTrace:
+    return source_pb2.StackTrace()
+
+
+@contextlib.contextmanager
+def _without_source_positions() -> Iterator[None]:
+    """While active, registrations carry no stack trace or source position (which nothing here records).
+
+    The SDK captures both for every registration (pulumi/sdk ``pulumi/runtime/resource.py``,
+    ``register_resource`` and ``read_resource`` call ``_get_stack_trace``: ``traceback.extract_stack()``,
+    which reads each frame's source line through ``linecache``, then a ``pathlib`` URI per frame): about a
+    tenth of the offline program run. The real engine shows them in diagnostics only.
+    """
+    original = pulumi_resource._get_stack_trace
+    pulumi_resource._get_stack_trace = _no_stack_trace
+    try:
+        yield
+    finally:
+        pulumi_resource._get_stack_trace = original
+
+
 @contextlib.contextmanager
 def _program_context(project_dir: Path) -> Iterator[None]:
     """cwd and ``sys.path`` as the Python language host sets them; restored afterwards."""
@@ -224,7 +247,8 @@ def run_function(
         fn()
 
     try:
-        _sync_await(run_in_stack(program))
+        with _without_source_positions():
+            _sync_await(run_in_stack(program))
     except pulumi.RunError as exc:
         raise ProgramError(str(exc)) from None
     except Exception as exc:
