@@ -29,3 +29,22 @@ def test_dependencies_are_recorded_in_urn_order_whatever_order_the_sdk_sends():
     for rec in records:
         assert rec.dependencies == [ACL, VPC, ZONE]
         assert rec.property_dependencies == {"vpcId": [ACL, VPC, ZONE], "tags": [ZONE]}
+
+
+def test_the_program_runs_without_sdk_stack_traces_and_the_sdk_gets_its_own_back():
+    import pulumi
+    from pulumi.runtime import resource as pulumi_resource
+
+    from tests.support import record
+
+    original = pulumi_resource._get_stack_trace
+    during = []
+
+    def program() -> None:
+        during.append(pulumi_resource._get_stack_trace)
+        pulumi.ComponentResource("staging:test:Thing", "thing")
+
+    graph = record(program)
+    assert [r.name for r in graph.resources] == ["thing"]
+    assert during and during[0] is not original and not during[0]().frames
+    assert pulumi_resource._get_stack_trace is original
