@@ -19,7 +19,7 @@ FORMAT ?= text
 help:
 	@echo "make preview  offline preview + policy check of Pulumi.$(STACK).yaml (STACK=, FORMAT=text|markdown|json|sarif)"
 	@echo "make test     ruff + pytest (what CI runs)"
-	@echo "make bench    preview timing/memory and scaling benchmarks, then bench-data"
+	@echo "make bench    preview time (wall + CPU), memory, phases, per-policy CPU, scaling; then bench-data"
 	@echo "make bench-data  masking engine rows/s on a generated 1M-row database (needs postgresql)"
 	@echo "make verify-local  deploy Pulumi.$(STACK).yaml into a local moto server and verify it: go/no-go"
 	@echo "make lint     ruff check + format check + mypy;  make fmt  reformat"

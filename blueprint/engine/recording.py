@@ -7,6 +7,12 @@ Mocks run with ``preview=False`` so every ``apply`` runs and nothing is silently
 
 Each registration is recorded with its URN, type, parent, provider, dependencies, property dependencies,
 options and inputs in Pulumi's wire format, so the policy runner can replay it to the analyzer as is.
+
+Dependency URNs (``dependencies`` and each ``propertyDependencies`` list) are recorded sorted by URN
+(plain string order). The SDK gathers them in a ``set`` of strings (pulumi/sdk ``pulumi/runtime/
+resource.py``, ``_prepare_resource``: ``dependencies |= urns``, ``property_dependencies[key] =
+list(urns)``), so the order it sends changes with ``PYTHONHASHSEED`` from run to run; the engine treats
+them as sets, so sorting loses nothing and makes every report byte-identical between runs.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ import pulumi
 import pulumi.runtime
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as pulumi_resource
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.settings import set_root_resource
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
@@ -105,8 +113,8 @@ def _record(request: Any, response: Any) -> ResourceRecord:
         custom=request.custom,
         parent=request.parent or None,
         provider=request.provider or None,
-        dependencies=list(request.dependencies),
-        property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+        dependencies=sorted(request.dependencies),
+        property_dependencies={k: sorted(v.urns) for k, v in request.propertyDependencies.items()},
         options=options,
         inputs=json_format.MessageToDict(request.object),
         outputs=_mark_secret_outputs(
@@ -143,6 +151,27 @@ def _mark_secret_outputs(outputs: dict[str, Any], names: Iterable[str]) -> dict[
         if name in outputs and not is_secret(outputs[name]):
             outputs[name] = {SECRET_SIG_KEY: SECRET_SIG_VALUE, "value": outputs[name]}
     return outputs
+
+
+def _no_stack_trace() -> source_pb2.StackTrace:
+    return source_pb2.StackTrace()
+
+
+@contextlib.contextmanager
+def _without_source_positions() -> Iterator[None]:
+    """While active, registrations carry no stack trace or source position (which nothing here records).
+
+    The SDK captures both for every registration (pulumi/sdk ``pulumi/runtime/resource.py``,
+    ``register_resource`` and ``read_resource`` call ``_get_stack_trace``: ``traceback.extract_stack()``,
+    which reads each frame's source line through ``linecache``, then a ``pathlib`` URI per frame): about a
+    tenth of the offline program run. The real engine shows them in diagnostics only.
+    """
+    original = pulumi_resource._get_stack_trace
+    pulumi_resource._get_stack_trace = _no_stack_trace
+    try:
+        yield
+    finally:
+        pulumi_resource._get_stack_trace = original
 
 
 @contextlib.contextmanager
@@ -218,7 +247,8 @@ def run_function(
         fn()
 
     try:
-        _sync_await(run_in_stack(program))
+        with _without_source_positions():
+            _sync_await(run_in_stack(program))
     except pulumi.RunError as exc:
         raise ProgramError(str(exc)) from None
     except Exception as exc:

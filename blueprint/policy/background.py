@@ -66,6 +66,11 @@ class BackgroundAnalysis:
         self._thread = threading.Thread(target=self._work, name="policy-analysis", daemon=True)
         self._thread.start()
 
+    @property
+    def session(self) -> PolicyPackSession:
+        """The pack session (its start-up time and CPU, for ``make bench``)."""
+        return self._session
+
     def submit(self, rec: ResourceRecord) -> None:
         """Queue one registration for ``Analyze``."""
         self._queue.put(rec)

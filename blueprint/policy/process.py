@@ -16,6 +16,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,8 @@ class PackProcess:
 
     def __init__(self, argv: list[str], env: Mapping[str, str], cwd: Path) -> None:
         self.argv = argv
+        #: ``time.perf_counter()`` when the pack was launched (``make bench`` times its start-up from it).
+        self.launched_at = time.perf_counter()
         try:
             self.proc = subprocess.Popen(
                 argv,
@@ -119,6 +122,17 @@ class PackProcess:
         ]
         for thread in self._threads:
             thread.start()
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system, s) the pack has used so far; None once it is reaped or off Linux.
+
+        Read from ``/proc/<pid>/stat`` (fields 14 and 15, in clock ticks; proc(5)).
+        """
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stderr(self) -> str:
         return "\n".join(self._stderr)

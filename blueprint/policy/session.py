@@ -9,6 +9,7 @@ interface: ``analyze`` per registration while the program runs, then ``finish``.
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from blueprint.policy.wire import (
     Providers,
     analyze_request,
     config_strings,
+    configure_stack_request,
     policy_info,
     stack_request,
     violation,
@@ -36,6 +38,24 @@ from blueprint.policy.wire import (
 DEFAULT_PACK_DIR = PACK_DIR
 #: Seconds any one RPC may take.
 RPC_TIMEOUT_S = 60.0
+
+
+def configure_request(
+    policies: tuple[PolicyInfo, ...], policy_config: Mapping[str, Any] | None
+) -> tuple[pb.ConfigureAnalyzerRequest, dict[str, PolicySettings]]:
+    """The ``Configure`` request for ``policy_config`` reconciled with ``policies``' defaults, and the
+    effective config it carries.
+
+    Raises:
+        PolicyConfigError: invalid shape, unknown policy, or a setting failing its schema.
+    """
+    config = reconcile_config(policies, normalize_config(policy_config))
+    request = pb.ConfigureAnalyzerRequest()
+    for name, settings in config.items():
+        entry = request.policyConfig[name]
+        entry.enforcementLevel = pb.EnforcementLevel.Value((settings.enforcement_level or "advisory").upper())
+        entry.properties.update(settings.properties)
+    return request, config
 
 
 class PolicyPackSession:
@@ -77,6 +97,10 @@ class PolicyPackSession:
         self._channel: grpc.Channel | None = None
         self.pack_name, self.pack_version = "", ""
         self.policies: tuple[PolicyInfo, ...] = ()
+        #: Seconds from launch until ``GetAnalyzerInfo`` answered, and the pack's CPU seconds then (None
+        #: off Linux); set by ``connect``, read by ``make bench``.
+        self.startup_s: float | None = None
+        self.startup_cpu_s: float | None = None
         if connect:
             self.connect(startup_timeout)
 
@@ -94,6 +118,8 @@ class PolicyPackSession:
         except BaseException:  # includes KeyboardInterrupt: never leave the pack running
             self.close()
             raise
+        self.startup_s = time.perf_counter() - self._process.launched_at
+        self.startup_cpu_s = self._process.cpu_seconds()
         self.pack_name = info.name
         self.pack_version = pack_version(self.pack_dir, info.version)
         self.policies = tuple(policy_info(p) for p in info.policies)
@@ -102,6 +128,10 @@ class PolicyPackSession:
     def process(self) -> subprocess.Popen[bytes]:
         """The pack's process (for diagnostics and tests)."""
         return self._process.proc
+
+    def pack_cpu_s(self) -> float | None:
+        """CPU seconds the pack has used so far (None once stopped, or off Linux)."""
+        return self._process.cpu_seconds()
 
     def __enter__(self) -> PolicyPackSession:
         return self
@@ -143,14 +173,7 @@ class PolicyPackSession:
         Raises:
             PolicyConfigError: invalid shape, unknown policy, or a setting failing its schema.
         """
-        config = reconcile_config(self.policies, normalize_config(policy_config))
-        request = pb.ConfigureAnalyzerRequest()
-        for name, settings in config.items():
-            entry = request.policyConfig[name]
-            entry.enforcementLevel = pb.EnforcementLevel.Value(
-                (settings.enforcement_level or "advisory").upper()
-            )
-            entry.properties.update(settings.properties)
+        request, config = configure_request(self.policies, policy_config)
         self._call("Configure", request)
         return config
 
@@ -162,15 +185,7 @@ class PolicyPackSession:
         tags: Mapping[str, str] | None = None,
     ) -> None:
         """Send ``ConfigureStack`` (stack, project, organization, dry run, config, stack tags)."""
-        request = pb.AnalyzerStackConfigureRequest(
-            stack=stack,
-            project=project,
-            organization="organization",
-            dry_run=True,
-            config=config_strings(stack_config),
-            tags=dict(tags or {}),
-        )
-        self._call("ConfigureStack", request)
+        self._call("ConfigureStack", configure_stack_request(project, stack, stack_config, tags))
 
     def send_analyze(self, request: pb.AnalyzeRequest) -> grpc.Future:
         """Send ``Analyze`` without waiting (requests are pipelined; the pack's server has worker threads)."""

@@ -98,6 +98,8 @@ class Providers:
         self._graph = graph
         self._config = stack_config
         self.defaults: dict[str, pb.AnalyzerProviderResource] = {}
+        #: Explicit providers by reference, built once each (a provider registers before its users).
+        self._explicit: dict[str, pb.AnalyzerProviderResource] = {}
 
     def _default(self, package: str) -> pb.AnalyzerProviderResource:
         if package not in self.defaults:
@@ -117,17 +119,26 @@ class Providers:
             )
         return self.defaults[package]
 
+    def _explicit_provider(self, reference: str) -> pb.AnalyzerProviderResource:
+        """The provider ``<urn>::<id>`` refers to, with its recorded inputs; cached once it is recorded."""
+        if reference in self._explicit:
+            return self._explicit[reference]
+        urn = reference.rsplit("::", 1)[0]
+        prov = next((r for r in self._graph.resources if r.urn == urn), None)
+        segments = urn.split("::")
+        message = pb.AnalyzerProviderResource(
+            type=prov.type if prov else segments[-2].split("$")[-1],
+            urn=urn,
+            name=segments[-1],
+            properties=struct(prov.inputs if prov else {}),
+        )
+        if prov is not None:
+            self._explicit[reference] = message
+        return message
+
     def of(self, rec: ResourceRecord) -> pb.AnalyzerProviderResource | None:
         if rec.provider:
-            urn = rec.provider.rsplit("::", 1)[0]
-            prov = next((r for r in self._graph.resources if r.urn == urn), None)
-            segments = urn.split("::")
-            return pb.AnalyzerProviderResource(
-                type=prov.type if prov else segments[-2].split("$")[-1],
-                urn=urn,
-                name=segments[-1],
-                properties=struct(prov.inputs if prov else {}),
-            )
+            return self._explicit_provider(rec.provider)
         if rec.custom and not rec.type.startswith(PROVIDER_PREFIX):
             return self._default(rec.type.split(":", 1)[0])
         return None
@@ -136,6 +147,23 @@ class Providers:
 def config_strings(stack_config: Mapping[str, Any] | None) -> dict[str, str]:
     """Stack config as the engine passes it: every value a string (structured values as JSON text)."""
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in (stack_config or {}).items()}
+
+
+def configure_stack_request(
+    project: str,
+    stack: str,
+    stack_config: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> pb.AnalyzerStackConfigureRequest:
+    """``ConfigureStack``: stack, project, organization, dry run, config (as strings), stack tags."""
+    return pb.AnalyzerStackConfigureRequest(
+        stack=stack,
+        project=project,
+        organization="organization",
+        dry_run=True,
+        config=config_strings(stack_config),
+        tags=dict(tags or {}),
+    )
 
 
 def violation(diagnostic: pb.AnalyzeDiagnostic, urn: str) -> Violation:
