@@ -50,10 +50,18 @@ def instance(rds: Any, identifier: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-def snapshot(rds: Any, identifier: str) -> dict[str, Any] | None:
-    """The manual DB snapshot ``identifier`` (DescribeDBSnapshots), or None if it does not exist."""
+def snapshot(rds: Any, identifier: str, snapshot_type: str | None = None) -> dict[str, Any] | None:
+    """The DB snapshot ``identifier`` (DescribeDBSnapshots), or None if it does not exist.
+
+    ``snapshot_type`` must be ``"automated"`` for an automated snapshot: RDS requires ``SnapshotType`` with
+    the identifier of one (RDS API Reference, DescribeDBSnapshots, DBSnapshotIdentifier: "If this
+    identifier is for an automated snapshot, the SnapshotType parameter must also be specified";
+    https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshots.html, read
+    2026-12-07). Moto does not enforce it. None (manual snapshots) sends no ``SnapshotType``.
+    """
+    extra = {"SnapshotType": snapshot_type} if snapshot_type else {}
     try:
-        found = rds.describe_db_snapshots(DBSnapshotIdentifier=identifier)["DBSnapshots"]
+        found = rds.describe_db_snapshots(DBSnapshotIdentifier=identifier, **extra)["DBSnapshots"]
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in _MISSING:
             return None

@@ -33,14 +33,7 @@ def keep_table(catalog: Catalog, table: str) -> str:
 
 
 def _join(fk: ForeignKey, child: str, parent: str) -> str:
-    return " AND ".join(
-        f"{parent}.{_q(p)} = {child}.{_q(c)}"
-        for c, p in zip(fk.child_columns, fk.parent_columns, strict=True)
-    )
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    return fk.join(child, parent)
 
 
 def _seed(conn: psycopg.Connection, catalog: Catalog, subset: Subset, key: bytes) -> None:
