@@ -15,7 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.progress import Progress
 
-from blueprint.refresh.errors import RefreshError
+from blueprint.refresh.errors import InputError, RefreshError
 
 _MISSING = {"DBInstanceNotFound", "DBInstanceNotFoundFault", "DBSnapshotNotFound", "DBSnapshotNotFoundFault"}
 #: States from which an instance or snapshot never becomes available (RDS User Guide, "Viewing Amazon
@@ -29,6 +29,17 @@ _TERMINAL = {
     "inaccessible-encryption-credentials",
     "error",
 }
+
+
+#: The one line ``data refresh`` prints (exit 2) when no AWS credentials are configured (as ``verify`` does).
+NO_CREDENTIALS = "no AWS credentials: configure them (e.g. AWS_PROFILE or OIDC in CI) and retry"
+
+
+def require_credentials(session: Any) -> None:
+    """Raise ``InputError`` (exit 2, one line) when the boto3 ``session`` resolves no credentials: the
+    refresh then stops before any step, instead of failing at the first AWS call."""
+    if session.get_credentials() is None:
+        raise InputError([NO_CREDENTIALS])
 
 
 def aws_error(step: str, exc: Exception) -> RefreshError:

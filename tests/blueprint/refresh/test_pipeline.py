@@ -376,3 +376,19 @@ def test_the_example_plan_dry_runs_through_the_main_cli(capsys):
     assert capsys.readouterr().err.strip().splitlines() == [
         "error: plan missing.yaml: cannot read it (No such file or directory); pass an existing file"
     ]
+
+
+def test_without_aws_credentials_the_refresh_is_one_line_and_exit_2(capsys, monkeypatch, tmp_path):
+    from blueprint.cli import main
+
+    for var in list(__import__("os").environ):
+        if var.startswith("AWS_"):
+            monkeypatch.delenv(var)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    example = Path(__file__).resolve().parents[3] / "data" / "refresh-plan.example.yaml"
+    assert main(["data", "refresh", "--plan", str(example), "--run-id", "20260615"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "error: no AWS credentials: configure them (e.g. AWS_PROFILE or OIDC in CI) and retry"
+    ]
