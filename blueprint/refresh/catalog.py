@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from blueprint.refresh.pgtypes import collations, composites, key_semantics, text_carriers
+from blueprint.refresh.rules import table_name
 from blueprint.refresh.sequences import OwnedSequence, owned_sequences
 
 #: Schemas that are never copied.
@@ -120,7 +121,7 @@ class Table:
 
     @property
     def name(self) -> str:
-        return f"{self.schema}.{self.table}"
+        return table_name(self.schema, self.table)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -171,7 +172,9 @@ def _tables(conn: psycopg.Connection) -> tuple[dict[int, Table], list[str]]:
     tables, unsupported = {}, []
     for oid, schema, name, kind, is_partition, inherits in rows:
         if kind == "p" or is_partition or inherits:
-            unsupported.append(f"{schema}.{name}: partitioned or inherited tables are not supported")
+            unsupported.append(
+                f"{table_name(schema, name)}: partitioned or inherited tables are not supported"
+            )
             continue
         tables[oid] = Table(oid, schema, name, _quote(conn, schema, name))
     return tables, unsupported

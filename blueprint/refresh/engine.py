@@ -31,12 +31,14 @@ from blueprint.refresh.coverage import check_rules
 from blueprint.refresh.ddl import after_load, before_load, load_order, psql_ident
 from blueprint.refresh.errors import RefreshError
 from blueprint.refresh.fakes import FakeValues
+from blueprint.refresh.fit import output_problems
 from blueprint.refresh.masking import check_key, column_masker, row_masker
 from blueprint.refresh.pg import session_settings
 from blueprint.refresh.pgtypes import LOWER
 from blueprint.refresh.rules import Hmac, HmacEmail, Rules
 from blueprint.refresh.sequences import sync_sequences, sync_unowned
-from blueprint.refresh.subset import keep_table, select_rows
+from blueprint.refresh.shape import cardinality_failures
+from blueprint.refresh.subset import keep_table, owned_keys, select_rows
 
 STEP = "mask"
 #: Rows joined into one COPY write (one libpq call instead of one per row).
@@ -162,6 +164,9 @@ def _assert(run: _Run, rows: dict[str, int]) -> list[str]:
         "schema": assertions.schema_failures(dst, catalog),
         "row counts": assertions.count_failures(dst, catalog, rows, run.rules.subset.max_rows),
         "foreign keys": assertions.orphan_failures(dst, catalog),
+        "children per parent": cardinality_failures(
+            run.src, dst, catalog, owned_keys(catalog, run.rules.subset)
+        ),
         "PII detectors": assertions.detector_failures(dst, catalog),
         "original values": assertions.original_failures(
             run.src, dst, catalog, rules=run.rules, kept=rows, fakes=run.fakes
@@ -207,7 +212,10 @@ def mask_database(
     started = time.perf_counter()
     with _connect(source_dsn, IsolationLevel.REPEATABLE_READ) as src, _connect(target_dsn) as dst:
         catalog = read_catalog(src)
-        problems = check_rules(src, catalog, rules, rules_name)
+        fakes = FakeValues(key)
+        problems = check_rules(src, catalog, rules, rules_name) + output_problems(
+            src, catalog, rules, key, fakes
+        )
         if problems:
             raise RefreshError(STEP, problems)
         order, deferred = load_order(catalog.tables, catalog.foreign_keys)
@@ -216,7 +224,7 @@ def mask_database(
             raise RefreshError(
                 STEP, [f"subset: {sum(kept.values())} rows, over subset.maxRows={rules.subset.max_rows}"]
             )
-        run = _Run(src, dst, catalog, rules, key, FakeValues(key))
+        run = _Run(src, dst, catalog, rules, key, fakes)
         _prepare_target(dst, catalog, reset)
         _run_ddl(dst, before_load(catalog, deferred), "schema")
         load_started = time.perf_counter()

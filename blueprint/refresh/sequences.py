@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import psycopg
 
+from blueprint.refresh.rules import table_name
+
 
 @dataclass(frozen=True)
 class OwnedSequence:
@@ -32,7 +34,7 @@ class OwnedSequence:
 def owned_sequences(conn: psycopg.Connection) -> list[OwnedSequence]:
     """Every sequence owned by a column of a user table, with its last value (``pg_sequence_last_value``)."""
     rows = conn.execute(
-        """SELECT format('%I.%I', sn.nspname, s.relname), tn.nspname || '.' || t.relname,
+        """SELECT format('%I.%I', sn.nspname, s.relname), tn.nspname, t.relname,
                   format('%I.%I', tn.nspname, t.relname), a.attname, d.deptype = 'i',
                   pg_catalog.pg_sequence_last_value(s.oid), q.seqincrement
            FROM pg_depend d
@@ -46,7 +48,7 @@ def owned_sequences(conn: psycopg.Connection) -> list[OwnedSequence]:
              AND d.deptype IN ('a', 'i')
            ORDER BY s.oid"""
     ).fetchall()
-    return [OwnedSequence(*row) for row in rows]
+    return [OwnedSequence(seq, table_name(schema, table), *rest) for seq, schema, table, *rest in rows]
 
 
 def ownership_ddl(owned: list[OwnedSequence], tables: set[str]) -> list[str]:

