@@ -76,10 +76,15 @@ def features(pg: LocalPostgres) -> Features:
     import psycopg
 
     with psycopg.connect(pg.dsn(), autocommit=True) as conn:
-        icu = conn.execute("SELECT count(*) > 0 FROM pg_collation WHERE collprovider = 'i'").fetchone()
-        try:
-            conn.execute("SELECT '<a/>'::xml")
-            xml = True
-        except psycopg.errors.FeatureNotSupported:
-            xml = False
-    return Features(xml=xml, icu=bool(icu and icu[0]))
+        found = {}
+        for feature, probe in (
+            ("xml", "SELECT '<a/>'::xml"),
+            ("icu", "CREATE COLLATION public.feature_probe (provider = icu, locale = 'und')"),
+        ):
+            try:
+                conn.execute(probe)
+                found[feature] = True
+            except psycopg.errors.FeatureNotSupported:
+                found[feature] = False
+        conn.execute("DROP COLLATION IF EXISTS public.feature_probe")
+    return Features(**found)
