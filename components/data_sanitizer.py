@@ -16,6 +16,9 @@ It owns, in the account that holds production (the sanitizing side):
 - the runner's IAM role: exactly the RDS, KMS and Secrets Manager actions the pipeline calls, on this
   refresh's resources (``<prefix>-*``), the production instance and its automated snapshots.
 
+Both CMKs are created with ``retain_on_delete`` (as the vault key is): destroying the stack removes them
+from it but never schedules their deletion (the snapshots they encrypt outlive the stack).
+
 Not wired into ``__main__.py``: run it as its own stack (README, "Refreshing staging data").
 """
 
@@ -313,7 +316,10 @@ class DataSanitizer(StagingComponent):
             deletion_window_in_days=args.deletion_window_days,
             policy=policy,
             tags=with_name(args.tags, f"{name}-{role}-key"),
-            opts=child_opts(self),
+            # Outlives the stack (as the vault key does): `pulumi destroy` must not schedule the deletion of
+            # a key that shared snapshots, their copies in progress and the retained scratch backups are
+            # encrypted with. Delete it by hand once nothing needs it.
+            opts=child_opts(self, retain_on_delete=True),
         )
         aws.kms.Alias(
             f"{name}-{role}-alias",

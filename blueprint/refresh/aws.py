@@ -15,7 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.progress import Progress
 
-from blueprint.refresh.errors import RefreshError
+from blueprint.refresh.errors import InputError, RefreshError
 
 _MISSING = {"DBInstanceNotFound", "DBInstanceNotFoundFault", "DBSnapshotNotFound", "DBSnapshotNotFoundFault"}
 #: States from which an instance or snapshot never becomes available (RDS User Guide, "Viewing Amazon
@@ -29,6 +29,17 @@ _TERMINAL = {
     "inaccessible-encryption-credentials",
     "error",
 }
+
+
+#: The one line ``data refresh`` prints (exit 2) when no AWS credentials are configured (as ``verify`` does).
+NO_CREDENTIALS = "no AWS credentials: configure them (e.g. AWS_PROFILE or OIDC in CI) and retry"
+
+
+def require_credentials(session: Any) -> None:
+    """Raise ``InputError`` (exit 2, one line) when the boto3 ``session`` resolves no credentials: the
+    refresh then stops before any step, instead of failing at the first AWS call."""
+    if session.get_credentials() is None:
+        raise InputError([NO_CREDENTIALS])
 
 
 def aws_error(step: str, exc: Exception) -> RefreshError:
@@ -50,10 +61,18 @@ def instance(rds: Any, identifier: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-def snapshot(rds: Any, identifier: str) -> dict[str, Any] | None:
-    """The manual DB snapshot ``identifier`` (DescribeDBSnapshots), or None if it does not exist."""
+def snapshot(rds: Any, identifier: str, snapshot_type: str | None = None) -> dict[str, Any] | None:
+    """The DB snapshot ``identifier`` (DescribeDBSnapshots), or None if it does not exist.
+
+    ``snapshot_type`` must be ``"automated"`` for an automated snapshot: RDS requires ``SnapshotType`` with
+    the identifier of one (RDS API Reference, DescribeDBSnapshots, DBSnapshotIdentifier: "If this
+    identifier is for an automated snapshot, the SnapshotType parameter must also be specified";
+    https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshots.html, read
+    2026-12-07). Moto does not enforce it. None (manual snapshots) sends no ``SnapshotType``.
+    """
+    extra = {"SnapshotType": snapshot_type} if snapshot_type else {}
     try:
-        found = rds.describe_db_snapshots(DBSnapshotIdentifier=identifier)["DBSnapshots"]
+        found = rds.describe_db_snapshots(DBSnapshotIdentifier=identifier, **extra)["DBSnapshots"]
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in _MISSING:
             return None

@@ -1,12 +1,12 @@
 """What the source database holds, read from the PostgreSQL system catalogs (PostgreSQL 15+).
 
 The engine copies the schema from this description instead of running ``pg_dump``, so the runner needs no
-client binaries matching the server's major version (RDS runs 16-18). Copied: schemas, extensions, enum
-and domain types, sequences, tables (columns, types, collations, defaults, identity and generated
-columns, NOT NULL), primary-key, unique, check, exclusion and foreign-key constraints, other indexes, and
-views. Not copied: functions, triggers, row-level security policies, grants, comments, materialized views
-(the application's migrations own those). Partitioned tables and table inheritance are refused with a
-clear error. Objects that belong to an extension are left to the extension.
+client binaries matching the server's major version (RDS runs 16-18). Copied: schemas, extensions,
+collations, enum, domain and composite types, sequences, tables (columns, types, collations, defaults,
+identity and generated columns, NOT NULL), primary-key, unique, check, exclusion and foreign-key
+constraints, other indexes, and views. Not copied: functions, triggers, row-level security policies,
+grants, comments, materialized views (the application's migrations own those). Partitioned tables and
+table inheritance are refused with a clear error. Objects that belong to an extension are left to it.
 
 Every name and expression is read with ``search_path = ''``, so all of them come back schema-qualified
 (as ``pg_dump`` does), and the DDL means the same thing on the target whatever its search path.
@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 
 import psycopg
 
+from blueprint.refresh.pgtypes import collations, composites, key_semantics, text_carriers
+from blueprint.refresh.rules import table_name
+from blueprint.refresh.sequences import OwnedSequence, owned_sequences
+
 #: Schemas that are never copied.
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 
@@ -28,7 +32,10 @@ _USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspn
 @dataclass(frozen=True)
 class Column:
     """One column. ``base_type`` is the type name after domains (``text``, ``varchar``, ``int8``,
-    ``uuid``, ``date``...); ``max_length`` is the declared length of ``varchar(n)``/``char(n)``."""
+    ``uuid``, ``date``...); ``max_length`` is the declared length of ``varchar(n)``/``char(n)``;
+    ``carries_text`` whether values can hold characters (``pgtypes.text_carriers``); ``key_semantics`` how
+    its equality differs from byte equality (``pgtypes.key_semantics``: ``citext``, non-deterministic
+    collations)."""
 
     name: str
     type: str
@@ -40,11 +47,29 @@ class Column:
     generated: bool
     collation: str | None
     max_length: int | None
+    carries_text: bool = True
+    key_semantics: str | None = None
 
     @property
     def textual(self) -> bool:
-        """True for string types (``text``, ``varchar``, ``char``, ``citext``, ``name``, JSON...)."""
-        return self.category == "S" or self.base_type in ("json", "jsonb")
+        """True for string types (``text``, ``varchar``, ``char``, ``citext``, ``name``) and domains over
+        them: what ``hmac``, ``hmacEmail`` and ``fake`` can write (not JSON, arrays, XML or composites)."""
+        return self.category == "S"
+
+    def scan_expression(self, alias: str = "") -> str:
+        """SQL giving the column's value as text for the detectors: ``::text`` (arrays, composites, hstore,
+        ranges and XML print every nested value), ``json`` through ``jsonb`` (which decodes ``\\u``
+        escapes), ``bytea`` in PostgreSQL's escape format (printable ASCII as itself); collation ``"C"``."""
+        ref = (f"{alias}." if alias else "") + '"' + self.name.replace('"', '""') + '"'
+        if self.base_type == "bytea":
+            text = f"encode({ref}, 'escape')"
+        elif self.base_type == "json":
+            text = f"{ref}::jsonb::text"
+        else:
+            text = f"{ref}::text"
+        # Byte semantics: regular expressions refuse non-deterministic collations, and the original-value
+        # check wants exact matches.
+        return f'({text} COLLATE pg_catalog."C")'
 
 
 @dataclass(frozen=True)
@@ -68,6 +93,18 @@ class ForeignKey:
     parent: str
     parent_columns: tuple[str, ...]
     definition: str
+    operators: tuple[str, ...] = ()
+
+    def join(self, child: str, parent: str) -> str:
+        """SQL matching ``child`` rows to ``parent`` rows (table aliases) with the constraint's own
+        equality operators (``pg_constraint.conpfeqop``, schema-qualified: ``citext``'s ``=`` is not
+        found with ``search_path = ''``, and ``text``'s would compare case-sensitively)."""
+        quote = lambda n: '"' + n.replace('"', '""') + '"'  # noqa: E731
+        ops = self.operators or ("=",) * len(self.child_columns)
+        return " AND ".join(
+            f"{parent}.{quote(p)} {op} {child}.{quote(c)}"
+            for c, p, op in zip(self.child_columns, self.parent_columns, ops, strict=True)
+        )
 
 
 @dataclass
@@ -84,7 +121,7 @@ class Table:
 
     @property
     def name(self) -> str:
-        return f"{self.schema}.{self.table}"
+        return table_name(self.schema, self.table)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -115,6 +152,9 @@ class Catalog:
     views: list[tuple[str, str]]
     unsupported: list[str]
     skipped: list[str]
+    collations: list[str] = field(default_factory=list)
+    composites: list[str] = field(default_factory=list)
+    owned_sequences: list[OwnedSequence] = field(default_factory=list)
 
 
 def _quote(conn: psycopg.Connection, *parts: str) -> str:
@@ -132,33 +172,44 @@ def _tables(conn: psycopg.Connection) -> tuple[dict[int, Table], list[str]]:
     tables, unsupported = {}, []
     for oid, schema, name, kind, is_partition, inherits in rows:
         if kind == "p" or is_partition or inherits:
-            unsupported.append(f"{schema}.{name}: partitioned or inherited tables are not supported")
+            unsupported.append(
+                f"{table_name(schema, name)}: partitioned or inherited tables are not supported"
+            )
             continue
         tables[oid] = Table(oid, schema, name, _quote(conn, schema, name))
     return tables, unsupported
 
 
 def _columns(conn: psycopg.Connection, tables: dict[int, Table]) -> None:
+    carriers = text_carriers(conn)
     rows = conn.execute(
-        """SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod),
+        """SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid,
                   CASE WHEN t.typtype = 'd' THEN bt.typname ELSE t.typname END,
                   CASE WHEN t.typtype = 'd' THEN bt.typcategory ELSE t.typcategory END,
                   a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated <> '',
-                  CASE WHEN a.attcollation <> t.typcollation THEN quote_ident(co.collname) END,
-                  CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END
+                  CASE WHEN a.attcollation <> t.typcollation
+                       THEN format('%%I.%%I', cn.nspname, co.collname) END,
+                  CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END,
+                  COALESCE(co.collisdeterministic, true),
+                  COALESCE(to_jsonb(co) ->> 'colllocale', to_jsonb(co) ->> 'colliculocale')
            FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
            LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
            LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
            LEFT JOIN pg_collation co ON co.oid = a.attcollation
+           LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
            WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
            ORDER BY a.attrelid, a.attnum""",
         (list(tables),),
     ).fetchall()
-    for oid, name, type_, base, category, not_null, default, identity, generated, coll, typmod in rows:
+    for oid, name, type_, typ, base, category, not_null, default, identity, generated, coll, *more in rows:
+        typmod, deterministic, icu_locale = more
         length = typmod - 4 if base in ("varchar", "bpchar") and typmod >= 4 else None
         tables[oid].columns.append(
-            Column(name, type_, base, category, not_null, default, identity, generated, coll, length)
-        )
+            Column(
+                name, type_, base, category, not_null, default, identity, generated, coll, length,
+                typ in carriers, key_semantics(base, deterministic, icu_locale),
+            )
+        )  # fmt: skip
 
 
 def _constraints(conn: psycopg.Connection, tables: dict[int, Table]) -> list[ForeignKey]:
@@ -167,18 +218,25 @@ def _constraints(conn: psycopg.Connection, tables: dict[int, Table]) -> list[For
                   ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
                         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i),
                   ARRAY(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
-                        JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i)
+                        JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i),
+                  ARRAY(SELECT format('OPERATOR(%%I.%%s)', n.nspname, o.oprname)
+                        FROM unnest(c.conpfeqop) WITH ORDINALITY k(op, i) JOIN pg_operator o ON o.oid = k.op
+                        JOIN pg_namespace n ON n.oid = o.oprnamespace ORDER BY k.i)
            FROM pg_constraint c WHERE c.conrelid = ANY(%s) AND c.contype IN ('p', 'u', 'c', 'x', 'f')
            ORDER BY c.conrelid, c.contype DESC, c.conname""",
         (list(tables),),
     ).fetchall()
     fks = []
-    for oid, name, kind, definition, parent_oid, cols, parent_cols in rows:
+    for oid, name, kind, definition, parent_oid, cols, parent_cols, operators in rows:
         table = tables[oid]
         table.constraints.append(Constraint(name, kind, definition, tuple(cols or ())))
         if kind == "f" and parent_oid in tables:
             parent = tables[parent_oid].name
-            fks.append(ForeignKey(name, table.name, tuple(cols), parent, tuple(parent_cols), definition))
+            fks.append(
+                ForeignKey(
+                    name, table.name, tuple(cols), parent, tuple(parent_cols), definition, tuple(operators)
+                )
+            )
     return fks
 
 
@@ -272,4 +330,7 @@ def read_catalog(conn: psycopg.Connection) -> Catalog:
         views=[(v, d) for v, d in views],
         unsupported=unsupported,
         skipped=skipped,
+        collations=collations(conn),
+        composites=composites(conn),
+        owned_sequences=owned_sequences(conn),
     )

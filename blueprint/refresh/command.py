@@ -55,6 +55,7 @@ def build(
     """The ``Refresh`` for the parsed arguments (boto3 clients in the plan's region)."""
     import boto3
 
+    from blueprint.refresh import aws
     from blueprint.refresh.aws import Waiter
     from blueprint.refresh.pipeline import Refresh
     from blueprint.refresh.plan import load_plan
@@ -63,6 +64,8 @@ def build(
     plan = load_plan(args.plan)
     rules = load_rules(plan.rules)
     session = session or boto3.session.Session(region_name=plan.region)
+    if not args.dry_run:
+        aws.require_credentials(session)
     return Refresh(
         plan=plan,
         rules=rules,

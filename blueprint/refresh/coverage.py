@@ -76,6 +76,11 @@ def _fit(table: Table, col: Column, rule: object) -> str | None:
             f"dateShift needs a date or timestamp column, not {col.type}",
         ),
         (
+            isinstance(rule, Hmac | HmacEmail) and col.key_semantics == "unsupported",
+            "its collation is non-deterministic with settings other than case/accent strength; "
+            "hashed values would not join as the originals do: use keep or a deterministic collation",
+        ),
+        (
             isinstance(rule, Hmac | HmacEmail) and col.textual and width > (col.max_length or width),
             f"masked values are {width} characters but the column is {col.type}: lower length",
         ),

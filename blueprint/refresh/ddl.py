@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from blueprint.refresh.catalog import Catalog, Column, ForeignKey, Table
+from blueprint.refresh.sequences import ownership_ddl
 
 
 def fk_key(fk: ForeignKey) -> tuple[str, str]:
@@ -92,6 +93,7 @@ def before_load(catalog: Catalog, deferred: set[tuple[str, str]]) -> list[str]:
     stmts += [
         f"CREATE EXTENSION IF NOT EXISTS {ext} WITH SCHEMA {schema}" for ext, schema in catalog.extensions
     ]
+    stmts += catalog.collations
     stmts += [
         f"CREATE TYPE {name} AS ENUM ({', '.join(_literal(v) for v in labels)})"
         for name, labels in catalog.enums
@@ -103,12 +105,14 @@ def before_load(catalog: Catalog, deferred: set[tuple[str, str]]) -> list[str]:
             + (" NOT NULL" if not_null else "")
             + "".join(f" {c}" for c in checks)
         )
+    stmts += catalog.composites
     stmts += [create for _, create in catalog.sequences]
     stmts += [create_table(t) for t in catalog.tables.values()]
     for table in catalog.tables.values():
         stmts += [
             _add_constraint(table.qname, c.name, c.definition) for c in table.constraints if c.kind in "pucx"
         ]
+    stmts += ownership_ddl(catalog.owned_sequences, set(catalog.tables))
     for fk in catalog.foreign_keys:
         if fk_key(fk) not in deferred:
             stmts.append(_add_constraint(catalog.tables[fk.child].qname, fk.name, fk.definition))

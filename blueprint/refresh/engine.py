@@ -8,7 +8,8 @@
 3. in ONE target transaction: creates the schema with keys, checks and foreign keys (``ddl``), streams
    each table with ``COPY ... TO STDOUT`` from the source through the maskers into ``COPY ... FROM STDIN``
    (parents first; an orphan fails the load), adds deferred foreign keys, indexes and views, moves the
-   sequences to the source's values, then runs the assertions (``assertions``);
+   sequences owned by copied columns past the source's values (``sequences``), then runs the assertions
+   (``assertions``);
 4. commits only when every assertion passed. Otherwise it rolls back: the target is left as it was and
    ``RefreshError("mask", reasons)`` names what failed (tables, columns, counts: never a value).
 
@@ -25,15 +26,19 @@ import psycopg
 from psycopg import IsolationLevel
 
 from blueprint.refresh import assertions
-from blueprint.refresh.catalog import Catalog, Table, read_catalog
+from blueprint.refresh.catalog import Catalog, Column, Table, read_catalog
 from blueprint.refresh.coverage import check_rules
 from blueprint.refresh.ddl import after_load, before_load, load_order, psql_ident
 from blueprint.refresh.errors import RefreshError
 from blueprint.refresh.fakes import FakeValues
+from blueprint.refresh.fit import output_problems
 from blueprint.refresh.masking import check_key, column_masker, row_masker
 from blueprint.refresh.pg import session_settings
-from blueprint.refresh.rules import Rules
-from blueprint.refresh.subset import keep_table, select_rows
+from blueprint.refresh.pgtypes import LOWER
+from blueprint.refresh.rules import Hmac, HmacEmail, Rules
+from blueprint.refresh.sequences import sync_sequences, sync_unowned
+from blueprint.refresh.shape import cardinality_failures
+from blueprint.refresh.subset import keep_table, owned_keys, select_rows
 
 STEP = "mask"
 #: Rows joined into one COPY write (one libpq call instead of one per row).
@@ -86,6 +91,14 @@ class _Run:
     fakes: FakeValues
 
 
+def _out_expression(run: _Run, table: Table, col: Column) -> str:
+    """How a column is read from the source: as is, or ``lower()``-ed by the source database when it is
+    ``citext`` and hashed (its equality is that of ``lower()``, so the hash must be of ``lower()`` too)."""
+    ref = f"t.{psql_ident(col.name)}"
+    hashed = isinstance(run.rules.strategy(table.name, col.name), Hmac | HmacEmail)
+    return f"lower({ref}::text)" if hashed and col.key_semantics == LOWER else ref
+
+
 def _stream_table(run: _Run, table: Table) -> int:
     cols = [c for c in table.columns if not c.generated]
     names = [c.name for c in cols]
@@ -98,7 +111,7 @@ def _stream_table(run: _Run, table: Table) -> int:
         for c in cols
     ]  # fmt: skip
     mask = row_masker(maskers)
-    select = ", ".join(f"t.{psql_ident(n)}" for n in names)
+    select = ", ".join(_out_expression(run, table, c) for c in cols)
     kept = keep_table(run.catalog, table.name)
     out_sql = f"COPY (SELECT {select} FROM {table.qname} t JOIN {kept} k ON k.tid = t.ctid) TO STDOUT"
     in_sql = f"COPY {table.qname} ({', '.join(psql_ident(n) for n in names)}) FROM STDIN"
@@ -145,25 +158,15 @@ def _prepare_target(dst: psycopg.Connection, catalog: Catalog, reset: bool) -> N
             dst.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
-def _sync_sequences(src: psycopg.Connection, dst: psycopg.Connection) -> None:
-    """Move each target sequence to the value of the same-named source sequence (new rows in staging
-    then never collide with copied ones)."""
-    rows = src.execute(
-        "SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences "
-        "WHERE last_value IS NOT NULL"
-    ).fetchall()
-    for name, value in rows:
-        dst.execute(
-            "SELECT setval(to_regclass(%s), %s) WHERE to_regclass(%s) IS NOT NULL", (name, value, name)
-        )
-
-
 def _assert(run: _Run, rows: dict[str, int]) -> list[str]:
     dst, catalog = run.dst, run.catalog
     checks = {
         "schema": assertions.schema_failures(dst, catalog),
         "row counts": assertions.count_failures(dst, catalog, rows, run.rules.subset.max_rows),
         "foreign keys": assertions.orphan_failures(dst, catalog),
+        "children per parent": cardinality_failures(
+            run.src, dst, catalog, owned_keys(catalog, run.rules.subset)
+        ),
         "PII detectors": assertions.detector_failures(dst, catalog),
         "original values": assertions.original_failures(
             run.src, dst, catalog, rules=run.rules, kept=rows, fakes=run.fakes
@@ -209,7 +212,10 @@ def mask_database(
     started = time.perf_counter()
     with _connect(source_dsn, IsolationLevel.REPEATABLE_READ) as src, _connect(target_dsn) as dst:
         catalog = read_catalog(src)
-        problems = check_rules(src, catalog, rules, rules_name)
+        fakes = FakeValues(key)
+        problems = check_rules(src, catalog, rules, rules_name) + output_problems(
+            src, catalog, rules, key, fakes
+        )
         if problems:
             raise RefreshError(STEP, problems)
         order, deferred = load_order(catalog.tables, catalog.foreign_keys)
@@ -218,14 +224,15 @@ def mask_database(
             raise RefreshError(
                 STEP, [f"subset: {sum(kept.values())} rows, over subset.maxRows={rules.subset.max_rows}"]
             )
-        run = _Run(src, dst, catalog, rules, key, FakeValues(key))
+        run = _Run(src, dst, catalog, rules, key, fakes)
         _prepare_target(dst, catalog, reset)
         _run_ddl(dst, before_load(catalog, deferred), "schema")
         load_started = time.perf_counter()
         rows = _load(run, order)
         load_seconds = time.perf_counter() - load_started
         _run_ddl(dst, after_load(catalog, deferred), "constraints and indexes")
-        _sync_sequences(src, dst)
+        sync_sequences(dst, catalog.owned_sequences, set(catalog.tables))
+        sync_unowned(src, dst, catalog.owned_sequences)
         checks = _assert(run, rows)
         dst.commit()
     return MaskReport(rows, time.perf_counter() - started, load_seconds, checks, catalog.skipped)

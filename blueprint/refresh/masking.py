@@ -8,7 +8,10 @@ what makes the engine fast.
 
 Keys: every keyed function is an HMAC (``hmac.digest``, RFC 2104) of a purpose label and the value
 under the per-refresh key. The label of ``hmac`` and ``hmacEmail`` does not include the column, so equal
-values in different columns (a key and the foreign key that references it) mask to equal values.
+values in different columns (a key and the foreign key that references it) mask to equal values. Values
+that the column's own equality treats as equal hash equally too: a ``citext`` column is read as
+``lower()`` (by the source database), a case- or accent-insensitive collation's values are case-folded
+(and unaccented) first (``pgtypes.key_semantics``), so ``Anna@Web.de`` and ``anna@web.de`` still join.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from datetime import date, timedelta
 
 from blueprint.refresh.catalog import Column
 from blueprint.refresh.fakes import FakeValues
+from blueprint.refresh.pgtypes import normaliser
 from blueprint.refresh.rules import DateShift, Fake, Fixed, Hmac, HmacEmail, Keep, Null
 
 #: The shortest refresh key accepted (bytes): HMAC-SHA-256 keys shorter than the hash add no strength.
@@ -96,10 +100,13 @@ def _hmac_masker(key: bytes, rule: Hmac | HmacEmail, column: Column) -> Masker:
         return as_bigint
     letters = _hmac_text(key, rule.length)
     suffix = b"@example.invalid" if isinstance(rule, HmacEmail) else b""
+    normalise = normaliser(column.key_semantics)
 
     def as_text(field: bytes, _row: Sequence[bytes]) -> bytes:
         value = decode(field)
-        return NULL if value is None else letters(value) + suffix
+        if value is None:
+            return NULL
+        return letters(normalise(value) if normalise else value) + suffix
 
     return as_text
 

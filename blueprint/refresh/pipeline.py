@@ -120,11 +120,11 @@ class Refresh:
         )
 
     # -- snapshots --------------------------------------------------------------------------------------
-    def _wait_snapshot(self, step: str, identifier: str) -> None:
+    def _wait_snapshot(self, step: str, identifier: str, snapshot_type: str | None = None) -> None:
         self.waiter.until(
             step,
             f"snapshot {identifier}",
-            lambda: (aws.snapshot(self.rds, identifier) or {}).get("Status"),
+            lambda: (aws.snapshot(self.rds, identifier, snapshot_type) or {}).get("Status"),
             {"available"},
         )
 
@@ -151,9 +151,11 @@ class Refresh:
             Tags=self.tags(),
         )
 
-    def _copy(self, step: str, source: str, target: str, key_id: str) -> None:
+    def _copy(self, step: str, source: str, target: str, key_id: str, source_type: str | None = None) -> None:
+        """Copy snapshot ``source`` (``source_type="automated"`` for an automated one) as ``target``,
+        re-encrypted with ``key_id``, and check the copy's key."""
         if aws.snapshot(self.rds, target) is None:
-            self._wait_snapshot(step, source)
+            self._wait_snapshot(step, source, source_type)
             self.rds.copy_db_snapshot(
                 SourceDBSnapshotIdentifier=source,
                 TargetDBSnapshotIdentifier=target,
@@ -167,7 +169,10 @@ class Refresh:
             raise RefreshError(step, [f"snapshot {target} is not encrypted with {key_id}"])
 
     def rekey_run(self) -> None:
-        self._copy("rekey", self._source_snapshot(), self.name("rekeyed"), self.plan.scratch.kms_key_id)
+        automated = "automated" if self.plan.production.snapshot == "latestAutomated" else None
+        self._copy(
+            "rekey", self._source_snapshot(), self.name("rekeyed"), self.plan.scratch.kms_key_id, automated
+        )
 
     def snapshot_masked_run(self) -> None:
         if aws.snapshot(self.rds, self.name("masked")) is None:

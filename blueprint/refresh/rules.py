@@ -38,6 +38,7 @@ Errors: ``load_rules`` raises ``InputError`` with one line per problem
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -134,12 +135,31 @@ def _expand(value: Any) -> Any:
 ColumnRule = Annotated[Strategy, BeforeValidator(_expand)]
 
 
+_PART = r'"(?:[^"]|"")+"|[^".]+'
+_QUALIFIED = re.compile(rf"({_PART})\.({_PART})")
+
+
+def table_name(schema: str, table: str) -> str:
+    """The canonical ``schema.table`` name of a table: each part as is, or double-quoted (SQL style,
+    ``"`` doubled) when it holds a dot or a double quote, so every name has exactly one spelling."""
+
+    def part(p: str) -> str:
+        return '"' + p.replace('"', '""') + '"' if "." in p or '"' in p else p
+
+    return f"{part(schema)}.{part(table)}"
+
+
 def qualified(name: str) -> str:
-    """Check a ``schema.table`` name (both parts required, no quoting); returns it unchanged."""
-    parts = name.split(".")
-    if len(parts) != 2 or not all(parts):
-        raise ValueError(f"name tables as schema.table, e.g. public.{parts[-1] or 'users'}")
-    return name
+    """Check a ``schema.table`` name and return its canonical spelling (``table_name``). Parts holding a
+    dot or a double quote are written double-quoted (``'"odd.schema"."Tab""le"'``); mixed case and spaces
+    need no quoting (names are taken literally, never case-folded)."""
+    found = _QUALIFIED.fullmatch(name)
+    if found is None:
+        raise ValueError(
+            'name tables as schema.table, e.g. public.users (quote a part with a dot: public."a.b")'
+        )
+    schema, table = (p[1:-1].replace('""', '"') if p.startswith('"') else p for p in found.groups())
+    return table_name(schema, table)
 
 
 class TableRules(DataModel):
@@ -176,6 +196,10 @@ class Subset(DataModel):
         full: tables copied whole (small lookup tables).
         follow_children: also copy rows that reference kept rows of root tables (and, transitively, of the
             tables reached that way), e.g. a kept customer's orders (default True).
+        owned: child tables whose rows belong to the parent they reference (a user's account, an order's
+            lines): whenever a parent row is kept, for whatever reason (root, child, or only because a kept
+            row references it), its rows in these tables are kept too. A child whose foreign key is also
+            unique (1:1) is owned without being listed.
         max_rows: budget: the refresh fails when the subset (after the foreign-key closure) has more rows.
 
     Every row a kept row references is kept as well (the foreign-key closure), whatever the lists say.
@@ -184,9 +208,10 @@ class Subset(DataModel):
     roots: list[Root] = Field(default_factory=list)
     full: list[str] = Field(default_factory=list)
     follow_children: bool = True
+    owned: list[str] = Field(default_factory=list)
     max_rows: int = Field(ge=1)
 
-    @field_validator("full")
+    @field_validator("full", "owned")
     @classmethod
     def _qualified(cls, value: list[str]) -> list[str]:
         return [qualified(t) for t in value]
@@ -211,13 +236,11 @@ class Rules(DataModel):
     @field_validator("tables")
     @classmethod
     def _qualified(cls, value: dict[str, TableRules]) -> dict[str, TableRules]:
-        for name in value:
-            qualified(name)
-        return value
+        return {qualified(name): rules for name, rules in value.items()}
 
     @model_validator(mode="after")
     def _subset_tables_are_classified(self) -> Rules:
-        named = [r.table for r in self.subset.roots] + list(self.subset.full)
+        named = [r.table for r in self.subset.roots] + list(self.subset.full) + list(self.subset.owned)
         unknown = sorted(t for t in named if t not in self.tables)
         if unknown:
             raise ValueError(f"subset names tables that have no rules: {', '.join(unknown)}")

@@ -12,6 +12,9 @@ for a row version, and the snapshot keeps the versions we saw; PostgreSQL docs, 
 3. Closure: every row referenced by a kept row is kept, repeated until nothing changes. Self-references
    use a recursive query (a management chain of any depth closes in one statement); cycles between
    tables converge because each pass only adds rows.
+4. Owned children: every kept row's rows in owned child tables (``subset.owned``, and 1:1 children whose
+   foreign key is unique) are kept too, whatever brought the parent in; then 3 again, until nothing
+   changes. The ``maxRows`` budget is checked on the result.
 
 The closure is what the foreign keys of the target then verify: a row whose parent was not kept could not
 load.
@@ -33,14 +36,7 @@ def keep_table(catalog: Catalog, table: str) -> str:
 
 
 def _join(fk: ForeignKey, child: str, parent: str) -> str:
-    return " AND ".join(
-        f"{parent}.{_q(p)} = {child}.{_q(c)}"
-        for c, p in zip(fk.child_columns, fk.parent_columns, strict=True)
-    )
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    return fk.join(child, parent)
 
 
 def _seed(conn: psycopg.Connection, catalog: Catalog, subset: Subset, key: bytes) -> None:
@@ -103,10 +99,27 @@ def _children(conn: psycopg.Connection, catalog: Catalog, subset: Subset, order:
                 driving.add(fk.child)
 
 
-def _closure(conn: psycopg.Connection, catalog: Catalog, order: list[str]) -> None:
-    # Children before parents: most references close in the first pass; cycles take more.
+def owned_keys(catalog: Catalog, subset: Subset) -> list[ForeignKey]:
+    """Foreign keys whose child rows belong to their parent: the child is listed in ``subset.owned``, or
+    its foreign-key columns are unique (1:1). Self-references never are."""
+    owned = []
+    for fk in catalog.foreign_keys:
+        child = catalog.tables[fk.child]
+        unique = {c.columns for c in child.constraints if c.kind in "pu"}
+        one_to_one = any(set(cols) == set(fk.child_columns) for cols in unique)
+        if fk.child != fk.parent and (fk.child in subset.owned or one_to_one):
+            owned.append(fk)
+    return owned
+
+
+def _closure(conn: psycopg.Connection, catalog: Catalog, subset: Subset, order: list[str]) -> None:
+    # Children before parents: most references close in the first pass; cycles take more. Owned children
+    # of every kept parent come along, and their own references close in the next pass.
     fks = sorted(catalog.foreign_keys, key=lambda fk: -order.index(fk.child))
-    while sum(_add_referenced(conn, catalog, fk) for fk in fks) > 0:
+    owned = owned_keys(catalog, subset)
+    while sum(_add_referenced(conn, catalog, fk) for fk in fks) + sum(
+        _add_referencing(conn, catalog, fk) for fk in owned
+    ):
         pass
 
 
@@ -121,7 +134,7 @@ def select_rows(
     _seed(conn, catalog, subset, key)
     if subset.follow_children:
         _children(conn, catalog, subset, order)
-    _closure(conn, catalog, order)
+    _closure(conn, catalog, subset, order)
     counts = {}
     for name in catalog.tables:
         row = conn.execute(f"SELECT count(*) FROM {keep_table(catalog, name)}").fetchone()

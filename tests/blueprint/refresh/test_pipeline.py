@@ -238,6 +238,9 @@ class FaultySession:
         self.session, self.fault = session, (service, operation, when)
         self.wrappers: list[FailOnce] = []
 
+    def get_credentials(self) -> Any:
+        return self.session.get_credentials()
+
     def client(self, service: str, **kwargs: Any) -> Any:
         client = self.session.client(service, **kwargs)
         if service == self.fault[0]:
@@ -355,8 +358,8 @@ def test_end_to_end_with_the_real_engine_masks_the_restored_copy(env, dbs, sampl
     err = capsys.readouterr().err
     assert code == 0, err
     assert (
-        "checks passed: classification, schema, row counts, foreign keys, PII detectors, original values"
-        in out
+        "checks passed: classification, schema, row counts, foreign keys, children per parent, "
+        "PII detectors, original values" in out
     )
     assert_finished(env)
     import psycopg
@@ -377,4 +380,20 @@ def test_the_example_plan_dry_runs_through_the_main_cli(capsys):
     assert main(["data", "refresh", "--plan", "missing.yaml"]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
         "error: plan missing.yaml: cannot read it (No such file or directory); pass an existing file"
+    ]
+
+
+def test_without_aws_credentials_the_refresh_is_one_line_and_exit_2(capsys, monkeypatch, tmp_path):
+    from blueprint.cli import main
+
+    for var in list(__import__("os").environ):
+        if var.startswith("AWS_"):
+            monkeypatch.delenv(var)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    example = Path(__file__).resolve().parents[3] / "data" / "refresh-plan.example.yaml"
+    assert main(["data", "refresh", "--plan", str(example), "--run-id", "20260615"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "error: no AWS credentials: configure them (e.g. AWS_PROFILE or OIDC in CI) and retry"
     ]

