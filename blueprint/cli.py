@@ -46,6 +46,7 @@ from blueprint.policy import BackgroundAnalysis, PolicyPackError, PolicyReport
 from blueprint.policy.config import PolicyConfigError, load_exemptions_module, load_policy_config
 from blueprint.refresh import cli as data_cli
 from blueprint.report import build_report, render_report, render_text
+from blueprint.report.cost import BudgetError, apply_cost, parse_budget
 from blueprint.review import contracts_command, parity_command
 from blueprint.review.preview_steps import ReviewInputError, apply_review, contract_report, load_base
 from blueprint.verify import command as verify_command
@@ -110,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
         help="git revision topic contracts are checked against (default: merge base with main)",
     )
     preview.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
+    # --- cost (blueprint.report.cost): the estimate is in every preview; --budget fails it when over ---
+    preview.add_argument("--budget", metavar="USD", help="exit 1 when the monthly cost estimate is over USD")
     for command in (parity_command, contracts_command):
         command.add_parser(sub, common)
     reference = sub.add_parser(
@@ -238,6 +241,13 @@ def preview(args: argparse.Namespace) -> int:
         apply_review(report, contracts, base, args.compare.name if args.compare else "")
     except ReviewInputError as exc:
         raise UsageError(str(exc)) from None
+    # --- cost (blueprint.report.cost): the cost block, its --compare delta and the --budget verdict ---
+    try:
+        budget = parse_budget(args.budget) if args.budget is not None else None
+        over_budget = apply_cost(report, graph, settings, base, budget)
+    except BudgetError as exc:
+        raise UsageError(str(exc)) from None
+    # --- end cost ---
     if target is not None:
         write_atomically(target, render_report(report, args.format, project_dir=args.project_dir))
         Console(stderr=True, highlight=False).print(Text(report["summary"]["line"]))
@@ -245,7 +255,7 @@ def preview(args: argparse.Namespace) -> int:
         render_text(report, Console(emoji=False, highlight=False))
     else:
         sys.stdout.write(render_report(report, args.format, project_dir=args.project_dir))
-    return EXIT_MANDATORY if policy.has_mandatory or contracts.breaks else EXIT_OK
+    return EXIT_MANDATORY if policy.has_mandatory or contracts.breaks or over_budget else EXIT_OK
 
 
 def _config_reference(args: argparse.Namespace) -> int:
