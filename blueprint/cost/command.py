@@ -70,7 +70,9 @@ def _estimate(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(str(exc)) from None
     region = settings.config.get("aws:region", "")
     try:
-        estimate = estimate_graph(graph, region, usage=usage, running_hours=running_hours(settings))
+        estimate = estimate_graph(
+            graph, region, usage=usage, running_hours=running_hours(settings), strict=False
+        )
     except PriceTableError as exc:
         return error_block(region, str(exc))
     return estimate_block(estimate)

@@ -138,6 +138,7 @@ def estimate_graph(
     as_of: date | None = None,
     running_hours: Decimal = HOURS_PER_MONTH,
     table: PriceTable | None = None,
+    strict: bool = True,
 ) -> Estimate:
     """Estimate the monthly cost of ``graph`` in ``region``.
 
@@ -148,6 +149,8 @@ def estimate_graph(
         as_of: the day that decides EKS extended support (default: today).
         running_hours: hours a month the schedule runs node groups and databases (default 730).
         table: a price table to use instead of the region's file (tests).
+        strict: raise on an unclassified type (the default); False lists it as not priced instead (the
+            preview, which must report any program, e.g. a test program with an IAM user).
 
     Raises:
         UnclassifiedTypeError: a resource type has no classification.
@@ -165,7 +168,11 @@ def estimate_graph(
             continue
         kind = classify(rec.type)
         if kind is None:
-            raise UnclassifiedTypeError(f"resource type {rec.type} ({rec.name}) is not classified")
+            why = f"resource type {rec.type} is not classified in blueprint/cost/classification.py"
+            if strict:
+                raise UnclassifiedTypeError(f"{why} ({rec.name})")
+            result.not_priced.append(NotPriced(rec.urn, rec.name, rec.type, "the resource", why))
+            continue
         if kind.kind == "free":
             free[rec.type] += 1
         elif kind.kind == "not priced":

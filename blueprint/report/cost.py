@@ -64,7 +64,9 @@ def stack_cost(
     """The ``cost`` block of ``graph`` in the stack's ``aws:region``, with the schedule's running hours."""
     region = settings.config.get("aws:region", "")
     try:
-        estimate = estimate_graph(graph, region, usage=usage, running_hours=running_hours(settings))
+        estimate = estimate_graph(
+            graph, region, usage=usage, running_hours=running_hours(settings), strict=False
+        )
     except PriceTableError as exc:
         return error_block(region, str(exc))
     return estimate_block(estimate)

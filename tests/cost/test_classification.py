@@ -58,5 +58,15 @@ def test_an_unclassified_type_stops_the_estimate_instead_of_costing_zero():
         parent=None,
         provider=None,
     )
-    with pytest.raises(UnclassifiedTypeError, match="aws:ec2/instance:Instance"):
+    with pytest.raises(UnclassifiedTypeError, match="aws:ec2/instance:Instance is not classified"):
         estimate_graph(StackGraph(project="p", stack="s", resources=[rec]), "us-east-1")
+
+
+def test_the_preview_lists_an_unclassified_type_as_not_priced_instead_of_failing():
+    rec = ResourceRecord(
+        urn="urn:pulumi:s::p::aws:iam/user:User::ci", type="aws:iam/user:User", name="ci", custom=True
+    )
+    result = estimate_graph(StackGraph(project="p", stack="s", resources=[rec]), "us-east-1", strict=False)
+    assert [(n.resource, n.why) for n in result.not_priced] == [
+        ("ci", "resource type aws:iam/user:User is not classified in blueprint/cost/classification.py")
+    ]

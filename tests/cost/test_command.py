@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from blueprint.cli import UsageError
 from blueprint.cost import command
+from blueprint.cost.command import UsageError  # blueprint.cli.errors once the cli package is merged
 
 
 def run(*argv: str) -> int:
