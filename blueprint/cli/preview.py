@@ -24,6 +24,7 @@ from blueprint.engine.stack_files import StackSettings
 from blueprint.policy import BackgroundAnalysis, PolicyPackError, PolicyReport
 from blueprint.policy.config import PolicyConfigError, load_exemptions_module, load_policy_config
 from blueprint.report import build_report, render_report, render_text
+from blueprint.report.cost import BudgetError, apply_cost, parse_budget
 from blueprint.review.preview_steps import ReviewInputError, apply_review, contract_report, load_base
 
 FORMATS = ("text", "markdown", "json", "sarif")
@@ -37,7 +38,7 @@ def _positive_int(text: str) -> int:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """``--stack``, ``--format``, ``--output``, ``--policy-config``, ``--max-waiver-days``, ``--compare``,
-    ``--base``."""
+    ``--base``, ``--budget``."""
     parser.description = (
         "Run the Pulumi program for a stack without the Pulumi CLI or a cloud account. "
         "Exit codes: 0 pass, 1 mandatory violation, 2 usage error, 3 internal error, 130/143 interrupted."
@@ -63,6 +64,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="REF",
         help="git revision topic contracts are checked against (default: merge base with main)",
     )
+    parser.add_argument("--budget", metavar="USD", help="exit 1 when the monthly cost estimate is over USD")
     options.add_project_dir(parser)
 
 
@@ -100,12 +102,14 @@ def analyze_while_running(
 
 
 def run(args: argparse.Namespace) -> int:
-    """The ``preview`` command: 0 pass, 1 a mandatory violation or contract break (``UsageError``: 2)."""
+    """The ``preview`` command: 0 pass, 1 a mandatory violation, a contract break or an estimate over
+    ``--budget`` (``UsageError``: 2)."""
     target = check_output(args.output) if args.output is not None else None
     settings = read_settings(args.project_dir, args.stack)
     try:
         base = load_base(args.compare) if args.compare is not None else None
-    except ReviewInputError as exc:
+        budget = parse_budget(args.budget) if args.budget is not None else None
+    except (ReviewInputError, BudgetError) as exc:
         raise UsageError(str(exc)) from None
     policy_config = _load_policy_config(args.policy_config)
     validated_config(settings)
@@ -121,6 +125,11 @@ def run(args: argparse.Namespace) -> int:
         apply_review(report, contracts, base, args.compare.name if args.compare else "")
     except ReviewInputError as exc:
         raise UsageError(str(exc)) from None
+    # The cost block, its --compare delta and the --budget verdict (a mandatory finding when over).
+    try:
+        over_budget = apply_cost(report, graph, settings, base, budget)
+    except BudgetError as exc:
+        raise UsageError(str(exc)) from None
     if target is not None:
         write_atomically(target, render_report(report, args.format, project_dir=args.project_dir))
         console(stderr=True).print(Text(report["summary"]["line"]))
@@ -128,4 +137,4 @@ def run(args: argparse.Namespace) -> int:
         render_text(report, console())
     else:
         sys.stdout.write(render_report(report, args.format, project_dir=args.project_dir))
-    return EXIT_FAILED if policy.has_mandatory or contracts.breaks else EXIT_OK
+    return EXIT_FAILED if policy.has_mandatory or contracts.breaks or over_budget else EXIT_OK

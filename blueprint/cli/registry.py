@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "config-reference": ("blueprint.cli.config_reference", "print the stack config reference (Markdown)"),
     "verify": ("blueprint.verify.command", "check a deployed stack read-only: go/no-go"),
+    "cost": ("blueprint.cost.command", "estimate the stack's monthly cost from pinned, sourced AWS prices"),
     "data refresh": (
         "blueprint.refresh.command",
         "snapshot production, mask a subset by the rules, share the result with staging",

@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from blueprint.cost.render import cost_markdown, cost_text
 from blueprint.markdown import md_cell
 from blueprint.report.diagram import mermaid
 from blueprint.report.document import weakened
@@ -168,6 +169,7 @@ def render_text(report: dict[str, Any], console: Console) -> None:
     parts += [t for t in (_downgrades_table(policy), _exemptions_table(policy)) if t is not None]
     parts += [contracts_text(report["contracts"])] if "contracts" in report else []
     parts += [changes_text(report["changes"])] if "changes" in report else []
+    parts += [cost_text(report["cost"])] if "cost" in report else []
     parts.append(Text(report["summary"]["line"], style="bold"))
     if banner is not None:
         parts.append(banner)  # again at the end, where a CI log is read
@@ -261,6 +263,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         *_md_policy(report["policy"]),
         "",
         *(contracts_markdown(report["contracts"]) if "contracts" in report else []),
+        *(cost_markdown(report["cost"]) if "cost" in report else []),
         *(["### Diagram", "", *diagram, ""] if diagram else []),
         *(
             [f"<details><summary>Full preview ({len(report['resources'])} resources)</summary>", ""]

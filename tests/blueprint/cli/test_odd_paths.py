@@ -23,6 +23,7 @@ FILE_OPTIONS: dict[str, tuple[list[str], list[str]]] = {
     "config-reference": ([], ["--output"]),
     "verify": ([], ["--outputs"]),
     "data refresh": ([], ["--plan"]),
+    "cost": ([], ["--output", "--usage"]),
 }
 CASES = [
     pytest.param(name, option, path, id=f"{name}-{option}-{n}")

@@ -1,0 +1,133 @@
+"""The ``cost`` block as text (a Rich renderable) and as Markdown lines, for ``python -m blueprint cost``
+and the preview's cost section. Every value is printed literally (``Text``, ``md_cell``), never as markup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from blueprint.markdown import md_cell
+
+
+def headline(block: dict[str, Any]) -> str:
+    """One line: the monthly and daily total, fixed versus usage, the table's date and what is missing."""
+    if block["error"]:
+        return f"Cost: not estimated: {block['error']}"
+    line = (
+        f"Cost ({block['region']}, prices of {block['tableDate']}): ${block['monthly']}/month "
+        f"(${block['daily']}/day; fixed ${block['fixedMonthly']}, usage ${block['usageMonthly']})"
+    )
+    if block["notPriced"]:
+        line += f"; {len(block['notPriced'])} charge(s) not priced, so the total is a lower bound"
+    if block["schedule"]:
+        s = block["schedule"]
+        line += f"; the schedule ({s['runningHoursPerMonth']} h/month) saves ${s['monthlySaving']}/month"
+    if block.get("budget"):
+        b = block["budget"]
+        line += f"; budget ${b['limit']}: {'OVER' if b['over'] else 'within'}"
+    return line
+
+
+def _lines_table(block: dict[str, Any]) -> Table:
+    table = Table(title="Monthly cost by component", show_lines=False)
+    for column in ("resource", "component", "basis", "quantity", "rate (USD)", "USD/month"):
+        table.add_column(
+            column, justify="right" if column in ("quantity", "rate (USD)", "USD/month") else "left"
+        )
+    for c in block["components"]:
+        table.add_row(
+            Text(c["resource"]),
+            Text(c["name"]),
+            Text(c["basis"]),
+            Text(f"{c['quantity']} {c['unit']}"),
+            Text(c["rate"]),
+            Text(c["monthly"]),
+        )
+    return table
+
+
+def _missing_table(block: dict[str, Any]) -> Table | None:
+    if not block["notPriced"]:
+        return None
+    table = Table(title="Not priced (not counted in the total)")
+    table.add_column("resource")
+    table.add_column("charge")
+    table.add_column("why")
+    for n in block["notPriced"]:
+        table.add_row(Text(n["resource"]), Text(n["name"]), Text(n["why"]))
+    return table
+
+
+def _comparison_table(comparison: dict[str, Any]) -> Table:
+    table = Table(
+        title=f"Cost change: ${comparison['monthlyBefore']} -> ${comparison['monthlyAfter']}/month "
+        f"({comparison['monthlyDelta']})"
+    )
+    for column in ("resource", "component", "before", "after", "delta"):
+        table.add_column(column)
+    for c in comparison["components"]:
+        table.add_row(*(Text(c[k]) for k in ("resource", "name", "before", "after", "delta")))
+    return table
+
+
+def cost_text(block: dict[str, Any]) -> RenderableType:
+    """The cost section for the terminal: the change (with ``--compare``), the lines, what is not priced,
+    the headline."""
+    parts: list[RenderableType] = []
+    if block.get("comparison"):
+        parts.append(_comparison_table(block["comparison"]))
+    if not block["error"]:
+        parts.append(_lines_table(block))
+        missing = _missing_table(block)
+        parts += [missing] if missing is not None else []
+    parts.append(Text(headline(block), style="bold"))
+    return Group(*parts)
+
+
+def cost_markdown(block: dict[str, Any]) -> list[str]:
+    """The cost section of a PR comment: headline, the change per component (``--compare``), the lines
+    (folded) and what is not priced."""
+    lines = ["### Cost", "", f"**{md_cell(headline(block))}**", ""]
+    comparison = block.get("comparison")
+    if comparison:
+        lines += [
+            f"Monthly change: **{comparison['monthlyDelta']} USD** "
+            f"({comparison['monthlyBefore']} -> {comparison['monthlyAfter']}).",
+            "",
+            "| resource | component | before | after | delta |",
+            "|---|---|---:|---:|---:|",
+            *(
+                f"| {md_cell(c['resource'])} | {md_cell(c['name'])} | {c['before']} | {c['after']} "
+                f"| {c['delta']} |"
+                for c in comparison["components"]
+            ),
+            "",
+        ]
+    if block["error"]:
+        return lines
+    lines += [
+        f"<details><summary>{len(block['components'])} priced components</summary>",
+        "",
+        "| resource | component | basis | quantity | rate (USD) | USD/month |",
+        "|---|---|---|---:|---:|---:|",
+        *(
+            f"| {md_cell(c['resource'])} | {md_cell(c['name'])} | {c['basis']} | {c['quantity']} {c['unit']} "
+            f"| {c['rate']} | {c['monthly']} |"
+            for c in block["components"]
+        ),
+        "",
+        "</details>",
+        "",
+    ]
+    if block["notPriced"]:
+        lines += ["Not priced (not counted in the total):", ""]
+        lines += [
+            f"- {md_cell(n['resource'])}: {md_cell(n['name'])}: {md_cell(n['why'])}"
+            for n in block["notPriced"]
+        ]
+        lines.append("")
+    return lines
