@@ -20,6 +20,7 @@ from . import (
     edge,
     eks,
     encryption,
+    ephemeral,
     isolation,
     kubernetes,
     load_balancing,
@@ -58,6 +59,7 @@ ALL_POLICIES: list[Policy] = [
     *data_services.POLICIES,
     *logging_rules.POLICIES,
     *data_safety.POLICIES,
+    *ephemeral.POLICIES,
     *tagging.POLICIES,
 ]
 

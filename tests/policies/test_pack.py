@@ -17,7 +17,11 @@ from blueprint.policy import PACK_DIR
 from tests.policies.conftest import findings
 from tests.policies.stack import KEY_ARN, Stack, baseline
 
+#: Ephemeral-slice rules whose subject is every (taggable) resource: a lone secret is one.
+EVERY_RESOURCE_RULES = {"ephemeral-no-protection", "ephemeral-expiry", "ephemeral-markers-on-slices-only"}
 STACK_RULES = {
+    "ephemeral-no-heavy-parts",
+    *EVERY_RESOURCE_RULES,
     "data-store-in-private-subnets",
     "internet-ingress-only-on-public-lb",
     "default-security-group-closed",
@@ -52,7 +56,7 @@ def test_analyzer_info_describes_every_rule(pack: Any) -> None:
     policies = {p.name: p for p in pack.policies}
     assert pack.pack_name == "staging-guardrails"
     assert pack.pack_version == "0.1.0"  # from PulumiPolicy.yaml, as the engine reports it
-    assert len(policies) == len(pack.policies) == 74
+    assert len(policies) == len(pack.policies) == 78
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", name) for name in policies)
     assert {n for n, p in policies.items() if p.policy_type == "stack"} == STACK_RULES
     assert {n for n, p in policies.items() if p.enforcement_level == "advisory"} == ADVISORY
@@ -116,7 +120,7 @@ def test_stack_rules_without_subjects_are_not_applicable(pack: Any) -> None:
     stack.add("aws:secretsmanager/secret:Secret", "only-secret", {"kmsKeyId": KEY_ARN})
     report = pack.run(stack.graph())
     assert report.violations == ()
-    assert {n.policy_name for n in report.not_applicable} == STACK_RULES
+    assert {n.policy_name for n in report.not_applicable} == STACK_RULES - EVERY_RESOURCE_RULES
     assert all(n.reason.startswith("the stack has no ") for n in report.not_applicable)
 
 
