@@ -21,6 +21,7 @@ from blueprint.engine import PROJECT_DIR
 from blueprint.engine.stack_files import read_stack_file
 from blueprint.ephemeral.janitor import GitHubPullRequests, reap_stacks
 from blueprint.ephemeral.lifecycle import Lifecycle, LifecycleError, slice_section
+from blueprint.ephemeral.sweep import SweepRefusedError, sweep
 from components.slice_names import MAX_PR_NUMBER, SliceNames
 from stack_config.base import NAMESPACE, decode_value
 from stack_config.ephemeral import DEFAULT_TTL_HOURS
@@ -68,6 +69,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     reap = sub.add_parser("reap", help="the janitor: destroy slices of closed PRs and expired ones")
     reap.add_argument("--apply", action="store_true", help="really destroy (default: dry run)")
     reap.add_argument("--repository", default=os.environ.get("GITHUB_REPOSITORY"), help="owner/name")
+    reap.add_argument(
+        "--allowed-account", action="append", default=[], help="AWS account the sweep may touch (repeatable)"
+    )
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
 
 
@@ -132,6 +136,19 @@ def run(args: argparse.Namespace, command: Any = None, sleep: Callable[[float], 
         return 1
 
 
+def _sweep(life: Lifecycle, args: argparse.Namespace) -> int:
+    """The AWS pass after the stacks: resources of slices that are gone or expired."""
+    import boto3
+
+    live = {s.stack: s.expires_at for s in life.list()}
+    try:
+        sweep(boto3.Session(), allowed_accounts=set(args.allowed_account), live=live, dry_run=not args.apply)
+    except SweepRefusedError as exc:
+        print(f"error: {exc}")
+        return 1
+    return 0
+
+
 def _drive(life: Lifecycle, args: argparse.Namespace) -> int:
     if args.action == "up":
         life.up(
@@ -153,7 +170,11 @@ def _drive(life: Lifecycle, args: argparse.Namespace) -> int:
     elif args.action == "reap":
         if not args.repository:
             raise UsageError("reap needs --repository owner/name (GITHUB_REPOSITORY in Actions)")
+        if not args.allowed_account:
+            raise UsageError(
+                "reap needs --allowed-account <12 digits>: the only accounts its sweep may touch"
+            )
         token = os.environ.get("GITHUB_TOKEN", "")
         verdicts = reap_stacks(life, GitHubPullRequests(args.repository, token), dry_run=not args.apply)
-        return 1 if any(v.action.startswith("failed") for v in verdicts) else 0
+        return max(int(any(v.action.startswith("failed") for v in verdicts)), _sweep(life, args))
     return 0
