@@ -8,6 +8,7 @@ unless asked with ``force`` and a reason.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -90,7 +91,12 @@ class Lifecycle:
         )
 
     def _opts(self) -> auto.LocalWorkspaceOptions:
-        return auto.LocalWorkspaceOptions(work_dir=str(self.project_dir), pulumi_command=self.command)
+        """``PULUMI_SECRETS_PROVIDER`` (e.g. ``awskms://alias/...``) is used for stacks it creates."""
+        return auto.LocalWorkspaceOptions(
+            work_dir=str(self.project_dir),
+            pulumi_command=self.command,
+            secrets_provider=os.environ.get("PULUMI_SECRETS_PROVIDER") or None,
+        )
 
     def _workspace(self) -> auto.LocalWorkspace:
         return auto.LocalWorkspace(work_dir=str(self.project_dir), pulumi_command=self.command)
