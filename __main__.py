@@ -17,6 +17,7 @@ from components.kafka import KAFKA_IAM_PORT, KafkaCluster, KafkaClusterArgs
 from components.kubernetes_side import build_kubernetes_side
 from components.mail_sink import MailSinkArgs
 from components.network import Network, NetworkArgs
+from components.pr_slice import PrSlice, PrSliceArgs, SliceRouteArgs, ephemeral_tags
 from components.rabbitmq import AMQPS_PORT, RabbitMqBroker, RabbitMqBrokerArgs
 from components.schema_files import SCHEMA_DIR, read_schema_file
 from components.schema_registry import SchemaRegistry, SchemaRegistryArgs
@@ -272,6 +273,7 @@ def export_data_plane(
                 "port": db.port,
                 "masterSecretArn": db.master_secret_arn,
                 "securityGroupId": db.security_group_id,
+                "resourceId": db.resource_id,  # for rds-db:connect grants (a PR slice's role)
             }
             for name, db in databases.items()
         },
@@ -382,8 +384,40 @@ def build_kubernetes(cfg: StackConfig, vault: SecretVault, net: Network, broker:
     pulumi.export("kubernetes", side.exports())
 
 
+def build_pr_slice(cfg: StackConfig) -> None:
+    """A pull request's slice of its baseline (stack ``pr-<n>``, docs/ephemeral.md): thin parts only."""
+    e = cfg.ephemeral
+    assert e is not None
+    names = e.names(pulumi.get_project())
+    tags = {**cfg.resource_tags(), **ephemeral_tags(names, e.expiry_tag(), e.baseline)}
+    pulumi.export(
+        "ephemeral", {"pullRequest": e.pull_request, "baseline": e.baseline, "expiresAt": e.expiry_tag()}
+    )
+    created = PrSlice(
+        "slice",
+        PrSliceArgs(
+            names=names,
+            baseline_stack=f"{pulumi.get_organization()}/{pulumi.get_project()}/{e.baseline}",
+            tags=tags,
+            quota=e.parts.quota.hard(),
+            container_defaults=cfg.namespace.container_defaults(),
+            routes=[SliceRouteArgs(r.service, r.port, r.path_prefix) for r in e.parts.routes],
+            database=e.parts.database,
+            rabbitmq=e.parts.rabbitmq,
+            kafka=e.parts.kafka,
+        ),
+    )
+    pulumi.export("environment", cfg.environment)
+    pulumi.export(
+        "slice", {"namespace": created.namespace, "url": created.url, "roleArn": created.workload_role_arn}
+    )
+
+
 def main() -> None:
     cfg = load_config()
+    if cfg.ephemeral is not None:  # a pull request's slice: never the heavy parts
+        build_pr_slice(cfg)
+        return
     vault = build_vault(cfg)
     network = build_network(cfg, vault)
     databases = {db.name: build_database(cfg, db, vault, network) for db in cfg.databases}

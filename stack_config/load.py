@@ -30,6 +30,7 @@ from stack_config.checks import (
     unsecured_references,
 )
 from stack_config.data_checks import data_plane_checks
+from stack_config.ephemeral import ephemeral_problems
 from stack_config.kubernetes_checks import kubernetes_checks
 from stack_config.schema import ENVIRONMENT_PATTERN, StackConfig
 
@@ -89,6 +90,7 @@ def load_stack_config(
     problems += unsecured_references(cfg, set(raw), secret_keys)
     if context is not None:
         problems += az_region_problems(cfg, context.region)
+        problems += ephemeral_problems(cfg.ephemeral, context.stack, cfg.environment)
     if problems:
         raise ConfigError([p.redacted(secrets) for p in problems])
     return cfg

@@ -30,6 +30,7 @@ from stack_config.base import ConfigModel
 from stack_config.cluster import ClusterConfig, NamespaceConfig
 from stack_config.data import BrokerConfig, DatabaseConfig
 from stack_config.edge import EdgeConfig, MailSinkConfig
+from stack_config.ephemeral import EphemeralConfig
 from stack_config.parity import ParityDeclaration
 
 #: Tags every taggable AWS resource must carry besides ``environment`` (enforced by the policy pack too).
@@ -228,6 +229,10 @@ class StackConfig(ConfigModel):
     )
     mail_sink: MailSinkConfig | None = Field(
         default=None, description="Mailpit, catching all mail staging sends; needs `cluster`."
+    )
+    ephemeral: EphemeralConfig | None = Field(
+        default=None,
+        description="A pull request's slice of a baseline stack (docs/ephemeral.md); `pr-<n>` stacks only.",
     )
     parity: list[ParityDeclaration] = Field(
         default=[],

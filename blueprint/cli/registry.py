@@ -36,6 +36,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "config-reference": ("blueprint.cli.config_reference", "print the stack config reference (Markdown)"),
     "verify": ("blueprint.verify.command", "check a deployed stack read-only: go/no-go"),
+    "ephemeral": (
+        "blueprint.ephemeral.command",
+        "pull requests' slices of staging: plan, up, down, extend, list, reap",
+    ),
     "cost": ("blueprint.cost.command", "estimate the stack's monthly cost from pinned, sourced AWS prices"),
     "data refresh": (
         "blueprint.refresh.command",

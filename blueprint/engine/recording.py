@@ -38,6 +38,7 @@ from pulumi.runtime.sync_await import _sync_await
 from blueprint.engine.graph import SECRET_SIG_KEY, SECRET_SIG_VALUE, ResourceRecord, StackGraph, is_secret
 from blueprint.engine.outputs import answer_invoke, synthesize_outputs
 from blueprint.engine.stack_files import StackSettings, read_stack
+from blueprint.engine.stack_references import STACK_REFERENCE, BaselineError, Baselines, record_baselines
 
 #: The project root: where ``Pulumi.yaml`` and ``__main__.py`` live.
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -48,14 +49,20 @@ class ProgramError(Exception):
 
 
 class _RecordingMocks(pulumi.runtime.Mocks):
-    def __init__(self, settings: StackSettings) -> None:
+    def __init__(self, settings: StackSettings, baselines: Baselines | None = None) -> None:
         self.region = settings.config.get("aws:region", "us-east-1")
         self.stack = settings.stack
+        self.baselines = baselines or Baselines({})
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        if args.typ == STACK_REFERENCE:  # a read of another stack: its recorded outputs
+            return args.resource_id, self.baselines.read(str(args.inputs.get("name") or args.resource_id))
         return synthesize_outputs(args.typ, args.name, args.inputs, self.region, self.stack)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
+        from_baseline = self.baselines.invoke(args.token, args.args)
+        if from_baseline is not None:
+            return from_baseline, []
         return answer_invoke(args.token, args.args, self.region), []
 
 
@@ -210,6 +217,12 @@ def run_stack(
             the program's, without a traceback.
     """
     program = project_dir / "__main__.py"
+    if mocks is None:  # a slice (stack pr-<n>) reads its baseline's recorded run
+        try:
+            baselines = record_baselines(settings, project_dir, run_stack)
+        except BaselineError as exc:
+            raise ProgramError(str(exc)) from None
+        mocks = lambda s: _RecordingMocks(s, baselines)  # noqa: E731
     with _program_context(project_dir):
         return run_function(
             lambda: runpy.run_path(str(program), run_name="__main__"), settings, on_register, mocks

@@ -32,6 +32,7 @@ from . import (
     edge,
     eks,
     encryption,
+    ephemeral,
     isolation,
     kubernetes,
     load_balancing,
@@ -70,6 +71,7 @@ ALL_POLICIES: list[Policy] = [
     *data_services.POLICIES,
     *logging_rules.POLICIES,
     *data_safety.POLICIES,
+    *ephemeral.POLICIES,
     *tagging.POLICIES,
 ]
 

@@ -74,6 +74,21 @@ EXPECTED: dict[str, dict[str, int]] = {
         "kubernetes:apps/v1:Deployment": 1,  # Mailpit
         "aws:iam/role:Role": 1,  # flow logs only: no EKS roles, no token broker
     },
+    "pr-123": {  # a slice: none of the heavy parts, everything on staging's shared ones
+        "aws:ec2/vpc:Vpc": 0,
+        "aws:ec2/natGateway:NatGateway": 0,
+        "aws:ec2/vpcEndpoint:VpcEndpoint": 0,
+        "aws:eks/cluster:Cluster": 0,
+        "aws:rds/instance:Instance": 0,
+        "aws:msk/cluster:Cluster": 0,
+        "aws:mq/broker:Broker": 0,
+        "kubernetes:core/v1:Namespace": 1,  # pr-123
+        "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": 1,  # pr-123.staging.example.com
+        "aws:eks/podIdentityAssociation:PodIdentityAssociation": 1,
+        "aws:lambda/function:Function": 1,  # the provisioner (database and rabbitmq parts)
+        "aws:lambda/invocation:Invocation": 1,
+        "aws:iam/role:Role": 2,  # workload, provisioner
+    },
 }
 
 

@@ -60,7 +60,7 @@ def path_pattern() -> re.Pattern[str]:
     """Paths whose first part is a top-level folder of the repository (longest names first)."""
     names = sorted((name for name in top_level() if "." not in name or name.startswith(".")), key=len)
     alternatives = "|".join(re.escape(name) for name in reversed(names))
-    return re.compile(r"(?<![\w./:-])((?:" + alternatives + r")/[\w./<>{}*$\[\]\\-]*)")
+    return re.compile(r"(?<![\w./:-])((?:" + alternatives + r")/[\w./<>{}*$\[\\-]*)")
 
 
 def _is_prose(token: tokenize.TokenInfo, in_tests: bool) -> bool:

@@ -24,6 +24,7 @@ FILE_OPTIONS: dict[str, tuple[list[str], list[str]]] = {
     "verify": ([], ["--outputs"]),
     "data refresh": ([], ["--plan"]),
     "cost": ([], ["--output", "--usage"]),
+    "ephemeral": ([], []),
 }
 CASES = [
     pytest.param(name, option, path, id=f"{name}-{option}-{n}")

@@ -1,0 +1,91 @@
+"""A pull request's slice (examples/Pulumi.pr-123.yaml) under the recording engine: it reads staging's
+recorded outputs through its StackReference, tags every AWS resource as ephemeral, and scopes its role
+to its own topic prefix and database user."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from blueprint.engine import PROJECT_DIR, ProgramError, record_stack, run_stack
+from blueprint.engine.graph import StackGraph, unwrap
+from blueprint.engine.stack_files import read_stack_file
+
+EXAMPLE = PROJECT_DIR / "examples" / "Pulumi.pr-123.yaml"
+
+
+@pytest.fixture(scope="module")
+def graphs() -> tuple[StackGraph, StackGraph]:
+    return run_stack(read_stack_file(PROJECT_DIR, EXAMPLE)), record_stack("staging")
+
+
+def test_every_aws_resource_carries_the_ephemeral_tags(graphs):
+    slice_, _ = graphs
+    tagged = [r for r in slice_.resources if r.type.startswith("aws:") and "tags" in r.inputs]
+    assert len(tagged) >= 7
+    for record in tagged:
+        tags = unwrap(record.inputs["tags"])
+        assert {
+            k: tags.get(k) for k in ("ephemeral", "ephemeral-pr", "ephemeral-stack", "ephemeral-baseline")
+        } == {
+            "ephemeral": "true",
+            "ephemeral-pr": "123",
+            "ephemeral-stack": "pr-123",
+            "ephemeral-baseline": "staging",
+        }, record.urn
+        assert tags["ephemeral-expires-at"] == "2026-12-09T18:00:00Z"
+        assert tags["environment"] == "pr-123"
+
+
+def test_the_route_uses_a_single_label_under_the_baselines_wildcard(graphs):
+    slice_, staging = graphs
+    edge_host = unwrap(staging.outputs)["kubernetes"]["edge"]["hostname"]
+    route = next(r for r in slice_.resources if r.type.endswith("HTTPRoute"))
+    assert route.inputs["spec"]["hostnames"] == [edge_host.replace("*", "pr-123", 1)]
+    assert route.inputs["metadata"]["namespace"] == unwrap(staging.outputs)["kubernetes"]["namespace"]
+    backends = [ref for rule in route.inputs["spec"]["rules"] for ref in rule.get("backendRefs", [])]
+    assert backends == [{"name": "web", "port": 8080, "namespace": "pr-123"}]
+    assert unwrap(slice_.outputs)["slice"]["url"] == "https://" + edge_host.replace("*", "pr-123", 1)
+
+
+def test_the_workload_role_reaches_only_its_topics_and_its_database_user(graphs):
+    slice_, staging = graphs
+    base = unwrap(staging.outputs)
+    policy = next(r for r in slice_.resources if r.name == "slice-workload-access")
+    statements = json.loads(unwrap(policy.inputs["policy"]))["Statement"]
+    resources = [s["Resource"] for s in statements]
+    kafka_arn = base["brokers"]["events"]["arn"]
+    assert kafka_arn in resources
+    assert kafka_arn.replace(":cluster/", ":topic/") + "/pr-123.*" in resources
+    assert kafka_arn.replace(":cluster/", ":group/") + "/pr-123.*" in resources
+    resource_id = base["databases"]["orders"]["resourceId"]
+    assert any(r.endswith(f":dbuser:{resource_id}/pr_123_app") for r in resources)
+    assert not any(r == "*" or r.endswith("/*") for r in resources)
+    association = next(r for r in slice_.resources if r.type.endswith("PodIdentityAssociation"))
+    assert (association.inputs["namespace"], association.inputs["serviceAccount"]) == (
+        "pr-123",
+        "slice-workload",
+    )
+    assert association.inputs["clusterName"] == base["kubernetes"]["cluster"]
+
+
+def test_the_provisioner_gets_the_baselines_endpoints_and_no_secret_values(graphs):
+    slice_, staging = graphs
+    base = unwrap(staging.outputs)
+    function = next(r for r in slice_.resources if r.type == "aws:lambda/function:Function")
+    env = unwrap(function.inputs["environment"])["variables"]
+    assert env["DB_HOST"] == base["databases"]["orders"]["endpoint"]
+    assert env["DB_SECRET_ARN"] == base["databases"]["orders"]["masterSecretArn"]
+    assert (env["DATABASE"], env["DATABASE_USER"], env["VHOST"]) == ("pr_123", "pr_123_app", "pr-123")
+    assert env["MQ_URL"].startswith("https://") and ":5671" not in env["MQ_URL"]
+    assert unwrap(function.inputs["vpcConfig"])["subnetIds"] == base["subnetIds"]["private"]
+    assert not any("password" in k.lower() for k in env)
+
+
+def test_a_missing_baseline_is_one_clear_error(tmp_path):
+    text = EXAMPLE.read_text(encoding="utf-8").replace("baseline: staging", "baseline: nowhere")
+    path = tmp_path / "Pulumi.pr-123.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProgramError, match=r"baseline stack file Pulumi\.nowhere\.yaml is missing"):
+        run_stack(read_stack_file(PROJECT_DIR, path))
