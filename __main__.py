@@ -142,8 +142,9 @@ def build_broker(
     placement = BrokerArgs(
         broker_name=broker.aws_name(cfg.environment),
         vpc_id=network.vpc_id,
-        subnet_ids=network.subnet_ids["private"][: broker.subnet_count(az_count)],
-        subnet_tier="private",
+        # the data tier: nodes and pods never get addresses there, so NetworkPolicies can name it exactly
+        subnet_ids=network.subnet_ids["isolated"][: broker.subnet_count(az_count)],
+        subnet_tier="isolated",
         kms_key_arn=vault.key_arn,
         clients=data_store_clients(broker.clients, network),
         tags=cfg.resource_tags(),
@@ -337,10 +338,11 @@ def cluster_args(cfg: StackConfig, vault: SecretVault, net: Network, tb: TokenBr
 
 
 def data_tier(cfg: StackConfig, net: Network) -> list[DataTierEgress]:
-    """Where apps may connect: each data store's subnets on its port."""
+    """Where apps may connect: each data store's subnets (the isolated tier, which no node or pod uses) on
+    its port."""
     tiers = [DataTierEgress(f"db-{d.name}", net.subnet_cidrs["isolated"], [DB_PORT]) for d in cfg.databases]
     for b in cfg.brokers:
-        cidrs, port = net.subnet_cidrs["private"][: b.subnet_count(cfg.network.az_count)], AMQPS_PORT
+        cidrs, port = net.subnet_cidrs["isolated"][: b.subnet_count(cfg.network.az_count)], AMQPS_PORT
         tiers.append(
             DataTierEgress(f"broker-{b.name}", cidrs, [KAFKA_IAM_PORT if b.engine == "kafka" else port])
         )
@@ -372,7 +374,7 @@ def build_kubernetes(cfg: StackConfig, vault: SecretVault, net: Network, broker:
         quota=cfg.namespace.quota_hard(),
         container_defaults=cfg.namespace.container_defaults(),
         data_tier=data_tier(cfg, net),
-        aws_api_cidrs=net.subnet_cidrs["private"] if cfg.cluster.mode == "eks" else [],
+        aws_api_cidrs=net.endpoint_subnet_cidrs if cfg.cluster.mode == "eks" else [],
     )
     mail = cfg.mail_sink
     mail_args = None if mail is None else MailSinkArgs(namespace=cfg.namespace.name, **mail.model_dump())
