@@ -31,7 +31,7 @@ from components.token_broker import (
     TokenBroker,
     TokenBrokerArgs,
 )
-from components.vault import SecretArgs, SecretVault, SecretVaultArgs
+from components.vault import SecretArgs, SecretVault, SecretVaultArgs, refuse_live_key
 from stack_config import ConfigError, StackConfig, load_stack_config, raw_from_pulumi
 from stack_config.data import (
     DEFAULT_DB_STORAGE_GIB,
@@ -54,6 +54,9 @@ def load_config() -> StackConfig:
 
 def build_vault(cfg: StackConfig) -> SecretVault:
     secrets_config = pulumi.Config()
+    for s in cfg.vault.secrets:  # the decrypted value, checked before anything is registered; never shown
+        if s.from_config:
+            refuse_live_key(s.name, secrets_config.get(s.from_config))
     secrets = [
         SecretArgs(
             name=s.name,
