@@ -2,9 +2,9 @@
 
 Envoy Gateway (Helm release of ``oci://docker.io/envoyproxy/gateway-helm``, pinned, its ``crds/`` skipped)
 runs in its own hardened namespace; a release of the CRD-only chart ``gateway-crds-helm`` at the same
-version installs the Gateway API v1.6 and Envoy Gateway CRDs, so raising the version upgrades them too. Every object that decides what the edge does is
-authored here as a ``CustomResource`` (``components/edge_objects.py`` holds the specs), so the preview and
-the policy pack see each one:
+version installs the Gateway API v1.6 and Envoy Gateway CRDs, so raising the version upgrades them too.
+Every object that decides what the edge does is authored here as a ``CustomResource``
+(``components/edge_objects.py`` holds the specs), so the preview and the policy pack see each one:
 
 - ``GatewayClass`` and a ``Gateway`` in the staging namespace with one HTTPS listener (TLS ends at Envoy);
 - an ``EnvoyProxy`` whose Service is an internal NLB (``loadBalancerClass: service.k8s.aws/nlb``, scheme

@@ -12,6 +12,7 @@ from pulumi_policy import Policy
 
 from . import (
     access,
+    cluster_access,
     compute,
     containers,
     credentials,
@@ -46,6 +47,7 @@ ALL_POLICIES: list[Policy] = [
     *edge.POLICIES,
     *kubernetes.POLICIES,
     *workloads.POLICIES,
+    *cluster_access.POLICIES,
     *eks.POLICIES,
     *encryption.POLICIES,
     *credentials.POLICIES,

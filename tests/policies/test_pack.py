@@ -18,6 +18,7 @@ from tests.policies.conftest import findings
 from tests.policies.stack import KEY_ARN, Stack, baseline
 
 STACK_RULES = {
+    "route-not-bypassing-edge-auth",
     "data-store-in-private-subnets",
     "internet-ingress-only-on-public-lb",
     "default-security-group-closed",
@@ -52,7 +53,7 @@ def test_analyzer_info_describes_every_rule(pack: Any) -> None:
     policies = {p.name: p for p in pack.policies}
     assert pack.pack_name == "staging-guardrails"
     assert pack.pack_version == "0.1.0"  # from PulumiPolicy.yaml, as the engine reports it
-    assert len(policies) == len(pack.policies) == 74
+    assert len(policies) == len(pack.policies) == 78
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", name) for name in policies)
     assert {n for n, p in policies.items() if p.policy_type == "stack"} == STACK_RULES
     assert {n for n, p in policies.items() if p.enforcement_level == "advisory"} == ADVISORY
