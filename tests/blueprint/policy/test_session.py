@@ -235,7 +235,7 @@ def test_run_policies_on_the_baseline_stack() -> None:
     report = run_policies(baseline().graph(), env={"STAGING_GUARDRAILS_TODAY": "2026-06-15"})
     assert report.pack_name == "staging-guardrails"
     assert not report.has_mandatory and report.violations == ()
-    assert len(report.policies) == 74
+    assert len(report.policies) == 78
 
 
 def test_go_durations() -> None:
