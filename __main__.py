@@ -32,7 +32,7 @@ from components.token_broker import (
     TokenBroker,
     TokenBrokerArgs,
 )
-from components.vault import SecretArgs, SecretVault, SecretVaultArgs
+from components.vault import SecretArgs, SecretVault, SecretVaultArgs, refuse_live_key
 from stack_config import ConfigError, StackConfig, load_stack_config, raw_from_pulumi
 from stack_config.data import (
     DEFAULT_DB_STORAGE_GIB,
@@ -55,6 +55,9 @@ def load_config() -> StackConfig:
 
 def build_vault(cfg: StackConfig) -> SecretVault:
     secrets_config = pulumi.Config()
+    for s in cfg.vault.secrets:  # the decrypted value, checked before anything is registered; never shown
+        if s.from_config:
+            refuse_live_key(s.name, secrets_config.get(s.from_config))
     secrets = [
         SecretArgs(
             name=s.name,
@@ -143,8 +146,9 @@ def build_broker(
     placement = BrokerArgs(
         broker_name=broker.aws_name(cfg.environment),
         vpc_id=network.vpc_id,
-        subnet_ids=network.subnet_ids["private"][: broker.subnet_count(az_count)],
-        subnet_tier="private",
+        # the data tier: nodes and pods never get addresses there, so NetworkPolicies can name it exactly
+        subnet_ids=network.subnet_ids["isolated"][: broker.subnet_count(az_count)],
+        subnet_tier="isolated",
         kms_key_arn=vault.key_arn,
         clients=data_store_clients(broker.clients, network),
         tags=cfg.resource_tags(),
@@ -339,10 +343,11 @@ def cluster_args(cfg: StackConfig, vault: SecretVault, net: Network, tb: TokenBr
 
 
 def data_tier(cfg: StackConfig, net: Network) -> list[DataTierEgress]:
-    """Where apps may connect: each data store's subnets on its port."""
+    """Where apps may connect: each data store's subnets (the isolated tier, which no node or pod uses) on
+    its port."""
     tiers = [DataTierEgress(f"db-{d.name}", net.subnet_cidrs["isolated"], [DB_PORT]) for d in cfg.databases]
     for b in cfg.brokers:
-        cidrs, port = net.subnet_cidrs["private"][: b.subnet_count(cfg.network.az_count)], AMQPS_PORT
+        cidrs, port = net.subnet_cidrs["isolated"][: b.subnet_count(cfg.network.az_count)], AMQPS_PORT
         tiers.append(
             DataTierEgress(f"broker-{b.name}", cidrs, [KAFKA_IAM_PORT if b.engine == "kafka" else port])
         )
@@ -374,7 +379,7 @@ def build_kubernetes(cfg: StackConfig, vault: SecretVault, net: Network, broker:
         quota=cfg.namespace.quota_hard(),
         container_defaults=cfg.namespace.container_defaults(),
         data_tier=data_tier(cfg, net),
-        aws_api_cidrs=net.subnet_cidrs["private"] if cfg.cluster.mode == "eks" else [],
+        aws_api_cidrs=net.endpoint_subnet_cidrs if cfg.cluster.mode == "eks" else [],
     )
     mail = cfg.mail_sink
     mail_args = None if mail is None else MailSinkArgs(namespace=cfg.namespace.name, **mail.model_dump())

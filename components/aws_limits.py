@@ -120,6 +120,36 @@ REGION_PATTERN = r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}"
 #: Availability zone names: the region's name plus a letter (``eu-west-1a``); Local Zones add a location
 #: (``us-west-2-lax-1a``). Source: EC2 User Guide, "Availability Zones".
 AZ_SUFFIX_PATTERN = r"(?:[a-z]|-[a-z]{3}-[0-9][a-z])"
+#: The smallest subnet AWS accepts (VPC User Guide, "Subnet CIDR blocks": IPv4 subnets from /16 to /28).
+SUBNET_MIN_PREFIX_SOURCE = f"{_DOCS}/vpc/latest/userguide/subnet-sizing.html"
+#: The largest VPC prefix whose interface-endpoint subnets (1/256 of the VPC each) are still a /28.
+MAX_ENDPOINT_VPC_PREFIX = 20
+
+#: Every commercial, China and GovCloud region, by partition. Source: botocore 1.44.18
+#: ``botocore/data/endpoints.json`` (``partitions[].regions``, read 2026-12-07); the AWS General Reference
+#: page "AWS Regions" lists the same names. The ISO partitions are left out: nothing here deploys there.
+#: A region not listed here fails the preview; when AWS opens a region, add it (and its AZ count below).
+KNOWN_REGIONS: frozenset[str] = frozenset(
+    {
+        "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+        "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+        "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-central-1", "ca-west-1", "eu-central-1",
+        "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3",
+        "il-central-1", "me-central-1", "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2",
+        "us-west-1", "us-west-2", "cn-north-1", "cn-northwest-1", "us-gov-east-1", "us-gov-west-1",
+        "eusc-de-east-1",
+    }
+)  # fmt: skip
+REGIONS_SOURCE = "botocore 1.44.18 botocore/data/endpoints.json (partitions[].regions), read 2026-12-07"
+#: Availability zones an account can use in a region. AWS documents that "each Region has at least three
+#: Availability Zones" (AWS Regions and Availability Zones, "AWS Availability Zones"), so 3 unless listed:
+#: us-west-1 offers new accounts two (AZ IDs usw1-az1 and usw1-az3, the same page's North America table;
+#: older accounts may see a third); us-east-1 has six (use1-az1 to use1-az6) and us-west-2 four (usw2-az1 to
+#: usw2-az4), same table. A documented count is a hard limit; for another region, more than three AZs pass
+#: only when ``network.availabilityZones`` names them (the preview cannot know how many it has).
+MIN_AZS_PER_REGION = 3
+AZS_PER_REGION: dict[str, int] = {"us-west-1": 2, "us-east-1": 6, "us-west-2": 4}
+AZS_SOURCE = f"{_DOCS}/global-infrastructure/latest/regions/aws-availability-zones.html"
 
 # --- RDS -------------------------------------------------------------------------------------------------
 

@@ -22,11 +22,11 @@ class BrokerArgs:
     Attributes:
         broker_name: cluster/broker name, e.g. ``staging-events`` (1-50 letters, digits, hyphens).
         vpc_id: the VPC.
-        subnet_ids: subnets of the private tier, one per AZ.
+        subnet_ids: subnets of the isolated (data) tier, one per AZ.
         kms_key_arn: the vault CMK.
         clients: who may connect.
         tags: tags for every resource.
-        subnet_tier: name of the subnets' tier, recorded as the ``tier`` tag (default ``private``).
+        subnet_tier: name of the subnets' tier, recorded as the ``tier`` tag (default ``isolated``).
         log_retention_days: retention of the broker's log group, in days (default 90).
         deletion_protection: protect the cluster/broker from deletion (Pulumi ``protect``; neither MSK nor
             Amazon MQ has a deletion-protection flag of its own). Default on.
@@ -38,7 +38,7 @@ class BrokerArgs:
     kms_key_arn: pulumi.Input[str]
     clients: Sequence[Client]
     tags: Mapping[str, str]
-    subnet_tier: str = "private"
+    subnet_tier: str = "isolated"
     log_retention_days: int = 90
     deletion_protection: bool = True
 

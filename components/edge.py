@@ -1,9 +1,10 @@
 """``Edge``: the only way into staging's apps, and one that search engines and strangers cannot use.
 
-Envoy Gateway (Helm release of ``oci://docker.io/envoyproxy/gateway-helm``, pinned; the chart brings the
-Gateway API v1.6 CRDs) runs in its own hardened namespace. Every object that decides what the edge does is
-authored here as a ``CustomResource`` (``components/edge_objects.py`` holds the specs), so the preview and
-the policy pack see each one:
+Envoy Gateway (Helm release of ``oci://docker.io/envoyproxy/gateway-helm``, pinned, its ``crds/`` skipped)
+runs in its own hardened namespace; a release of the CRD-only chart ``gateway-crds-helm`` at the same
+version installs the Gateway API v1.6 and Envoy Gateway CRDs, so raising the version upgrades them too.
+Every object that decides what the edge does is authored here as a ``CustomResource``
+(``components/edge_objects.py`` holds the specs), so the preview and the policy pack see each one:
 
 - ``GatewayClass`` and a ``Gateway`` in the staging namespace with one HTTPS listener (TLS ends at Envoy);
 - an ``EnvoyProxy`` whose Service is an internal NLB (``loadBalancerClass: service.k8s.aws/nlb``, scheme
@@ -54,6 +55,14 @@ from components.edge_objects import (
 from components.kubernetes_common import PART_OF, hardened_namespace, k8s_opts, network_policy, tcp_ports
 
 CHART = "oci://docker.io/envoyproxy/gateway-helm"
+#: Envoy Gateway's CRD-only chart (Envoy Gateway docs, "Gateway Crds Helm Chart": values
+#: ``crds.gatewayAPI.enabled``, ``crds.gatewayAPI.channel`` (default ``experimental``),
+#: ``crds.envoyGateway.enabled``, both ``false`` by default). Its CRDs are templates, so ``helm upgrade``
+#: (a new ``envoyGatewayVersion``) applies them; Helm never upgrades a chart's ``crds/`` directory (Helm
+#: docs, "Custom Resource Definitions": "There is no support at this time for upgrading or deleting CRDs
+#: using Helm"), which is why the controller's release skips its own.
+CRDS_CHART = "oci://docker.io/envoyproxy/gateway-crds-helm"
+CRDS_VALUES = {"crds": {"gatewayAPI": {"enabled": True}, "envoyGateway": {"enabled": True}}}
 #: Envoy maps a listener port below 1024 to container port + 10000 (Envoy Gateway's infrastructure
 #: manager): the HTTPS listener on 443 is served on 10443 in the proxy pods.
 PROXY_HTTPS_PORT = 10443
@@ -242,14 +251,24 @@ class Edge(StagingComponent):
             pod_selector=NOT_PROXIES,
             egress=[{"ports": tcp_ports(443)}],  # the Kubernetes API server
         )
+        crds = Release(
+            f"{name}-envoy-gateway-crds",
+            chart=CRDS_CHART,
+            version=args.envoy_gateway_version,  # same version: an upgrade upgrades the CRDs first
+            namespace=ns,
+            create_namespace=False,
+            values=CRDS_VALUES,
+            opts=opts,
+        )
         return Release(
             f"{name}-envoy-gateway",
             chart=CHART,
             version=args.envoy_gateway_version,
             namespace=ns,
             create_namespace=False,
+            skip_crds=True,  # installed and upgraded by the CRD chart's release
             values={"topologyInjector": {"enabled": False}},
-            opts=opts,
+            opts=self._opts(depends_on=[created, crds]),
         )
 
     def _proxy_egress(self) -> list[dict]:

@@ -35,6 +35,11 @@ _ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-"
 #: Secret keys Envoy Gateway reads: ``.htpasswd`` (basic auth, SHA hashes only) and ``client-secret`` (OIDC).
 HTPASSWD_KEY = ".htpasswd"
 OIDC_SECRET_KEY = "client-secret"
+#: Requests carrying this header (exactly) get 401 from an OIDC edge instead of a redirect to the IdP
+#: (Envoy Gateway API, ``OIDCDenyRedirect``: "useful for AJAX or machine requests"). Browsers' scripts send
+#: it (``X-Requested-With: XMLHttpRequest``), and so does ``python -m blueprint verify --url``: a
+#: non-browser client learns it is not logged in instead of following a login page it cannot use.
+OIDC_DENY_REDIRECT_HEADER = ("X-Requested-With", "XMLHttpRequest")
 
 
 @dataclass(frozen=True)
@@ -150,8 +155,9 @@ def robots_public_spec(route: str, client_cidrs: Sequence[str]) -> dict[str, Any
 def security_policy_spec(
     gateway: str, *, basic_auth_secret: str | None, oidc: Oidc | None, client_cidrs: Sequence[str]
 ) -> dict[str, Any]:
-    """The Gateway-level SecurityPolicy: basic auth (htpasswd in ``basic_auth_secret``) or an OIDC login,
-    and with ``client_cidrs`` an authorization that denies every other client address.
+    """The Gateway-level SecurityPolicy: basic auth (htpasswd in ``basic_auth_secret``) or an OIDC login
+    (redirecting browsers to the IdP; 401 for requests with ``OIDC_DENY_REDIRECT_HEADER``), and with
+    ``client_cidrs`` an authorization that denies every other client address.
 
     Raises:
         ValueError: neither or both of basic auth and OIDC.
@@ -167,6 +173,15 @@ def security_policy_spec(
             "clientID": oidc.client_id,
             "clientSecret": {"kind": "Secret", "name": oidc.secret_name},
             "scopes": list(oidc.scopes),
+            "denyRedirect": {
+                "headers": [
+                    {
+                        "name": OIDC_DENY_REDIRECT_HEADER[0],
+                        "type": "Exact",
+                        "value": OIDC_DENY_REDIRECT_HEADER[1],
+                    }
+                ]
+            },
         }
     if client_cidrs:
         spec["authorization"] = _client_authorization(client_cidrs)

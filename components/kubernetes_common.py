@@ -29,6 +29,9 @@ KUBE_DNS = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
     "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
 }
+#: The mail sink's pods (``MailSink``): closed to every egress but DNS, so the namespace-wide allows select
+#: every pod except these (a NetworkPolicy allows what any policy selecting the pod allows).
+MAIL_SINK_POD = {"app.kubernetes.io/name": "mailpit"}
 #: User and group of every container the blueprint runs (``nobody``: no home, no shell, not root).
 NONROOT_ID = 65534
 
@@ -56,6 +59,16 @@ def pod_security_labels(version: str) -> dict[str, str]:
 def namespace_selector(namespace: str) -> dict[str, Any]:
     """Selects one namespace by the ``kubernetes.io/metadata.name`` label Kubernetes sets on every one."""
     return {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
+
+
+def every_pod_except(labels: Mapping[str, str]) -> dict[str, Any]:
+    """A ``podSelector`` for every pod of the namespace except those carrying all of ``labels`` (one
+    ``NotIn`` expression per label: a pod without the label is selected too)."""
+    return {
+        "matchExpressions": [
+            {"key": key, "operator": "NotIn", "values": [value]} for key, value in sorted(labels.items())
+        ]
+    }
 
 
 def tcp_ports(*ports: int) -> list[dict[str, Any]]:

@@ -3,8 +3,9 @@
 Apps send to ``mailpit.<namespace>.svc.cluster.local:1025`` (SMTP, any credentials accepted); Mailpit keeps
 the messages (a bounded number, in an ``emptyDir``: they vanish with the pod) and shows them in its UI,
 which is reachable only through the edge (basic auth or OIDC, robots header, like every route). No relay is
-configured, and the namespace's default-deny egress gives Mailpit no way out at all; no NetworkPolicy of
-the stack opens SMTP ports (25/465/587) to anything outside the cluster (the pack checks).
+configured, and the namespace's default-deny egress gives Mailpit no way out but DNS: the namespace's
+egress allows (data tier, AWS APIs, SMTP to the sink) select every pod except Mailpit's. No NetworkPolicy
+of the stack opens SMTP ports (25/465/587) to anything outside the cluster (the pack checks).
 
 The container runs as a non-root user with a read-only root filesystem, no capabilities, no privilege
 escalation and the RuntimeDefault seccomp profile (Pod Security ``restricted``); it mounts no service
@@ -24,8 +25,10 @@ from pulumi_kubernetes.core.v1 import Service
 from components.common import StagingComponent
 from components.edge import Edge
 from components.kubernetes_common import (
+    MAIL_SINK_POD,
     app_labels,
     container_security_context,
+    every_pod_except,
     k8s_opts,
     network_policy,
     pod_security_context,
@@ -121,7 +124,7 @@ class MailSink(StagingComponent):
     ) -> None:
         super().__init__(name, opts)
         ns, labels = args.namespace, app_labels("mailpit", "mail-sink")
-        selector = {"matchLabels": {"app.kubernetes.io/name": "mailpit"}}
+        selector = {"matchLabels": dict(MAIL_SINK_POD)}
         metadata: Any = {"name": "mailpit", "namespace": ns, "labels": labels}
         pod: Any = {"metadata": {"labels": labels}, "spec": mailpit_pod_spec(args.image, args.max_messages)}
         deployment_spec: Any = {
@@ -175,5 +178,6 @@ class MailSink(StagingComponent):
             policy_name="allow-smtp-to-mail-sink",
             namespace=ns,
             opts=opts,
+            pod_selector=every_pod_except(selector["matchLabels"]),
             egress=[{"to": [{"podSelector": selector}], "ports": tcp_ports(SMTP_PORT)}],
         )

@@ -3,12 +3,20 @@
 Tiers (one subnet per tier per AZ):
 - public: load balancers and NAT gateways only; a route to the internet gateway; no public IPs on launch.
 - private: workloads; egress to the internet through NAT (strategy ``single``/``perAz``/``none``).
-- isolated: data stores; only the VPC-local route and the S3 gateway endpoint, no internet or NAT route.
+- isolated: data stores (databases and message brokers); only the VPC-local route and the S3 gateway
+  endpoint, no internet or NAT route.
+- endpoints: the interface VPC endpoints' network interfaces, one small subnet per AZ (tag
+  ``tier=endpoints``, the isolated route table), created when interface endpoints are configured.
+
+Nodes and pods use only the private tier: the VPC CNI gives pods addresses from their node's subnet (EKS
+User Guide, "Assign IPs to Pods with the Amazon VPC CNI") and EKS places the control plane's network
+interfaces in the cluster's subnets (EKS User Guide, "View Amazon EKS networking requirements for VPC and
+subnets"). Data stores and interface endpoints therefore get address ranges of their own, so a
+NetworkPolicy ``ipBlock`` can name exactly them without also allowing every node, pod and the control plane.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -25,13 +33,14 @@ from components.common import (
     policy_document,
     with_name,
 )
+from components.network_plan import (
+    TIERS,
+    Tier,
+    plan_endpoint_subnets,
+    plan_subnets,
+)
 
-Tier = Literal["public", "private", "isolated"]
-TIERS: tuple[Tier, ...] = ("public", "private", "isolated")
 NatStrategy = Literal["single", "perAz", "none"]
-
-#: Slots per tier: 8 (2**3) subnets fit each tier's block, so up to 6 AZs plus 2 spare.
-_SLOT_BITS = 3
 
 #: Kubernetes load-balancer discovery tags (AWS Load Balancer Controller, "Subnet auto-discovery").
 _K8S_ELB_TAGS: dict[Tier, dict[str, str]] = {
@@ -39,40 +48,6 @@ _K8S_ELB_TAGS: dict[Tier, dict[str, str]] = {
     "private": {"kubernetes.io/role/internal-elb": "1"},
     "isolated": {},
 }
-
-
-def plan_subnets(vpc_cidr: str, az_count: int) -> dict[Tier, list[str]]:
-    """Carve the tier subnets out of the VPC CIDR, deterministically.
-
-    The private tier gets the first half of the VPC, the isolated tier the third quarter and the public
-    tier the last quarter; each block is split into 8 equal slots and AZ ``i`` takes slot ``i``. For a
-    /16 that is /20 private, /21 isolated and /21 public subnets. Adding AZs later never moves existing
-    subnets.
-
-    Args:
-        vpc_cidr: the VPC's IPv4 CIDR, /16 to /23.
-        az_count: 1-6.
-
-    Returns:
-        tier -> list of ``az_count`` CIDRs, index = AZ index.
-
-    Raises:
-        ValueError: a CIDR outside /16-/23 or an AZ count outside 1-6.
-    """
-    vpc = ipaddress.IPv4Network(vpc_cidr)
-    if not 16 <= vpc.prefixlen <= 23 or not 1 <= az_count <= 6:
-        raise ValueError(f"cannot plan {az_count} AZ(s) in {vpc_cidr}: need a /16-/23 and 1-6 AZs")
-    private_block, rest = vpc.subnets(prefixlen_diff=1)
-    isolated_block, public_block = rest.subnets(prefixlen_diff=1)
-    blocks: dict[Tier, ipaddress.IPv4Network] = {
-        "public": public_block,
-        "private": private_block,
-        "isolated": isolated_block,
-    }
-    return {
-        tier: [str(s) for s in list(block.subnets(prefixlen_diff=_SLOT_BITS))[:az_count]]
-        for tier, block in blocks.items()
-    }
 
 
 @dataclass(frozen=True)
@@ -108,6 +83,8 @@ class Network(StagingComponent):
         subnet_ids: tier -> subnet ids (index = AZ index).
         subnet_cidrs: tier -> subnet CIDRs (plain strings, index = AZ index), for CIDR-based SG rules.
         route_table_ids: tier -> route table ids (public and isolated: one; private: one per AZ).
+        endpoint_subnet_ids, endpoint_subnet_cidrs: the interface endpoints' subnets (index = AZ index;
+            empty without interface endpoints).
         endpoint_security_group_id: SG of the interface endpoints (443 from the VPC CIDR only).
         flow_log_group_name: the encrypted log group receiving ALL traffic records.
     """
@@ -117,6 +94,8 @@ class Network(StagingComponent):
     subnet_ids: dict[Tier, list[pulumi.Output[str]]]
     subnet_cidrs: dict[Tier, list[str]]
     route_table_ids: dict[Tier, list[pulumi.Output[str]]]
+    endpoint_subnet_ids: list[pulumi.Output[str]]
+    endpoint_subnet_cidrs: list[str]
     endpoint_security_group_id: pulumi.Output[str]
     flow_log_group_name: pulumi.Output[str]
 
@@ -126,6 +105,9 @@ class Network(StagingComponent):
         self._ctx = AwsContext(self)
         self.vpc_cidr = args.cidr
         self.subnet_cidrs = plan_subnets(args.cidr, args.az_count)
+        self.endpoint_subnet_cidrs = (
+            plan_endpoint_subnets(args.cidr, args.az_count) if args.interface_endpoints else []
+        )
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
             cidr_block=args.cidr,
@@ -146,6 +128,7 @@ class Network(StagingComponent):
         subnets = self._subnets(vpc)
         self.subnet_ids = {tier: [s.id for s in subnets[tier]] for tier in TIERS}
         self.route_table_ids = self._routing(vpc, subnets)
+        self.endpoint_subnet_ids = self._endpoint_subnets(vpc, subnets)
         self.endpoint_security_group_id = self._endpoints(vpc)
         self.flow_log_group_name = self._flow_logs(vpc)
         self.register()
@@ -178,6 +161,30 @@ class Network(StagingComponent):
             ]
             for tier in TIERS
         }
+
+    def _endpoint_subnets(
+        self, vpc: aws.ec2.Vpc, subnets: dict[Tier, list[aws.ec2.Subnet]]
+    ) -> list[pulumi.Output[str]]:
+        """One endpoint subnet per AZ, in the AZ of that index's tier subnets, on the isolated route table."""
+        ids = []
+        for i, cidr in enumerate(self.endpoint_subnet_cidrs):
+            subnet = aws.ec2.Subnet(
+                f"{self._name}-endpoints-{i}",
+                vpc_id=vpc.id,
+                cidr_block=cidr,
+                availability_zone=subnets["private"][i].availability_zone,
+                map_public_ip_on_launch=False,
+                tags=with_name(self._args.tags, f"{self._name}-endpoints-{i}", tier="endpoints"),
+                opts=child_opts(self),
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{self._name}-endpoints-{i}-rta",
+                subnet_id=subnet.id,
+                route_table_id=self.route_table_ids["isolated"][0],
+                opts=child_opts(self),
+            )
+            ids.append(subnet.id)
+        return ids
 
     def _route_table(self, vpc: aws.ec2.Vpc, label: str, tier: Tier) -> aws.ec2.RouteTable:
         return aws.ec2.RouteTable(
@@ -290,7 +297,6 @@ class Network(StagingComponent):
             tags=with_name(self._args.tags, f"{self._name}-endpoints-https"),
             opts=child_opts(self),
         )
-        private_subnets = self.subnet_ids["private"]
         for service in self._args.interface_endpoints:
             label = service.replace(".", "-")
             aws.ec2.VpcEndpoint(
@@ -299,7 +305,7 @@ class Network(StagingComponent):
                 service_name=pulumi.Output.concat(prefix, service),
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
-                subnet_ids=private_subnets,
+                subnet_ids=self.endpoint_subnet_ids,
                 security_group_ids=[sg.id],
                 tags=with_name(self._args.tags, f"{self._name}-{label}-endpoint"),
                 opts=child_opts(self),

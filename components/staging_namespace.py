@@ -5,8 +5,11 @@
 - NetworkPolicies: ``default-deny`` (every pod, ingress and egress, no rule) plus explicit allows, each its
   own object so a reviewer sees what is open: ``allow-dns`` (kube-dns, 53), ``allow-from-edge`` (Envoy
   Gateway's proxies, the only way in), ``allow-data-tier`` (the data stores' subnets on their ports only),
-  ``allow-aws-apis`` (the VPC interface endpoints on 443 and the EKS Pod Identity agent). Mail leaves the
-  namespace only to the mail sink (``MailSink`` adds that policy); no SMTP port is open to the outside.
+  ``allow-aws-apis`` (the VPC interface endpoints' own subnets on 443 and the EKS Pod Identity agent). The
+  egress allows select every pod but the mail sink's, which may resolve names and nothing else. Their
+  ``ipBlock``s are the data tier's and the endpoints' subnets, never the private tier, where the VPC CNI
+  gives every node and pod its address. Mail leaves the namespace only to the mail sink (``MailSink`` adds
+  that policy); no SMTP port is open to the outside.
 - A ResourceQuota (CPU, memory, pods; no LoadBalancer or NodePort Services: the edge is the only way in)
   and a LimitRange (defaults for containers that set none, a per-container maximum).
 
@@ -25,7 +28,9 @@ from pulumi_kubernetes.core.v1 import LimitRange, ResourceQuota
 
 from components.common import StagingComponent
 from components.kubernetes_common import (
+    MAIL_SINK_POD,
     PART_OF,
+    every_pod_except,
     hardened_namespace,
     k8s_opts,
     namespace_selector,
@@ -68,7 +73,8 @@ class StagingNamespaceArgs:
         container_defaults: LimitRange container entry: ``defaultRequest``, ``default`` and ``max``, each
             ``{"cpu": ..., "memory": ...}``.
         data_tier: data stores apps may reach.
-        aws_api_cidrs: subnets of the VPC interface endpoints (the private tier), reached on 443.
+        aws_api_cidrs: the VPC interface endpoints' own subnets (``Network.endpoint_subnet_cidrs``), reached
+            on 443.
         edge_namespace: namespace of Envoy Gateway's proxies (default ``envoy-gateway-system``).
     """
 
@@ -123,7 +129,7 @@ class StagingNamespace(StagingComponent):
 
     def _allows(self, name: str, args: StagingNamespaceArgs, opts: pulumi.ResourceOptions) -> None:
         """The explicit allows on top of ``default-deny`` (each one a NetworkPolicy of its own)."""
-        ns = args.namespace
+        ns, apps = args.namespace, every_pod_except(MAIL_SINK_POD)
         edge = {
             "namespaceSelector": namespace_selector(args.edge_namespace),
             "podSelector": {"matchLabels": ENVOY_PROXY_PODS},
@@ -142,7 +148,12 @@ class StagingNamespace(StagingComponent):
         ]
         if data:
             network_policy(
-                f"{name}-allow-data-tier", policy_name="allow-data-tier", namespace=ns, opts=opts, egress=data
+                f"{name}-allow-data-tier",
+                policy_name="allow-data-tier",
+                namespace=ns,
+                opts=opts,
+                pod_selector=apps,
+                egress=data,
             )
         apis = [{"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], "ports": tcp_ports(80)}]
         if args.aws_api_cidrs:
@@ -150,5 +161,10 @@ class StagingNamespace(StagingComponent):
                 0, {"to": [{"ipBlock": {"cidr": c}} for c in args.aws_api_cidrs], "ports": tcp_ports(443)}
             )
         network_policy(
-            f"{name}-allow-aws-apis", policy_name="allow-aws-apis", namespace=ns, opts=opts, egress=apis
+            f"{name}-allow-aws-apis",
+            policy_name="allow-aws-apis",
+            namespace=ns,
+            opts=opts,
+            pod_selector=apps,
+            egress=apis,
         )

@@ -6,6 +6,11 @@ exported logs a destroy leaves behind are encrypted with it, and a key scheduled
 run would make them unrecoverable once the waiting period ends. Delete it by hand once nothing needs it
 (README, "Tearing down and replacing").
 
+A secret whose value (from secret config) is shaped like a live key of a well-known provider (Stripe
+``sk_live_``/``rk_live_``, ``components/live_credentials.py``) fails the deployment naming the secret,
+never the value (``refuse_live_key``, called by the program on the decrypted value before anything is
+registered): staging holds test versions of payment gateways and sandboxed third-party APIs only.
+
 Secrets are named by their Secrets Manager name (``<name>-secret-<secret name>``), never by list position, so
 adding, removing or reordering one leaves the others alone. A deleted secret's name stays taken for its
 recovery window (DeleteSecret API reference), which would block re-creating the stack: secrets whose value
@@ -29,6 +34,23 @@ from components.common import (
     policy_document,
     with_name,
 )
+from components.live_credentials import live_key_message, live_key_shape
+
+
+def refuse_live_key(secret_name: str, value: str | None) -> str | None:
+    """``value`` unchanged, unless it is shaped like a live third-party key (``LIVE_KEY_SHAPES``).
+
+    The program calls it with the decrypted config value before any resource is registered, so
+    ``pulumi preview`` and ``pulumi up`` stop before anything is created.
+
+    Raises:
+        pulumi.RunError: naming the secret and the provider, never the value.
+    """
+    shape = live_key_shape(value) if isinstance(value, str) else None
+    if shape is not None:
+        raise pulumi.RunError(live_key_message(secret_name, shape))
+    return value
+
 
 #: Actions CloudWatch Logs needs on a CMK that encrypts log groups (CloudWatch Logs User Guide,
 #: "Encrypt log data in CloudWatch Logs using AWS Key Management Service", step 2 key policy).

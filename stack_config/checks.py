@@ -15,7 +15,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.aws_limits import AZ_SUFFIX_PATTERN, REGION_PATTERN
+from components.aws_limits import (
+    AZ_SUFFIX_PATTERN,
+    AZS_PER_REGION,
+    AZS_SOURCE,
+    KNOWN_REGIONS,
+    MAX_ENDPOINT_VPC_PREFIX,
+    MIN_AZS_PER_REGION,
+    REGION_PATTERN,
+    SUBNET_MIN_PREFIX_SOURCE,
+)
 from stack_config.base import NAMESPACE, Problem, join_path
 from stack_config.kubernetes_checks import raw_secret_keys, secret_reference_paths
 from stack_config.schema import ENVIRONMENT_PATTERN, ENVIRONMENT_RULE, StackConfig
@@ -51,6 +60,34 @@ def check_azs(cfg: StackConfig, _raw: Mapping[str, Any]) -> Iterable[Problem]:
             cfg.network.az_count,
             f"is more than the {len(azs)} AZ(s) listed in network.availabilityZones; "
             "lower azCount or list more AZs",
+        )
+
+
+def check_nat_for_cluster(cfg: StackConfig, _raw: Mapping[str, Any]) -> Iterable[Problem]:
+    """An EKS cluster's nodes need a way out: they pull the edge's and the mail sink's images from public
+    registries and reach AWS APIs no interface endpoint of the stack serves (EKS User Guide, "Deploy
+    private clusters with limited internet access": every image from ECR, endpoints for EC2, ELB, ...)."""
+    if cfg.cluster is not None and cfg.cluster.mode == "eks" and cfg.network.nat_strategy == "none":
+        yield Problem(
+            "network.natStrategy",
+            "none",
+            "leaves the EKS cluster (cluster.mode: eks) without internet egress: its nodes could not pull "
+            "images from public registries (Envoy Gateway, Mailpit) nor reach the EKS and EC2 APIs; set "
+            "natStrategy to single or perAz, or deploy into an existing cluster (cluster.mode: existing)",
+        )
+
+
+def check_endpoint_subnets(cfg: StackConfig, _raw: Mapping[str, Any]) -> Iterable[Problem]:
+    """Interface endpoints get a subnet of their own per AZ, 1/256 of the VPC: at least a /28 needs a /20."""
+    net = cfg.network
+    prefix = int(net.cidr.rsplit("/", 1)[1])
+    if net.interface_endpoints and prefix > MAX_ENDPOINT_VPC_PREFIX:
+        yield Problem(
+            "network.cidr",
+            net.cidr,
+            f"is too small for the interface endpoints' own subnets (one per AZ, 1/256 of the VPC, at least "
+            f"a /28: {SUBNET_MIN_PREFIX_SOURCE}); use a /16 to /{MAX_ENDPOINT_VPC_PREFIX}, or set "
+            "network.interfaceEndpoints: []",
         )
 
 
@@ -114,6 +151,17 @@ def _region_problems(region: str | None) -> list[Problem]:
         ]
     if not re.fullmatch(REGION_PATTERN, region):
         return [Problem("aws:region", region, "is not an AWS region name such as eu-west-1 or us-gov-west-1")]
+    if region not in KNOWN_REGIONS:
+        close = difflib.get_close_matches(region, sorted(KNOWN_REGIONS), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return [
+            Problem(
+                "aws:region",
+                region,
+                f"is not an AWS region this blueprint knows (components/aws_limits.py KNOWN_REGIONS){hint} "
+                "Set `pulumi config set aws:region <region>`, or add a newly opened region to the table",
+            )
+        ]
     return []
 
 
@@ -138,10 +186,11 @@ def _namespace_problems(other_keys: Iterable[str]) -> list[Problem]:
 
 
 def az_region_problems(cfg: StackConfig, region: str | None) -> list[Problem]:
+    """AZ names of another region, and more AZs than the region offers (``AZS_PER_REGION``)."""
     azs = cfg.network.availability_zones or []
     if region is None:
         return []
-    return [
+    return _az_count_problems(cfg, region) + [
         Problem(
             join_path("network", "availabilityZones", i),
             az,
@@ -150,6 +199,22 @@ def az_region_problems(cfg: StackConfig, region: str | None) -> list[Problem]:
         for i, az in enumerate(azs)
         if not re.fullmatch(re.escape(region) + AZ_SUFFIX_PATTERN, az)
     ]
+
+
+def _az_count_problems(cfg: StackConfig, region: str) -> list[Problem]:
+    count, documented = cfg.network.az_count, AZS_PER_REGION.get(region)
+    if region not in KNOWN_REGIONS or count <= (documented or MIN_AZS_PER_REGION):
+        return []
+    if documented is not None:
+        why = f"aws:region {region} offers {documented} availability zone(s) ({AZS_SOURCE})"
+    elif cfg.network.availability_zones is None:
+        why = (
+            f"AWS documents at least {MIN_AZS_PER_REGION} availability zones per region and no more for "
+            f"{region} ({AZS_SOURCE}); name them in network.availabilityZones if the region has more"
+        )
+    else:
+        return []
+    return [Problem("network.azCount", count, f"is more than {why}; lower azCount")]
 
 
 def secure_settings(settings: Mapping[str, Any], secret_keys: set[str]) -> list[Problem]:

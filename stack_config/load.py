@@ -22,6 +22,8 @@ from stack_config.checks import (
     StackContext,
     az_region_problems,
     check_azs,
+    check_endpoint_subnets,
+    check_nat_for_cluster,
     check_secret_refs,
     check_tags,
     context_problems,
@@ -40,6 +42,8 @@ CrossCheck = Callable[[StackConfig, Mapping[str, Any]], Iterable[Problem]]
 
 CROSS_CHECKS: list[CrossCheck] = [
     check_azs,
+    check_endpoint_subnets,
+    check_nat_for_cluster,
     check_secret_refs,
     check_tags,
     lambda cfg, _raw: data_plane_checks(cfg.environment, cfg.network.az_count, cfg.databases, cfg.brokers),

@@ -24,6 +24,7 @@ from pulumi_policy import Policy
 
 from . import (
     access,
+    cluster_access,
     compute,
     containers,
     credentials,
@@ -59,6 +60,7 @@ ALL_POLICIES: list[Policy] = [
     *edge.POLICIES,
     *kubernetes.POLICIES,
     *workloads.POLICIES,
+    *cluster_access.POLICIES,
     *eks.POLICIES,
     *encryption.POLICIES,
     *credentials.POLICIES,

@@ -57,11 +57,14 @@ class Equivalents:
         checkov: checkov IDs (``CKV_AWS_16``, ``CKV2_AWS_11``).
         cdk_nag: cdk-nag rule IDs (``AwsSolutions-RDS2``, ``NIST.800.53.R5-RDSStorageEncrypted``).
         awsguard: pulumi-policy-aws ("AWSGuard") policy names (``rds-storage-encrypted``).
+        kyverno: Kyverno policy-library policy names (``disallow-host-path``), and Pod Security Standards
+            controls as ``pss:<level>/<control>`` (``pss:baseline/host-ports``).
     """
 
     checkov: tuple[str, ...] = ()
     cdk_nag: tuple[str, ...] = ()
     awsguard: tuple[str, ...] = ()
+    kyverno: tuple[str, ...] = ()
 
     def tags(self) -> list[str]:
         """``checkov:<id>``, ``cdk-nag:<id>``, ``awsguard:<name>``: reported as the policy's tags."""
@@ -69,6 +72,7 @@ class Equivalents:
             *(f"checkov:{i}" for i in self.checkov),
             *(f"cdk-nag:{i}" for i in self.cdk_nag),
             *(f"awsguard:{i}" for i in self.awsguard),
+            *(f"kyverno:{i}" for i in self.kyverno),
         ]
 
 

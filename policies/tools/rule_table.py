@@ -34,8 +34,8 @@ def render() -> str:
 
 def _rules_table() -> str:
     rows = [
-        "| rule | concern | level | severity | checkov | cdk-nag | awsguard |",
-        "|---|---|---|---|---|---|---|",
+        "| rule | concern | level | severity | checkov | cdk-nag | awsguard | Kyverno / Pod Security |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for spec in _specs():
         eq = spec.equivalents
@@ -47,6 +47,7 @@ def _rules_table() -> str:
             ", ".join(eq.checkov) or "-",
             ", ".join(eq.cdk_nag) or "-",
             ", ".join(eq.awsguard) or "-",
+            ", ".join(eq.kyverno) or "-",
         ]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)

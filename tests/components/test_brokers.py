@@ -87,7 +87,7 @@ def test_msk_provisioned_allows_only_sasl_iam_over_tls_with_the_cmk_at_rest():
     assert nodes["connectivityInfo"]["publicAccess"]["type"] == "DISABLED"
     assert nodes["instanceType"] == "kafka.t3.small"
     assert nodes["storageInfo"]["ebsStorageInfo"]["volumeSize"] == 100
-    assert msk["tags"]["tier"] == "private"
+    assert msk["tags"]["tier"] == "isolated"
     assert cluster.options["protect"] is True
     assert graph.outputs["endpoint"] == cluster.outputs["bootstrapBrokersSaslIam"]
     assert graph.outputs["port"] == 9098 and "secret" not in graph.outputs  # no credentials: IAM only

@@ -50,8 +50,13 @@ def graph() -> StackGraph:
     return build(route=True)
 
 
+def _release(graph: StackGraph, chart: str) -> Any:
+    [found] = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == chart]
+    return found
+
+
 def test_envoy_gateway_is_a_pinned_helm_release_in_its_own_hardened_namespace(graph):
-    release = inputs(one(graph, "kubernetes:helm.sh/v3:Release"))
+    release = inputs(_release(graph, "oci://docker.io/envoyproxy/gateway-helm"))
     assert (release["chart"], release["version"]) == ("oci://docker.io/envoyproxy/gateway-helm", "v1.9.2")
     assert release["namespace"] == "envoy-gateway-system"
     namespace = custom(graph, "Namespace")
@@ -62,8 +67,22 @@ def test_envoy_gateway_is_a_pinned_helm_release_in_its_own_hardened_namespace(gr
     assert names == {"envoy-gateway-system"}
 
 
+def test_the_crds_come_from_the_crd_chart_at_the_same_version_so_an_upgrade_upgrades_them():
+    # Helm installs a chart's crds/ once and never upgrades them; the CRD-only chart's are templates.
+    for version in ("v1.9.2", "v1.10.0"):
+        graph = build(envoy_gateway_version=version)
+        crds = inputs(_release(graph, "oci://docker.io/envoyproxy/gateway-crds-helm"))
+        controller = _release(graph, "oci://docker.io/envoyproxy/gateway-helm")
+        assert crds["version"] == version == inputs(controller)["version"]
+        assert crds["values"]["crds"]["gatewayAPI"]["enabled"] is True
+        assert crds["values"]["crds"]["envoyGateway"]["enabled"] is True
+        assert inputs(controller)["skipCrds"] is True
+        crd_release = _release(graph, "oci://docker.io/envoyproxy/gateway-crds-helm")
+        assert crd_release.urn in controller.dependencies
+
+
 def test_every_edge_object_waits_for_the_release_that_installs_its_crd(graph):
-    release = one(graph, "kubernetes:helm.sh/v3:Release")
+    release = _release(graph, "oci://docker.io/envoyproxy/gateway-helm")
     customs = [r for r in graph.resources if r.type.split(":")[1].startswith("gateway.")]
     # GatewayClass, EnvoyProxy, Gateway, ClientTrafficPolicy, HTTPRouteFilter, the Gateway's SecurityPolicy,
     # two routes and their robots.txt SecurityPolicies

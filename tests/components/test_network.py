@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from components.network import Network, NetworkArgs, plan_subnets
+from components.network import Network, NetworkArgs, plan_endpoint_subnets, plan_subnets
 from tests.support import KEY_ARN, TAGS, inputs, one, policy, record, taggable_types, untagged
 
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -39,6 +39,26 @@ def test_plan_for_a_slash_16_matches_the_documented_layout():
         "isolated": ["10.0.128.0/21", "10.0.136.0/21", "10.0.144.0/21"],
         "public": ["10.0.192.0/21", "10.0.200.0/21", "10.0.208.0/21"],
     }
+
+
+def test_endpoint_subnets_of_a_slash_16_are_slash_24s_in_the_isolated_blocks_spare_slot():
+    assert plan_endpoint_subnets("10.0.0.0/16", 3) == ["10.0.184.0/24", "10.0.185.0/24", "10.0.186.0/24"]
+
+
+@pytest.mark.parametrize("az_count", [1, 3, 6])
+@pytest.mark.parametrize("cidr", ["10.0.0.0/16", "10.9.0.0/18", "172.20.0.0/20"])
+def test_endpoint_subnets_are_disjoint_from_every_tier_and_at_least_a_slash_28(cidr, az_count):
+    tiers = [ipaddress.ip_network(c) for cidrs in plan_subnets(cidr, 6).values() for c in cidrs]
+    endpoints = [ipaddress.ip_network(c) for c in plan_endpoint_subnets(cidr, az_count)]
+    assert len(endpoints) == az_count
+    assert all(e.subnet_of(ipaddress.ip_network(cidr)) and e.prefixlen <= 28 for e in endpoints)
+    assert not any(e.overlaps(t) for e in endpoints for t in tiers)
+    assert not any(a.overlaps(b) for i, a in enumerate(endpoints) for b in endpoints[i + 1 :])
+
+
+def test_endpoint_subnets_refuse_a_vpc_smaller_than_slash_20():
+    with pytest.raises(ValueError, match="smaller than /28"):
+        plan_endpoint_subnets("10.0.0.0/21", 1)
 
 
 @pytest.mark.parametrize("az_count", [1, 2, 3, 6])
@@ -139,12 +159,14 @@ def test_interface_endpoints_allow_https_from_the_vpc_cidr_only():
         inputs(e)["serviceName"]: inputs(e) for e in graph.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     }
     assert set(endpoints) == {f"com.amazonaws.eu-west-1.{s}" for s in ("s3", "sts", "ecr.api")}
-    private_ids = {s.id for s in graph.of_type(SUBNET) if inputs(s)["tags"]["tier"] == "private"}
+    # their own subnets (tier=endpoints), never the private tier where the nodes and pods get addresses
+    endpoint_subnets = [s for s in graph.of_type(SUBNET) if inputs(s)["tags"]["tier"] == "endpoints"]
+    assert len(endpoint_subnets) == 3  # one per AZ
     for name in ("sts", "ecr.api"):
         endpoint = endpoints[f"com.amazonaws.eu-west-1.{name}"]
         assert endpoint["privateDnsEnabled"] is True
         assert endpoint["securityGroupIds"] == [sg.id]
-        assert set(endpoint["subnetIds"]) == private_ids
+        assert set(endpoint["subnetIds"]) == {s.id for s in endpoint_subnets}
 
 
 def test_flow_log_captures_all_traffic_into_a_log_group_encrypted_with_the_vault_key():

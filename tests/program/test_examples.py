@@ -21,7 +21,7 @@ EXAMPLES = PROJECT_DIR / "examples"
 #: example -> type token -> how many of that type the stack must have.
 EXPECTED: dict[str, dict[str, int]] = {
     "minimal": {
-        "aws:ec2/subnet:Subnet": 3,  # 1 AZ x 3 tiers
+        "aws:ec2/subnet:Subnet": 4,  # 1 AZ x (3 tiers + the interface endpoints' subnet)
         "aws:ec2/natGateway:NatGateway": 0,  # natStrategy none
         "aws:ec2/routeTable:RouteTable": 3,  # public, private-0, isolated
         "aws:ec2/route:Route": 1,  # only the public default route
@@ -34,7 +34,7 @@ EXPECTED: dict[str, dict[str, int]] = {
         "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 0,
     },
     "aurora-serverless": {
-        "aws:ec2/subnet:Subnet": 6,
+        "aws:ec2/subnet:Subnet": 8,  # 2 AZs x (3 tiers + endpoints)
         "aws:ec2/natGateway:NatGateway": 1,
         "aws:ec2/routeTable:RouteTable": 4,
         "aws:rds/cluster:Cluster": 1,
@@ -48,7 +48,7 @@ EXPECTED: dict[str, dict[str, int]] = {
         "aws:msk/configuration:Configuration": 0,
         "aws:glue/registry:Registry": 1,
         "aws:glue/schema:Schema": 2,
-        "aws:ec2/subnet:Subnet": 9,
+        "aws:ec2/subnet:Subnet": 12,  # 3 AZs x (3 tiers + endpoints)
     },
     "no-token-broker": {
         "aws:ec2/natGateway:NatGateway": 2,  # perAz over 2 AZs

@@ -117,7 +117,7 @@ def test_data_store_facts_show_engine_key_public_auth_tier_and_protection(defaul
         "SASL/IAM",
         "TLS",
         "no",
-        "private",
+        "isolated",  # the data tier: no node or pod gets an address there
     )
     assert kafka["protected"] == "yes (pulumi protect)"
     rabbit = facts["broker-tasks-broker"]

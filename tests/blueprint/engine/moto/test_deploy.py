@@ -106,7 +106,7 @@ def test_references_carry_the_ids_moto_assigned(deployed):
     vpc_id = deployed.outputs_of("aws:ec2/vpc:Vpc")["id"]
     assert ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"] == "10.42.0.0/16"
     subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
-    assert len(subnets) == 9
+    assert len(subnets) == 12  # 3 AZs x (public, private, isolated, endpoints)
     assert {s["AvailabilityZone"] for s in subnets} == {"eu-west-1a", "eu-west-1b", "eu-west-1c"}
     isolated = deployed.deployment.outputs()["subnetIds"]["isolated"]
     db = deployed.aws("rds").describe_db_instances(DBInstanceIdentifier="staging-orders")["DBInstances"][0]
