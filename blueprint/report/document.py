@@ -8,7 +8,8 @@ Secrets are redacted here, once, so no renderer can leak them.
 Version history: 1.1 added ``policy.policies[].defaultLevel`` and ``policy.downgrades``, and
 ``policy.policies[].level`` became the *effective* level (1.0 showed the default even for a rule the
 policy config had disabled). 1.2 added the review kit's optional ``changes`` (``preview --compare``) and
-``contracts`` (the topic-contract check) sections.
+``contracts`` (the topic-contract check) sections. 1.3 added ``changes.changed[].replacement`` and
+``documents`` and ``changes.summary.replaced``/``undecided``; list diffs align elements by content.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from blueprint.report.facts import security_facts
 if TYPE_CHECKING:
     from blueprint.policy import PolicyReport
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 def _resource_entry(rec: ResourceRecord) -> dict[str, Any]:
