@@ -123,6 +123,10 @@ def _risks(changes: Mapping[str, Any], policies: Mapping[str, Mapping[str, Any]]
             f"- ❌ new mandatory finding `{v['policy']}` on `{_md(_resource(v))}`: "
             f"{_md(v['message'])} **Fix:** {_md(fix)} **Or exempt it:** {EXEMPTION_HINT}."
         )
+    for entry in changes.get("newlyPublic") or []:
+        lines.append(
+            f"- 🔴 **made public** by this change: {_md(entry['text'])} (red, dashed in the diagram)"
+        )
     for kind, r, details in change_rows(changes):
         if kind == "replace":
             rep = r["replacement"]

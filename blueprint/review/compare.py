@@ -24,6 +24,7 @@ from typing import Any
 
 import jsonschema
 
+from blueprint.report.diagram import public_entry_points
 from blueprint.report.document import SCHEMA_VERSION
 from blueprint.review.diffs import changed_documents, property_diffs
 from blueprint.review.replacements import classify
@@ -169,9 +170,16 @@ def compare_reports(
         "removed": [_brief(r) for r in removed],
         "changed": changed,
         "policy": findings,
+        "newlyPublic": _newly_public(base, head),
     }
     section["summary"] = _summary(section)
     return section
+
+
+def _newly_public(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Entry points reachable from the internet in ``head`` but not in ``base`` (diagram node and label)."""
+    before, after = public_entry_points(base), public_entry_points(head)
+    return [{"node": node, "text": text} for node, text in after.items() if node not in before]
 
 
 def _plural(count: int, word: str) -> str:
@@ -193,6 +201,8 @@ def _summary(section: Mapping[str, Any]) -> dict[str, Any]:
     line = f"+{counts['added']} ~{counts['changed']} -{counts['removed']}"
     if counts["replaced"]:
         line += f"; {_plural(counts['replaced'], 'replacement')}"
+    if section["newlyPublic"]:
+        line += f"; {_plural(len(section['newlyPublic']), 'new public entry point')}"
     if counts["newMandatory"]:
         line += f"; {_plural(counts['newMandatory'], 'new mandatory violation')}"
     if counts["newAdvisory"]:
