@@ -127,7 +127,7 @@ def _risks(changes: Mapping[str, Any], policies: Mapping[str, Mapping[str, Any]]
         lines.append(
             f"- 🔴 **made public** by this change: {_md(entry['text'])} (red, dashed in the diagram)"
         )
-    for kind, r, details in change_rows(changes):
+    for kind, r, _details in change_rows(changes):
         if kind == "replace":
             rep = r["replacement"]
             lost = f"; loses {rep['loses']}" if rep.get("loses") else ""
@@ -136,7 +136,9 @@ def _risks(changes: Mapping[str, Any], policies: Mapping[str, Mapping[str, Any]]
                 f"{_md(', '.join(rep['properties']))} changed{_md(lost)}"
             )
         elif kind == "iam":
-            lines.append(f"- IAM `{_md(r['name'])}`: {_md('; '.join(details[:3]))}")
+            shown = [diff_text(d) for d in r["diffs"]]
+            more = f"; ... and {len(shown) - 3} more" if len(shown) > 3 else ""
+            lines.append(f"- IAM `{_md(r['name'])}`: {_md('; '.join(shown[:3]) + more)}")
     return ["**Risk first**", "", *lines, ""] if lines else []
 
 

@@ -52,6 +52,11 @@ def test_an_iam_permission_added_deep_in_a_policy_shows_its_element_path_and_act
     # the whole document, before and after, is folded in a diff block
     assert "```diff\n--- base policy\n+++ head policy" in markdown
     assert '+        "secretsmanager:PutSecretValue",' in markdown
+    risk = markdown.split("**Risk first**", 1)[1].split("| change |", 1)[0]
+    assert (
+        f"- IAM `token-broker-role-developer-access`: {diff['path']}: + secretsmanager:PutSecretValue\n"
+        in risk
+    )
 
 
 def test_a_rule_added_to_a_list_is_one_addition_not_a_change_of_every_later_element():
