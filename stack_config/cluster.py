@@ -78,6 +78,23 @@ def _check_version(value: str) -> str:
     return value
 
 
+#: Ranges that cannot be a runner's public egress address: RFC 1918 private networks (10/8, 172.16/12,
+#: 192.168/16), RFC 6598 shared address space (100.64/10), loopback (RFC 1122) and link-local (RFC 3927).
+#: Python's ``is_private`` also counts the RFC 5737 documentation ranges (203.0.113.0/24, ...), which
+#: rejected this file's own example, so the list is explicit.
+_NOT_PUBLIC = tuple(
+    ipaddress.IPv4Network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+    )
+)
+
+
 def _check_public_cidrs(value: list[str]) -> list[str]:
     if len(value) > EKS_PUBLIC_ACCESS_CIDRS.high:
         raise ValueError(f"must list at most {EKS_PUBLIC_ACCESS_CIDRS.high} CIDR blocks (EKS quota)")
@@ -86,7 +103,7 @@ def _check_public_cidrs(value: list[str]) -> list[str]:
             network = ipaddress.IPv4Network(cidr, strict=True)
         except ValueError as exc:
             raise ValueError(f"{cidr!r} is not an IPv4 CIDR without host bits: {exc}") from None
-        if network.prefixlen == 0 or network.is_private:
+        if network.prefixlen == 0 or any(network.overlaps(n) for n in _NOT_PUBLIC):
             raise ValueError(
                 f"{cidr!r}: list the public CIDRs that may reach the API (e.g. your CI runners' egress "
                 "addresses); 0.0.0.0/0 opens it to the internet, private ranges reach the private endpoint"

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from blueprint.cli import options
 from blueprint.cli.errors import EXIT_FAILED, EXIT_OK, UsageError
-from blueprint.cli.output import check_output, console, write_atomically
+from blueprint.cli.output import check_output, console, emit, write_atomically
 from blueprint.cli.stacks import read_settings, validated_config
 from blueprint.engine import ProgramError, run_stack
 from blueprint.engine.graph import StackGraph
@@ -24,6 +24,7 @@ from blueprint.engine.stack_files import StackSettings
 from blueprint.policy import BackgroundAnalysis, PolicyPackError, PolicyReport
 from blueprint.policy.config import PolicyConfigError, load_exemptions_module, load_policy_config
 from blueprint.report import build_report, render_report, render_text
+from blueprint.report.compact import render_compact
 from blueprint.report.cost import BudgetError, apply_cost, parse_budget
 from blueprint.review.preview_steps import ReviewInputError, apply_review, contract_report, load_base
 
@@ -38,7 +39,7 @@ def _positive_int(text: str) -> int:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """``--stack``, ``--format``, ``--output``, ``--policy-config``, ``--max-waiver-days``, ``--compare``,
-    ``--base``, ``--budget``."""
+    ``--base``, ``--budget``, ``--compact``."""
     parser.description = (
         "Run the Pulumi program for a stack without the Pulumi CLI or a cloud account. "
         "Exit codes: 0 pass, 1 mandatory violation, 2 usage error, 3 internal error, 130/143 interrupted."
@@ -65,6 +66,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="git revision topic contracts are checked against (default: merge base with main)",
     )
     parser.add_argument("--budget", metavar="USD", help="exit 1 when the monthly cost estimate is over USD")
+    parser.add_argument(
+        "--compact",
+        action="store_true",
+        help="text format: one line per finding with its stack-file line, then the summary (as checkov prints)",
+    )
     options.add_project_dir(parser)
 
 
@@ -130,7 +136,9 @@ def run(args: argparse.Namespace) -> int:
         over_budget = apply_cost(report, graph, settings, base, budget)
     except BudgetError as exc:
         raise UsageError(str(exc)) from None
-    if target is not None:
+    if args.compact and args.format == "text":
+        emit(render_compact(report, args.project_dir), target)
+    elif target is not None:
         write_atomically(target, render_report(report, args.format, project_dir=args.project_dir))
         console(stderr=True).print(Text(report["summary"]["line"]))
     elif args.format == "text":

@@ -209,11 +209,12 @@ def parse_policy_config(
 
 
 def load_policy_config(path: Path, pack_dir: Path = PACK_DIR) -> dict[str, PolicySettings]:
-    """Read and validate a policy config file (see ``parse_policy_config``); an empty file means {}.
+    """Read and validate a policy config file (see ``parse_policy_config``).
 
     Raises:
-        PolicyConfigError: unreadable file, invalid JSON (with line and column), a duplicate key or
-            an invalid shape.
+        PolicyConfigError: unreadable file, an empty file (a truncated download would silently drop
+            every exemption and setting; ``{}`` says "no settings"), invalid JSON (with line and column),
+            a duplicate key or an invalid shape.
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -221,7 +222,9 @@ def load_policy_config(path: Path, pack_dir: Path = PACK_DIR) -> dict[str, Polic
         why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise PolicyConfigError(f"{path}: cannot read policy config ({why})") from None
     if not text.strip():
-        return {}
+        raise PolicyConfigError(
+            f"{path}: the policy config file is empty; write {{}} for no settings, or pass the complete file"
+        )
     return parse_policy_config(decode_policy_config(text, str(path)), str(path), pack_dir)
 
 

@@ -22,9 +22,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from blueprint.report.diagram_exposure import Exposure, exposure
 from blueprint.report.diagram_nodes import DATA_STORES, Placed, label, node_id, place_resources
 
-TIERS = ("public", "private", "isolated")
+#: Subnet tiers drawn as subgraphs (the subnets' ``tier`` tag); ``endpoints`` holds the interface VPC endpoints.
+TIERS = ("public", "private", "isolated", "endpoints")
 INTERNET = "internet"
 _RULE_TYPES = (
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
@@ -40,6 +42,7 @@ class _Graph:
     edges: dict[tuple[str, str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     public: set[str] = field(default_factory=set)
     clients: set[str] = field(default_factory=set)
+    exposure: Exposure = field(default_factory=Exposure)
 
 
 def _subnets(resources: list[Mapping[str, Any]]) -> list[tuple[str, str, str]]:
@@ -133,10 +136,40 @@ def _add_rules(
                     graph.public.add(target)
 
 
+def _add_exposure(report: Mapping[str, Any], graph: _Graph, owners: dict[str, list[str]]) -> Exposure:
+    """The cluster side: load balancers in their tier, entry arrows, the API endpoint's security group."""
+    found = exposure(report["resources"])
+    for group, nodes in found.owners.items():
+        owners.setdefault(group, []).extend(nodes)
+    for item in found.balancers:
+        graph.nodes[item.place].append(item)
+    ends = {"internet": node_id(INTERNET), "vpc": node_id("clients", "vpc")}
+    for source, target, arrow, text in found.edges:
+        if source == "vpc":
+            graph.clients.add("vpc")
+        graph.edges[(ends.get(source, source), target, arrow)].add(text)
+    graph.public |= found.public
+    return found
+
+
+def public_entry_points(report: Mapping[str, Any]) -> dict[str, str]:
+    """Every node reachable from the internet: Mermaid id -> its label text (empty without a VPC)."""
+    if not any(r["type"] == "aws:ec2/vpc:Vpc" for r in report["resources"]):
+        return {}
+    graph = build(report)
+    items = [i for group in graph.nodes.values() for i in group] + [
+        i for group in graph.exposure.namespaces.values() for i in group
+    ]
+    items += [graph.exposure.api] if graph.exposure.api is not None else []
+    texts = {i.node: i.text.replace("\n", " ") for i in items}
+    return {node: texts.get(node, node) for node in sorted(graph.public)}
+
+
 def build(report: Mapping[str, Any]) -> _Graph:
     """Place every drawn resource and derive the arrows."""
     graph = _Graph()
     placed, owners, links = place_resources(report["resources"])
+    graph.exposure = _add_exposure(report, graph, owners)
     for item in placed:
         graph.nodes[item.place].append(item)
         if item.public:
@@ -161,7 +194,22 @@ def _tier_lines(tier: str, graph: _Graph, subnet_counts: Mapping[str, int]) -> l
     if tier in graph.clients:
         lines.append(f"      {node_id('clients', tier)}[{label(f'workloads in {tier} subnets')}]")
     lines += [f"      {item.mermaid()}" for item in graph.nodes.get(tier, [])]
+    if tier == "private" and graph.exposure.cluster is not None:
+        lines += _cluster_lines(graph.exposure)
     return [*lines, "    end"]
+
+
+def _cluster_lines(found: Exposure) -> list[str]:
+    assert found.cluster is not None
+    cluster_id, title = found.cluster
+    lines = [f"      subgraph {cluster_id}[{label(title)}]"]
+    if found.api is not None:
+        lines.append(f"        {found.api.mermaid()}")
+    for namespace, items in sorted(found.namespaces.items()):
+        lines.append(f"        subgraph {node_id('ns', namespace)}[{label(f'namespace {namespace}')}]")
+        lines += [f"          {item.mermaid()}" for item in items]
+        lines.append("        end")
+    return [*lines, "      end"]
 
 
 def mermaid(report: Mapping[str, Any]) -> list[str]:
@@ -180,16 +228,50 @@ def mermaid(report: Mapping[str, Any]) -> list[str]:
     if "vpc" in graph.clients:
         lines.append(f"    {node_id('clients', 'vpc')}[{label('anything in the VPC')}]")
     for tier in TIERS:
-        if counts.get(tier) or graph.nodes.get(tier):
+        if counts.get(tier) or graph.nodes.get(tier) or (tier == "private" and graph.exposure.cluster):
             lines += _tier_lines(tier, graph, counts)
     lines.append("  end")
-    for (source, target, arrow), texts in sorted(graph.edges.items()):
-        lines.append(f"  {source} {arrow}|{label(', '.join(sorted(texts)))}| {target}")
+    lines += _edge_lines(graph)
     lines.append("  classDef public stroke:#d1242f,stroke-width:3px")
+    lines.append("  classDef newpublic stroke:#d1242f,stroke-width:5px,stroke-dasharray:6 3,fill:#ffebe9")
     lines.append("  classDef store fill:#ddf4ff,stroke:#0969da")
     stores = sorted({i.node for items in graph.nodes.values() for i in items if i.kind in DATA_STORES})
     if graph.public:
         lines.append(f"  class {','.join(sorted(graph.public | {node_id(INTERNET)}))} public")
     if stores:
         lines.append(f"  class {','.join(stores)} store")
+    drawn = {i.node for items in graph.nodes.values() for i in items} | graph.public
+    newly = {entry["node"] for entry in report.get("changes", {}).get("newlyPublic") or []}
+    made_public = sorted(newly & drawn)
+    if made_public:
+        lines.append(f"  class {','.join(made_public)} newpublic")
     return [*lines, "```"]
+
+
+#: A source with at least this many arrows of one label into one subgraph gets one arrow to the subgraph.
+COLLAPSE_AT = 3
+
+
+def _places(graph: _Graph) -> dict[str, str]:
+    """Node id -> the id of the subgraph that holds it (tiers and namespaces)."""
+    places = {i.node: node_id("tier", place) for place, items in graph.nodes.items() for i in items}
+    for namespace, items in graph.exposure.namespaces.items():
+        places.update({i.node: node_id("ns", namespace) for i in items})
+    return {node: place for node, place in places.items() if place != node_id("tier", "outside")}
+
+
+def _edge_lines(graph: _Graph) -> list[str]:
+    """One line per arrow; repeated arrows (same source, kind and label into one subgraph) collapse into
+    one arrow to the subgraph labelled ``11x tcp 5432``."""
+    places = _places(graph)
+    groups: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
+    for (source, target, arrow), texts in sorted(graph.edges.items()):
+        text = ", ".join(sorted(texts))
+        groups[(source, arrow, text, places.get(target, ""))].append(target)
+    lines = []
+    for (source, arrow, text, place), targets in sorted(groups.items()):
+        if place and len(targets) >= COLLAPSE_AT:
+            lines.append(f"  {source} {arrow}|{label(f'{len(targets)}x {text}')}| {place}")
+        else:
+            lines += [f"  {source} {arrow}|{label(text)}| {target}" for target in targets]
+    return lines

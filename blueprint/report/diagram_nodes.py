@@ -197,15 +197,6 @@ def _apis(resources: list[Mapping[str, Any]]) -> tuple[list[Placed], list[tuple[
     return placed, links
 
 
-def _edges(resources: list[Mapping[str, Any]]) -> list[Placed]:
-    """Kubernetes Gateways (the edge): in the private tier, where the cluster's nodes run."""
-    return [
-        Placed(node_id(r["name"]), f"Gateway {r['name']} (edge)", "edge", "private")
-        for r in resources
-        if r["type"].startswith("kubernetes:gateway.networking.k8s.io/") and r["type"].endswith(":Gateway")
-    ]
-
-
 def place_resources(
     resources: list[Mapping[str, Any]],
 ) -> tuple[list[Placed], dict[str, list[str]], list[tuple[str, str, str]]]:
@@ -220,4 +211,4 @@ def place_resources(
             for group in groups:
                 owners[group].append(node.node)
     apis, links = _apis(resources)
-    return [*placed, *apis, *_edges(resources)], dict(owners), links
+    return [*placed, *apis], dict(owners), links

@@ -9,15 +9,17 @@ Version history: 1.1 added ``policy.policies[].defaultLevel`` and ``policy.downg
 ``policy.policies[].level`` became the *effective* level (1.0 showed the default even for a rule the
 policy config had disabled). 1.2 added the review kit's optional ``changes`` (``preview --compare``) and
 ``contracts`` (the topic-contract check) sections. 1.3 added the optional ``cost`` block (the monthly
-estimate, ``blueprint.report.cost``).
+estimate, ``blueprint.report.cost``), ``changes.changed[].replacement`` and ``documents`` and
+``changes.summary.replaced``/``undecided``; list diffs align elements by content.
 """
 
 from __future__ import annotations
 
+import fnmatch
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from blueprint.engine.graph import ResourceRecord, StackGraph, redact
+from blueprint.engine.graph import ResourceRecord, StackGraph, plain_numbers, redact
 from blueprint.report.facts import security_facts
 
 if TYPE_CHECKING:
@@ -117,10 +119,25 @@ def weakened(policy: dict[str, Any]) -> list[str]:
         phrases.append(
             f"{len(downgrades)} mandatory rule(s) downgraded ({unjustified} without a valid justification)"
         )
-    broken = sum(1 for e in policy["exemptions"] if e["status"] != "active")
+    broken = sum(1 for e in policy["exemptions"] if e["status"] not in ("active", "unused"))
     if broken:
         phrases.append(f"{broken} exemption(s) not honoured")
     return phrases
+
+
+def mark_unused_exemptions(policy: dict[str, Any], names: list[tuple[str, str]]) -> None:
+    """Set ``status: unused`` on every active exemption whose pattern matches no resource of the stack
+    (by URN or logical name, with ``fnmatchcase`` as the pack matches): it waives nothing, and a typo in
+    it would silently leave the resource it meant unwaived."""
+    for exemption in policy["exemptions"]:
+        pattern = str(exemption.get("resource") or "")
+        if exemption["status"] != "active" or not pattern:
+            continue
+        if not any(
+            fnmatch.fnmatchcase(urn, pattern) or fnmatch.fnmatchcase(name, pattern) for urn, name in names
+        ):
+            exemption["status"] = "unused"
+            exemption["problems"] = [*exemption.get("problems", []), "matches no resource of this stack"]
 
 
 def summary_line(report: dict[str, Any]) -> str:
@@ -162,8 +179,10 @@ def build_report(graph: StackGraph, policy: PolicyReport | None = None, note: st
             "byType": dict(sorted(Counter(r.type for r in graph.resources).items())),
         },
         "resources": [_resource_entry(r) for r in sorted(graph.resources, key=lambda r: r.urn)],
-        "outputs": redact(dict(sorted(graph.outputs.items()))),
+        "outputs": plain_numbers(redact(dict(sorted(graph.outputs.items())))),
         "policy": _policy_entry(policy, note or ("no policy pack run" if policy is None else "")),
     }
+    names = [(r.urn, r.name) for r in graph.resources] + [(graph.stack_urn, graph.stack)]
+    mark_unused_exemptions(report["policy"], names)
     report["summary"]["line"] = summary_line(report)
     return report

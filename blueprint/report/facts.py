@@ -114,7 +114,7 @@ def _principals(document: Any) -> list[str]:
     for statement in _as_list(document.get("Statement")):
         if isinstance(statement, dict) and statement.get("Effect") == "Allow":
             found += _principal_names(statement.get("Principal"))
-    return found
+    return list(dict.fromkeys(found))  # one principal trusted by several statements is listed once
 
 
 def _principal_names(principal: Any) -> list[str]:

@@ -24,14 +24,11 @@ from rich.tree import Tree
 
 from blueprint.cost.render import cost_markdown, cost_text
 from blueprint.markdown import md_cell
+from blueprint.report.budget import fold_begin, fold_end
+from blueprint.report.change_table import EXEMPTION_HINT, changes_markdown
 from blueprint.report.diagram import mermaid
 from blueprint.report.document import weakened
-from blueprint.report.review_sections import (
-    changes_markdown,
-    changes_text,
-    contracts_markdown,
-    contracts_text,
-)
+from blueprint.report.review_sections import changes_text, contracts_markdown, contracts_text
 from blueprint.report.sarif import render_sarif
 
 _LEVEL_STYLE = {"mandatory": "bold red", "advisory": "yellow"}
@@ -213,6 +210,7 @@ def _md_policy(policy: dict[str, Any]) -> list[str]:
             lines.append(f"| **{v['level']}** | `{v['policy']}` | `{resource}` | {_md_cell(v['message'])} |")
     else:
         lines.append("No violations.")
+    lines += _md_remediations(policy)
     if policy["downgrades"]:
         lines += ["", "**Downgraded rules** (mandatory by default)", "", _md_row(_DOWNGRADE_HEADERS)]
         lines.append("|---" * len(_DOWNGRADE_HEADERS) + "|")
@@ -222,6 +220,19 @@ def _md_policy(policy: dict[str, Any]) -> list[str]:
         lines.append("|---" * len(_EXEMPTION_COLUMNS) + "|")
         lines += [_md_row([e.get(k) for k in _EXEMPTION_COLUMNS]) for e in policy["exemptions"]]
     return lines
+
+
+def _md_remediations(policy: dict[str, Any]) -> list[str]:
+    """How to fix each violated mandatory rule, once per rule, and how to record an exemption."""
+    rules = {p["name"]: p for p in policy.get("policies", [])}
+    names = sorted({v["policy"] for v in policy["violations"] if v["level"] == "mandatory"})
+    if not names:
+        return []
+    lines = ["", "**How to fix the mandatory findings**", ""]
+    for name in names:
+        fix = rules.get(name, {}).get("remediation") or "see the rule's description"
+        lines.append(f"- `{name}`: {_md_cell(fix)}")
+    return [*lines, f"- or record an exemption with an owner and an expiry: {EXEMPTION_HINT}."]
 
 
 def _md_row(cells: Any) -> str:
@@ -251,22 +262,27 @@ def render_markdown(report: dict[str, Any]) -> str:
     verdict = "❌" if report["policy"]["counts"]["mandatory"] else "✅"
     diagram = mermaid(report)
     compared = "changes" in report
+    policies = {p["name"]: p for p in report["policy"].get("policies", [])}
     lines = [
         *_md_banner(report["policy"]),
         f"## {verdict} Preview of `{report['project']}/{report['stack']}`",
         "",
         f"**{report['summary']['line']}**",
         "",
-        *(changes_markdown(report["changes"]) if compared else []),
+        *(changes_markdown(report["changes"], policies) if compared else []),
         "### Policy results",
         "",
         *_md_policy(report["policy"]),
         "",
         *(contracts_markdown(report["contracts"]) if "contracts" in report else []),
         *(cost_markdown(report["cost"]) if "cost" in report else []),
-        *(["### Diagram", "", *diagram, ""] if diagram else []),
+        *([fold_begin("diagram"), "### Diagram", "", *diagram, "", fold_end("diagram")] if diagram else []),
         *(
-            [f"<details><summary>Full preview ({len(report['resources'])} resources)</summary>", ""]
+            [
+                fold_begin("full-preview"),
+                f"<details><summary>Full preview ({len(report['resources'])} resources)</summary>",
+                "",
+            ]
             if compared
             else []
         ),
@@ -279,7 +295,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     for key, value in report["outputs"].items():
         shown = value if isinstance(value, str) else json.dumps(value)
         lines.append(f"| `{key}` | {_md_cell(shown)} |")
-    lines += ["", "</details>"] if compared else []
+    lines += ["", "</details>", fold_end("full-preview")] if compared else []
     return "\n".join(lines) + "\n"
 
 

@@ -5,7 +5,6 @@ markup."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,25 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from blueprint.markdown import md_cell
-
-#: How long a changed value may get in a table cell before it is cut (schema definitions, policies).
-MAX_VALUE_CHARS = 120
-_MARKS = {"added": "+", "changed": "~", "removed": "-"}
-
-
-def _value(value: Any) -> str:
-    shown = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    shown = shown.replace("\n", " ")
-    return shown if len(shown) <= MAX_VALUE_CHARS else shown[: MAX_VALUE_CHARS - 1] + "…"
-
-
-def diff_text(diff: Mapping[str, Any]) -> str:
-    """``path: old → new`` (``+ path: new`` for an addition, ``- path: old`` for a deletion)."""
-    if diff["kind"] == "add":
-        return f"+ {diff['path']}: {_value(diff['new'])}"
-    if diff["kind"] == "delete":
-        return f"- {diff['path']}: {_value(diff['old'])}"
-    return f"{diff['path']}: {_value(diff['old'])} → {_value(diff['new'])}"
+from blueprint.report.change_table import change_rows, short_type
 
 
 def _md(value: Any) -> str:
@@ -40,55 +21,16 @@ def _md(value: Any) -> str:
     return md_cell(value, "<br>").replace("`", "'")
 
 
-def _change_rows(changes: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any], str]]:
-    rows = [("added", r, "created") for r in changes["added"]]
-    for r in changes["changed"]:
-        details = [diff_text(d) for d in r["diffs"]]
-        if r["renamedFrom"]:
-            details.insert(0, f"renamed from {r['renamedFrom'].rsplit('::', 1)[-1]}")
-        rows.append(("changed", r, "\n".join(details)))
-    rows += [("removed", r, "deleted") for r in changes["removed"]]
-    return rows
-
-
-def _finding_rows(violations: list[Mapping[str, Any]]) -> list[str]:
-    rows = []
-    for v in violations:
-        resource = v["urn"].rsplit("::", 1)[-1]
-        rows.append(f"| **{v['level']}** | `{v['policy']}` | `{_md(resource)}` | {_md(v['message'])} |")
-    return rows
-
-
-def changes_markdown(changes: Mapping[str, Any]) -> list[str]:
-    """The PR comment's first section: summary line, one row per changed resource, findings diff."""
-    lines = [
-        f"### Changes against `{_md(changes['base']['file'])}`",
-        "",
-        f"**{changes['summary']['line']}**",
-        "",
-    ]
-    rows = _change_rows(changes)
-    if rows:
-        lines += ["| | resource | type | change |", "|---|---|---|---|"]
-        for kind, r, detail in rows:
-            lines.append(f"| {_MARKS[kind]} | `{_md(r['name'])}` | `{r['type']}` | {_md(detail)} |")
-    else:
-        lines.append("No resource changes.")
-    for title, key in (("New policy findings", "appeared"), ("Resolved policy findings", "disappeared")):
-        found = changes["policy"][key]
-        if found:
-            lines += ["", f"**{title}**", "", "| level | policy | resource | message |", "|---|---|---|---|"]
-            lines += _finding_rows(found)
-    return [*lines, ""]
-
-
 def changes_text(changes: Mapping[str, Any]) -> RenderableType:
-    """The same for a terminal: a table of changed resources, then the summary line."""
+    """The change for a terminal: a table of changed resources (risk first), then the summary line."""
     table = Table(title=Text(f"Changes against {changes['base']['file']}"))
-    for column in ("", "resource", "type", "change"):
+    for column in ("change", "resource", "type", "details"):
         table.add_column(column, overflow="fold")
-    for kind, r, detail in _change_rows(changes):
-        table.add_row(_MARKS[kind], Text(r["name"]), Text(r["type"]), Text(detail))
+    for kind, r, details in change_rows(changes):
+        style = "bold red" if kind == "replace" else ""
+        table.add_row(
+            Text(kind, style=style), Text(r["name"]), Text(short_type(r["type"])), Text("\n".join(details))
+        )
     parts: list[RenderableType] = [table]
     for title, key in (("new finding", "appeared"), ("resolved", "disappeared")):
         for v in changes["policy"][key]:

@@ -28,6 +28,7 @@ SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schem
 LEVELS = {"mandatory": "error", "remediate": "error", "advisory": "warning", "disabled": "none"}
 #: Severity -> GitHub ``security-severity`` (a number inside each band GitHub documents).
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+NAMESPACE = "staging-blueprint"
 #: Component type -> the stack config key that declares it.
 CONFIG_KEYS = {
     "Database": "databases",
@@ -37,8 +38,13 @@ CONFIG_KEYS = {
     "Network": "network",
     "SecretVault": "vault",
     "TokenBroker": "tokenBroker",
+    "Cluster": "cluster",
+    "StagingNamespace": "namespace",
+    "Edge": "edge",
+    "MailSink": "mailSink",
 }
-NAMESPACE = "staging-blueprint"
+#: A stack-level finding's message names the key it is about: ``staging-blueprint:tags``.
+_KEY_IN_MESSAGE = re.compile(rf"{NAMESPACE}:([A-Za-z]+)")
 
 
 def _rule(policy: Mapping[str, Any]) -> dict[str, Any]:
@@ -89,20 +95,50 @@ def find_line(lines: Sequence[str], key: str, entry: str | None) -> int:
     return start + 1
 
 
-def _location(
-    report: Mapping[str, Any], violation: Mapping[str, Any], stack_lines: Sequence[str]
-) -> dict[str, Any]:
-    stack_file = f"Pulumi.{report['stack']}.yaml"
-    uri, line = stack_file, 1
-    contract = re.match(r"^(schemas/[^:\s]+):", violation["message"])
+def field_line(lines: Sequence[str], path: str) -> int:
+    """1-based line of the last field of ``path`` (``lines[].quantity``) in a schema file: an Avro
+    ``"name": "quantity"`` or a JSON Schema ``"quantity":`` property; 1 when not found."""
+    parts = [part for part in re.split(r"[.\[\]]+", path) if part and part != "(root)"]
+    field = parts[-1] if parts else ""
+    patterns = (rf'"name"\s*:\s*"{re.escape(field)}"', rf'"{re.escape(field)}"\s*:')
+    for pattern in patterns:
+        for i, line in enumerate(lines):
+            if field and re.search(pattern, line):
+                return i + 1
+    return 1
+
+
+def source_line(
+    report: Mapping[str, Any],
+    violation: Mapping[str, Any],
+    stack_lines: Sequence[str],
+    project_dir: Path | None = None,
+) -> tuple[str, int]:
+    """(file, 1-based line) behind a finding: the stack-file entry of the resource's component, the key a
+    stack-level finding names, or the changed field of a contract break (with ``project_dir``)."""
+    contract = re.match(r"^(schemas/[^:\s]+): ([^:\s]+):", violation["message"])
     if contract:
-        uri = contract.group(1)
-    else:
-        component = _top_component(report, violation["urn"])
-        if component is not None:
-            key = CONFIG_KEYS.get(component["type"].rsplit(":", 1)[-1])
-            entry = component["name"].split("-", 1)[1] if "-" in component["name"] else None
-            line = find_line(stack_lines, key, entry) if key else 1
+        path = project_dir / contract.group(1) if project_dir is not None else None
+        lines = path.read_text(encoding="utf-8").splitlines() if path is not None and path.is_file() else []
+        return contract.group(1), field_line(lines, contract.group(2))
+    line = 1
+    component = _top_component(report, violation["urn"]) if violation["urn"] else None
+    if component is not None:
+        key = CONFIG_KEYS.get(component["type"].rsplit(":", 1)[-1])
+        entry = component["name"].split("-", 1)[1] if "-" in component["name"] else None
+        line = find_line(stack_lines, key, entry) if key else 1
+    elif key_match := _KEY_IN_MESSAGE.search(violation["message"]):
+        line = find_line(stack_lines, key_match.group(1), None)
+    return f"Pulumi.{report['stack']}.yaml", line
+
+
+def _location(
+    report: Mapping[str, Any],
+    violation: Mapping[str, Any],
+    stack_lines: Sequence[str],
+    project_dir: Path | None = None,
+) -> dict[str, Any]:
+    uri, line = source_line(report, violation, stack_lines, project_dir)
     name = violation["urn"].rsplit("::", 1)[-1]
     return {
         "physicalLocation": {
@@ -118,7 +154,9 @@ def _fingerprint(violation: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def sarif_log(report: Mapping[str, Any], stack_lines: Sequence[str] = ()) -> dict[str, Any]:
+def sarif_log(
+    report: Mapping[str, Any], stack_lines: Sequence[str] = (), project_dir: Path | None = None
+) -> dict[str, Any]:
     """The SARIF log (one run) of the preview document ``report``.
 
     Args:
@@ -134,7 +172,7 @@ def sarif_log(report: Mapping[str, Any], stack_lines: Sequence[str] = ()) -> dic
             "ruleId": v["policy"],
             "level": LEVELS.get(v["level"], "warning"),
             "message": {"text": v["message"] or v["description"] or v["policy"]},
-            "locations": [_location(report, v, stack_lines)],
+            "locations": [_location(report, v, stack_lines, project_dir)],
             "partialFingerprints": {"stagingBlueprintFinding/v1": _fingerprint(v)},
         }
         if v["policy"] in index:
@@ -164,4 +202,4 @@ def render_sarif(report: Mapping[str, Any], project_dir: Path | None = None) -> 
         path = project_dir / f"Pulumi.{report['stack']}.yaml"
         if path.is_file():
             lines = path.read_text(encoding="utf-8").splitlines()
-    return json.dumps(sarif_log(report, lines), indent=2) + "\n"
+    return json.dumps(sarif_log(report, lines, project_dir), indent=2) + "\n"

@@ -9,21 +9,27 @@ secret value cannot be seen, only a value becoming or ceasing to be secret). Pol
 by rule, level, resource and message: those only in this preview *appeared*, those only in the base
 *disappeared*.
 
-What it cannot say offline: whether an update replaces the resource (that needs the provider's schema
-and the engine's diff), so changes are reported as updates.
+Whether a change replaces the resource comes from the sourced table of replace-on-change properties
+(``blueprint.review.replacements``) and the resource's ``replaceOnChanges`` option; a type the table does
+not know is *undecided* (``pulumi preview --diff`` settles it). JSON documents held in strings (policies,
+schema definitions) and lists are diffed structurally (``blueprint.review.diffs``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-from blueprint.engine.graph import plain_numbers
+from blueprint.report.diagram import public_entry_points
 from blueprint.report.document import SCHEMA_VERSION
+from blueprint.review.diffs import changed_documents, property_diffs
+from blueprint.review.replacements import classify
+
+__all__ = ["PreviewDocumentError", "check_document", "compare_reports", "load_preview", "property_diffs"]
 
 #: The preview document's JSON Schema (the contract both documents must meet).
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "preview.schema.json"
@@ -74,28 +80,6 @@ def check_document(document: Any, where: str) -> None:
     if error is not None:
         at = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         raise PreviewDocumentError(f"{where}: not a valid preview document at {at}: {error.message}")
-
-
-def property_diffs(old: Any, new: Any, path: str = "") -> Iterator[dict[str, Any]]:
-    """Leaf-level differences between two values: ``{"path", "kind": add|delete|update, "old", "new"}``.
-
-    Objects are compared key by key, lists of equal length element by element (``[i]``); anything
-    else that differs is one update of the whole value.
-    """
-    if isinstance(old, dict) and isinstance(new, dict):
-        for key in sorted(set(old) | set(new)):
-            child = f"{path}.{key}" if path else key
-            if key not in old:
-                yield {"path": child, "kind": "add", "old": None, "new": plain_numbers(new[key])}
-            elif key not in new:
-                yield {"path": child, "kind": "delete", "old": plain_numbers(old[key]), "new": None}
-            else:
-                yield from property_diffs(old[key], new[key], child)
-    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        for index, (a, b) in enumerate(zip(old, new, strict=True)):
-            yield from property_diffs(a, b, f"{path}[{index}]")
-    elif (before := plain_numbers(old)) != (after := plain_numbers(new)):
-        yield {"path": path or "(value)", "kind": "update", "old": before, "new": after}
 
 
 def _option_diffs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -166,7 +150,15 @@ def compare_reports(
         )
         if diffs or old["urn"] != new["urn"]:
             renamed = old["urn"] if old["urn"] != new["urn"] else None
-            changed.append({**_brief(new), "renamedFrom": renamed, "diffs": diffs})
+            changed.append(
+                {
+                    **_brief(new),
+                    "renamedFrom": renamed,
+                    "diffs": diffs,
+                    "replacement": classify(new["type"], diffs, new["options"]),
+                    "documents": list(changed_documents(old["inputs"], new["inputs"])),
+                }
+            )
     findings = _findings(base, head)
     section = {
         "base": {
@@ -178,9 +170,16 @@ def compare_reports(
         "removed": [_brief(r) for r in removed],
         "changed": changed,
         "policy": findings,
+        "newlyPublic": _newly_public(base, head),
     }
     section["summary"] = _summary(section)
     return section
+
+
+def _newly_public(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Entry points reachable from the internet in ``head`` but not in ``base`` (diagram node and label)."""
+    before, after = public_entry_points(base), public_entry_points(head)
+    return [{"node": node, "text": text} for node, text in after.items() if node not in before]
 
 
 def _plural(count: int, word: str) -> str:
@@ -196,8 +195,14 @@ def _summary(section: Mapping[str, Any]) -> dict[str, Any]:
         "newMandatory": sum(1 for v in appeared if v["level"] == "mandatory"),
         "newAdvisory": sum(1 for v in appeared if v["level"] != "mandatory"),
         "resolved": len(section["policy"]["disappeared"]),
+        "replaced": sum(1 for r in section["changed"] if r["replacement"]["decision"] == "replace"),
+        "undecided": sum(1 for r in section["changed"] if r["replacement"]["decision"] == "undecided"),
     }
     line = f"+{counts['added']} ~{counts['changed']} -{counts['removed']}"
+    if counts["replaced"]:
+        line += f"; {_plural(counts['replaced'], 'replacement')}"
+    if section["newlyPublic"]:
+        line += f"; {_plural(len(section['newlyPublic']), 'new public entry point')}"
     if counts["newMandatory"]:
         line += f"; {_plural(counts['newMandatory'], 'new mandatory violation')}"
     if counts["newAdvisory"]:

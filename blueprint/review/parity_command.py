@@ -54,22 +54,52 @@ def _value(value: Any) -> str:
     return "—" if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
+def _why(finding: Any) -> str:
+    """The row's reason; a difference nobody declared says so and how to settle it."""
+    if finding.reason:
+        return str(finding.reason)
+    if finding.status == "drift":
+        return (
+            f"undeclared {finding.category} difference: align the stacks, or declare it under "
+            "staging-blueprint:parity with a reason, owner and expiry"
+        )
+    return "only in one stack" if finding.status in ("missing", "extra") else ""
+
+
+def _parity_rows(report: ParityReport, rows: list[Any]) -> list[str]:
+    lines = [
+        f"| status | resource | property | `{report.a}` | `{report.b}` | why |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in sorted(rows, key=lambda f: (SHOWN.index(f.status), f.identity, f.property)):
+        status = f"**{f.status}**" if f.fails else f.status
+        lines.append(
+            f"| {status} ({f.category}) | `{md_cell(f.identity)}` | `{f.property}` | "
+            f"{md_cell(_value(f.a))} | {md_cell(_value(f.b))} | {md_cell(_why(f))} |"
+        )
+    return lines
+
+
 def render_markdown(report: ParityReport) -> str:
-    """The PR-comment section: verdict, then every non-identical property, then the declarations."""
+    """The PR-comment section: verdict, every unexplained difference (each saying why it counts), the
+    intended differences folded, then the declarations that explain nothing."""
     mark = "❌" if report.fails else "✅"
     lines = [f"### {mark} Parity `{report.a}` vs `{report.b}`", "", f"**{report.summary_line()}**", ""]
-    rows = [f for f in report.findings if f.status in SHOWN]
-    if rows:
+    shown = [f for f in report.findings if f.status in SHOWN]
+    open_rows = [f for f in shown if f.status != "intended"]
+    intended = [f for f in shown if f.status == "intended"]
+    if open_rows:
+        lines += _parity_rows(report, open_rows)
+    if intended:
+        summary = f"{len(intended)} intended difference(s) (declared or size-only)"
         lines += [
-            f"| status | resource | property | `{report.a}` | `{report.b}` | why |",
-            "|---|---|---|---|---|---|",
+            "",
+            f"<details><summary>{summary}</summary>",
+            "",
+            *_parity_rows(report, intended),
+            "",
+            "</details>",
         ]
-        for f in sorted(rows, key=lambda f: (SHOWN.index(f.status), f.identity, f.property)):
-            status = f"**{f.status}**" if f.fails else f.status
-            lines.append(
-                f"| {status} ({f.category}) | `{md_cell(f.identity)}` | `{f.property}` | "
-                f"{md_cell(_value(f.a))} | {md_cell(_value(f.b))} | {md_cell(f.reason)} |"
-            )
     for d in report.declarations:
         if d.status != "active" or not d.used:
             why = "; ".join(d.problems) or "matched no difference; remove it"

@@ -4,6 +4,7 @@ printing of user text, and untouched files on failure."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -178,3 +179,17 @@ def test_the_preview_shows_the_kubernetes_side_with_its_facts(default_json):
     assert (cluster["endpoint"], cluster["auth mode"], cluster["creator admin"]) == ("private", "API", "no")
     assert cluster["control-plane logs"] == "api, audit, authenticator"
     assert "offline-preview-secret-placeholder" not in str(default_json)
+
+
+def test_compact_text_is_one_line_per_finding_then_the_summary(tmp_path, capsys):
+    """``--compact`` prints what checkov users expect: ``file:line: LEVEL rule resource: message``."""
+    out = tmp_path / "compact.txt"
+    assert main(["preview", "--compact", "--output", str(out)]) == 0
+    *findings, summary = out.read_text(encoding="utf-8").splitlines()
+    assert summary.endswith("PASS") and "mandatory" in summary
+    assert findings, "the default stack has an advisory finding"
+    assert all(
+        re.fullmatch(r"Pulumi\.staging\.yaml:\d+: (MANDATORY|ADVISORY) [a-z0-9-]+ \S+: .+", f)
+        for f in findings
+    )
+    assert not any(f.startswith("Pulumi.staging.yaml:1: ") for f in findings if "(stack)" not in f)

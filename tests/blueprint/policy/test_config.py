@@ -230,8 +230,11 @@ def test_load_policy_config_file(tmp_path: Path) -> None:
         "all": PolicySettings("mandatory"),
         "required-tags": PolicySettings(None, {"requiredTags": ["owner"]}),
     }
-    path.write_text("  \n")
+    path.write_text("{}")
     assert load_policy_config(path) == {}
+    path.write_text("  \n")  # a truncated download: not "no config"
+    with pytest.raises(PolicyConfigError, match="empty"):
+        load_policy_config(path)
     path.write_text('{"all": "mandatory",}')
     with pytest.raises(PolicyConfigError, match=r"policy.json:1:21: invalid JSON"):
         load_policy_config(path)

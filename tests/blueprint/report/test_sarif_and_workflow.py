@@ -116,6 +116,7 @@ def test_workflow_runs_on_pull_requests_with_least_privilege(workflow):
         "contents": "read",
         "pull-requests": "write",
         "security-events": "write",
+        "actions": "read",  # upload-sarif reads the run in private repositories
     }
 
 
@@ -141,16 +142,17 @@ def test_workflow_posts_one_sticky_comment_and_uploads_sarif(workflow):
     steps = {step.get("uses", "").split("@")[0]: step for step in _steps(workflow)}
     script = steps["actions/github-script"]["with"]["script"]
     assert "updateComment" in script and "createComment" in script and "staging-blueprint:preview" in script
+    assert "body.slice" not in script  # the comment is fitted by blueprint.report.budget, never sliced
     upload = steps["github/codeql-action/upload-sarif"]
     assert upload["with"]["sarif_file"] == "reports/preview.sarif"
 
 
 def test_workflow_fails_when_any_check_exits_non_zero(workflow):
     gate = _steps(workflow)[-1]
-    assert set(gate["env"]) == {"PREVIEW", "PARITY", "SARIF"}
+    assert set(gate["env"]) == {"PREVIEW", "PARITY", "SARIF", "COMMENT"}
     assert 'if [ "$code" != "0" ]' in gate["run"] and "exit $status" in gate["run"]
     assert "if" not in gate  # runs whenever the job gets there; earlier steps never fail the job themselves
     head = next(s for s in _steps(workflow) if s.get("id") == "head")
     assert head["run"].rstrip().endswith("exit 0")
-    for name in ("preview", "parity", "sarif"):
+    for name in ("preview", "parity", "sarif", "comment"):
         assert f'echo "{name}=$?" >> "$GITHUB_OUTPUT"' in head["run"]

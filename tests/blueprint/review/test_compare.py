@@ -139,7 +139,7 @@ def test_cli_markdown_shows_the_change_first_and_folds_the_full_preview(tmp_path
         < out.index("<details><summary>Full preview")
     )
     assert "**+0 ~1 -0**" in out
-    assert "| ~ | `db-orders-instance` | `aws:rds/instance:Instance` | engineVersion: 17.5 → 17.6 |" in out
+    assert "| update | `db-orders-instance` | `rds:Instance` | engineVersion: 17.5 → 17.6 |" in out
     assert main(["preview", "--compare", str(path), "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["schemaVersion"] == "1.3"

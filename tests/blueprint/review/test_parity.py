@@ -13,6 +13,7 @@ from blueprint.cli import main
 from blueprint.engine import PROJECT_DIR, read_stack, run_stack
 from blueprint.engine.graph import StackGraph
 from blueprint.review.parity import Side, compare, identity, side_of
+from blueprint.review.parity_command import render_markdown
 from stack_config import NAMESPACE, load_stack_config
 from stack_config.parity import ParityDeclaration
 
@@ -169,3 +170,20 @@ def test_cli_exits_1_on_a_version_mismatch_in_the_production_file(tmp_path, caps
         "| **drift** (version) | `broker-events/broker-events-cluster` | `kafkaVersion` | 3.8.x | 3.9.x |"
         in out
     )
+
+
+def test_markdown_folds_intended_rows_and_says_why_a_drift_counts(pair):
+    staging, production = pair
+    drifted = Side(
+        production.stack,
+        production.environment,
+        _with_engine_version(production.graph, "db-orders-instance", "17.7"),
+        (),
+    )
+    markdown = render_markdown(compare(staging, drifted, on=dt.date(2026, 12, 1)))
+    shown, folded = markdown.split("<details><summary>", 1)
+    drift = next(line for line in shown.splitlines() if "`engineVersion`" in line)
+    assert drift.startswith("| **drift** (version) |")
+    assert drift.rstrip(" |").endswith("staging-blueprint:parity with a reason, owner and expiry")
+    assert "intended difference(s)" in folded.split("</summary>", 1)[0]
+    assert "| intended (size) |" in folded and "| intended" not in shown
