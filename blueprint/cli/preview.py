@@ -69,7 +69,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--compact",
         action="store_true",
-        help="text format: one line per finding with its stack-file line, then the summary (as checkov prints)",
+        help="text format: one line per finding with its stack-file line, then the summary (as checkov)",
     )
     options.add_project_dir(parser)
 

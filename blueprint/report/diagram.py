@@ -25,7 +25,7 @@ from typing import Any
 from blueprint.report.diagram_exposure import Exposure, exposure
 from blueprint.report.diagram_nodes import DATA_STORES, Placed, label, node_id, place_resources
 
-#: Subnet tiers drawn as subgraphs (the subnets' ``tier`` tag); ``endpoints`` holds the interface VPC endpoints.
+#: Subnet tiers drawn as subgraphs (the subnets' ``tier`` tag); ``endpoints``: the interface VPC endpoints.
 TIERS = ("public", "private", "isolated", "endpoints")
 INTERNET = "internet"
 _RULE_TYPES = (
