@@ -7,8 +7,10 @@ from hypothesis import strategies as st
 
 from stack_config.base import Problem
 
-# A secret that is part of the marker "[secret]" itself would be "found" in every redacted line.
-secrets = st.text(min_size=4, max_size=40).filter(lambda s: s.strip() == s and s not in "[secret]")
+#: Text every line below holds whatever the secret: the marker, the namespace, the keys and the message. A
+#: secret that is part of it (``blue`` in ``staging-blueprint``) would be "found" without any leak.
+FIXED = "[secret] staging-blueprint:tags. staging-blueprint:dbPassword: unknown key"
+secrets = st.text(min_size=4, max_size=40).filter(lambda s: s.strip() == s and s not in FIXED)
 around = st.text(max_size=30)
 
 
