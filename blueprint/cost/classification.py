@@ -79,6 +79,10 @@ CLASSIFICATION: dict[str, Classification] = {
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": _f("part of the EKS cluster"),
     "aws:eks/addon:Addon": _f("EKS add-ons run as pods on the node group; the add-on itself has no charge"),
     "aws:eks/cluster:Cluster": _p("cluster hours, plus the extended-support surcharge past standard support"),
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": _f(
+        "configuration of the EKS cluster (priced per cluster hour); the Pod Identity agent runs as pods on "
+        "the node group"
+    ),
     "aws:eks/nodeGroup:NodeGroup": _p("instance hours (desired size) and root-volume GB-months"),
     "aws:glue/registry:Registry": _f(_GLUE),
     "aws:glue/schema:Schema": _f(_GLUE),
@@ -90,6 +94,10 @@ CLASSIFICATION: dict[str, Classification] = {
     "aws:kms/alias:Alias": _f("an alias has no charge; the key it names is priced"),
     "aws:kms/key:Key": _p("key months (the rotation surcharge is not included)"),
     "aws:lambda/function:Function": _p("requests (usage-dependent)"),
+    "aws:lambda/invocation:Invocation": _n(
+        "one request to the slice provisioner per create, update and delete: usage-dependent, and no "
+        "request rate is sourced for every region"
+    ),
     "aws:lambda/permission:Permission": _f("a resource-policy statement on the function"),
     "aws:mq/broker:Broker": _p("broker instance hours per node"),
     "aws:msk/cluster:Cluster": _p("broker hours and broker storage GB-months"),
@@ -109,6 +117,7 @@ CLASSIFICATION: dict[str, Classification] = {
     "kubernetes:core/v1:Namespace": _f(_K8S),
     "kubernetes:core/v1:ResourceQuota": _f(_K8S),
     "kubernetes:core/v1:Secret": _f(_K8S),
+    "kubernetes:core/v1:ServiceAccount": _f(_K8S),
     "kubernetes:core/v1:Service": _f("a ClusterIP Service (the mail sink's): no load balancer"),
     "kubernetes:gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy": _f(_K8S),
     "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy": _n(
@@ -120,6 +129,7 @@ CLASSIFICATION: dict[str, Classification] = {
     "kubernetes:gateway.networking.k8s.io/v1:Gateway": _f(_K8S),
     "kubernetes:gateway.networking.k8s.io/v1:GatewayClass": _f(_K8S),
     "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": _f(_K8S),
+    "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant": _f(_K8S),
     "kubernetes:helm.sh/v3:Release": _f("the Envoy Gateway chart's pods run on the node group"),
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": _f(_K8S),
     "pulumi:providers:kubernetes": _f("a Pulumi provider, not a cloud resource"),

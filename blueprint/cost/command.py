@@ -22,15 +22,12 @@ from rich.text import Text
 from blueprint.cli import options
 from blueprint.cli.errors import EXIT_FAILED, EXIT_OK, UsageError
 from blueprint.cli.output import check_output, write_atomically
-from blueprint.cost.block import error_block, estimate_block, money
-from blueprint.cost.estimate import estimate_graph
+from blueprint.cost.block import money
 from blueprint.cost.render import cost_markdown, cost_text, headline
-from blueprint.cost.schedule_hours import running_hours
-from blueprint.cost.table import PriceTableError
 from blueprint.cost.usage import UsageFileError, load_usage
 from blueprint.engine import ProgramError, run_stack
 from blueprint.engine.stack_files import StackFileError, read_stack
-from blueprint.report.cost import BudgetError, parse_budget
+from blueprint.report.cost import BudgetError, parse_budget, stack_cost
 from stack_config import ConfigError, load_stack_config
 from stack_config.base import NAMESPACE
 
@@ -64,14 +61,7 @@ def _estimate(args: argparse.Namespace) -> dict[str, Any]:
         graph = run_stack(settings, args.project_dir)
     except (StackFileError, UsageFileError, ConfigError, ProgramError) as exc:
         raise UsageError(str(exc)) from None
-    region = settings.config.get("aws:region", "")
-    try:
-        estimate = estimate_graph(
-            graph, region, usage=usage, running_hours=running_hours(settings), strict=False
-        )
-    except PriceTableError as exc:
-        return error_block(region, str(exc))
-    return estimate_block(estimate)
+    return stack_cost(graph, settings, usage)
 
 
 def _budget_verdict(block: dict[str, Any], budget: Decimal) -> bool:

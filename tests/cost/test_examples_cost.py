@@ -23,7 +23,9 @@ def test_every_example_is_estimated_or_names_the_missing_table(path):
     block = stack_cost(run_stack(settings), settings)
     region = settings.config["aws:region"]
     if region in available_regions():
-        assert block["error"] is None and Decimal(block["monthly"]) > 0
+        assert block["error"] is None
+        # Never a silent $0: a stack of thin parts (a pr-<n> slice) may total 0 only with what is unpriced.
+        assert Decimal(block["monthly"]) > 0 or (not block["complete"] and block["notPriced"])
     else:
         assert (
             block["error"]

@@ -125,7 +125,11 @@ def test_the_existing_cluster_example_uses_the_secret_kubeconfig_and_oidc():
     graph = run_stack(settings)
     provider = next(r for r in graph.resources if r.type == "pulumi:providers:kubernetes")
     assert is_secret(provider.inputs["kubeconfig"]) and provider.inputs["context"] == "staging"
-    policy = next(r for r in graph.resources if r.inputs.get("kind") == "SecurityPolicy")
+    policy = next(  # the Gateway's policy (a rule-level one keeps /robots.txt readable without a login)
+        r
+        for r in graph.resources
+        if r.inputs.get("kind") == "SecurityPolicy" and r.inputs["spec"]["targetRefs"][0]["kind"] == "Gateway"
+    )
     assert policy.inputs["spec"]["oidc"]["provider"]["issuer"] == "https://login.example.net/realms/staff"
     namespace = next(r for r in graph.resources if r.name == "namespace" and r.custom)
     assert namespace.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce-version"] == "v1.34"

@@ -39,10 +39,16 @@ def _fake(path: Path, ident: str, ok: int = 1) -> Path:
     return path
 
 
+#: What an outer make (``make test`` running these tests) exports: the inner make must not see it, or it
+#: reports itself as ``make[1]`` and inherits the outer flags.
+OUTER_MAKE = ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")
+
+
 def _make(*args: str, timeout: int = 60) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in OUTER_MAKE}
     return subprocess.run(
         ["make", "--no-print-directory", "-C", str(ROOT), *args],
-        capture_output=True, text=True, timeout=timeout, check=False,
+        capture_output=True, text=True, timeout=timeout, check=False, env=env,
     )  # fmt: skip
 
 

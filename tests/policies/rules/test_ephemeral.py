@@ -11,8 +11,8 @@ import pytest
 
 from blueprint.engine.graph import StackGraph
 from blueprint.policy import PolicyPackSession
+from tests.pack_session import findings
 from tests.policies.cases import case
-from tests.policies.conftest import findings
 from tests.policies.stack import PROJECT, TAGS, Stack
 
 NOW = "2026-12-06T12:00:00Z"
