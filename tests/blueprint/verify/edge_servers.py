@@ -51,9 +51,10 @@ def handler(
 
 
 @contextlib.contextmanager
-def edge(**behaviour: object) -> Iterator[str]:
-    """An edge server for the block; yields its base URL ``http://127.0.0.1:<port>``."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(**behaviour))  # type: ignore[arg-type]
+def serve_on_loopback(handler_class: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler_class`` on 127.0.0.1 (a free port) in a thread; yields ``http://127.0.0.1:<port>``
+    and stops the server whatever happens."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -62,3 +63,10 @@ def edge(**behaviour: object) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextlib.contextmanager
+def edge(**behaviour: object) -> Iterator[str]:
+    """An edge server for the block; yields its base URL ``http://127.0.0.1:<port>``."""
+    with serve_on_loopback(handler(**behaviour)) as url:  # type: ignore[arg-type]
+        yield url

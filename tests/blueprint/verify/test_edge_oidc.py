@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-import threading
 from collections.abc import Iterator, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -22,7 +21,7 @@ from blueprint.engine.stack_files import read_stack_file
 from blueprint.verify.aws import AwsReader
 from blueprint.verify.checks import edge as edge_checks
 from blueprint.verify.registry import Context, run_checks
-from tests.blueprint.verify.edge_servers import DISALLOW_ALL
+from tests.blueprint.verify.edge_servers import DISALLOW_ALL, serve_on_loopback
 from tests.blueprint.verify.minimal_outputs import MINIMAL_OUTPUTS
 
 EXAMPLE = PROJECT_DIR / "examples" / "Pulumi.existing-cluster.yaml"
@@ -83,15 +82,8 @@ def envoy_like(oidc: Mapping[str, Any]) -> type[BaseHTTPRequestHandler]:
 
 @contextlib.contextmanager
 def serve(oidc: Mapping[str, Any]) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), envoy_like(oidc))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve_on_loopback(envoy_like(oidc)) as url:
+        yield url
 
 
 def _statuses(url: str) -> dict[str, str]:
