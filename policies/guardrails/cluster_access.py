@@ -86,8 +86,13 @@ RBAC = RuleSpec(
     "verbs and resources; use a RoleBinding in the staging namespace. A ClusterRoleBinding a staging stack "
     "really needs gets an exemption with a reason, owner and expiry.",
     equivalents=Equivalents(
-        checkov=("CKV_K8S_49", "CKV_K8S_155", "CKV_K8S_156", "CKV_K8S_157", "CKV_K8S_158"),
-        kyverno=("restrict-binding-system-groups", "restrict-wildcard-verbs", "restrict-wildcard-resources"),
+        checkov=("CKV_K8S_49",),
+        kyverno=(
+            "restrict-binding-system-groups",
+            "restrict-wildcard-verbs",
+            "restrict-wildcard-resources",
+            "restrict-binding-clusteradmin",
+        ),
     ),
 )
 #: Groups every user or service account belongs to (Kubernetes docs, "Using RBAC Authorization": default
@@ -146,7 +151,7 @@ EXTERNAL_ALIAS = RuleSpec(
     severity=Severity.MEDIUM,
     remediation="Call the outside service by its own name (and open egress to it explicitly), or run a "
     "staging double of it in the namespace.",
-    equivalents=Equivalents(kyverno=("restrict-service-external-ips", "disallow-service-type-externalname")),
+    equivalents=Equivalents(kyverno=("no-localhost-service",)),
 )
 
 
