@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _types as t
-from ._network import network
 from ._props import UNKNOWN, as_list, known, peek
 
 #: Node-local agents a pod may reach outside the VPC's ranges: the EKS Pod Identity agent's addresses
@@ -25,8 +24,6 @@ from ._props import UNKNOWN, as_list, known, peek
 #: [fd00:ec2::23] for IPv6; read 2026-12-07). The instance metadata service (169.254.169.254) is not here:
 #: from a pod it hands out the node role's credentials.
 NODE_LOCAL_AGENTS = ("169.254.170.23/32", "fd00:ec2::23/128")
-#: Every destination of the IP version of a family-less rule (no ``to``).
-EVERYWHERE = ("0.0.0.0/0", "::/0")
 
 
 @dataclass(frozen=True)
@@ -93,13 +90,6 @@ def covers_tcp_port(port: Mapping[str, Any], wanted: int) -> bool:
         return False
     end = peek(port, "endPort") or number
     return bool(number <= wanted <= end)
-
-
-def inside(cidr: str, ranges: tuple[str, ...] | list[str]) -> bool:
-    """True when ``cidr`` lies wholly inside one of ``ranges`` (same IP version); unparsable: False."""
-    net = network(cidr)
-    nets = [n for n in (network(r) for r in ranges) if n is not None]
-    return net is not None and any(net.version == r.version and net.subnet_of(r) for r in nets)  # type: ignore[arg-type]
 
 
 def helm_chart_namespaces(resources: list[Any], chart_name: str) -> set[str]:

@@ -29,8 +29,8 @@ from pulumi_policy import EnforcementLevel, PolicyResource, Severity
 
 from . import _types as t
 from ._k8s import name_of, namespace_of
-from ._netpol import NODE_LOCAL_AGENTS, covers_tcp_port, egress_rules, helm_chart_namespaces, inside
-from ._network import PRIVATE_RANGES, network
+from ._netpol import NODE_LOCAL_AGENTS, covers_tcp_port, egress_rules, helm_chart_namespaces
+from ._network import PRIVATE_RANGES, network, within_any
 from ._props import as_list, known, peek
 from ._rule import Equivalents, Finding, RuleContext, RuleSpec, resource_rule, stack_rule
 from ._stack import StackIndex
@@ -200,7 +200,7 @@ def _vpc_ranges(index: StackIndex, ctx: RuleContext) -> list[str]:
 def _check_egress_within_vpc(resources: list[PolicyResource], ctx: RuleContext) -> Iterator[Finding]:
     index = StackIndex(resources)
     ranges = _vpc_ranges(index, ctx)
-    allowed = tuple(ranges or PRIVATE_RANGES) + NODE_LOCAL_AGENTS
+    allowed = [*(ranges or PRIVATE_RANGES), *NODE_LOCAL_AGENTS]
     shown = ", ".join(ranges) if ranges else "unknown: no VPC in the stack and no vpcCidrs"
     skipped = {str(n) for n in as_list(ctx.setting("infrastructureNamespaces"))}
     skipped |= helm_chart_namespaces(resources, EDGE_CHART)
@@ -215,7 +215,7 @@ def _check_egress_within_vpc(resources: list[PolicyResource], ctx: RuleContext) 
                     f"{rule.port_text()}.",
                 )
             for where, cidr in rule.cidrs:
-                if not inside(cidr, allowed):
+                if not within_any(cidr, allowed):
                     yield Finding(
                         policy,
                         f"{where} ipBlock {cidr} reaches beyond the VPC ({shown}) on {rule.port_text()}.",
