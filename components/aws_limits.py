@@ -149,6 +149,27 @@ REGIONS_SOURCE = "botocore 1.44.18 botocore/data/endpoints.json (partitions[].re
 #: only when ``network.availabilityZones`` names them (the preview cannot know how many it has).
 MIN_AZS_PER_REGION = 3
 AZS_PER_REGION: dict[str, int] = {"us-west-1": 2, "us-east-1": 6, "us-west-2": 4}
+#: Partitions the "AWS Availability Zones" page does not cover (it lists the aws partition's Regions): the
+#: China, GovCloud and European Sovereign Cloud regions. Their 3 is an assumption: no AWS page read for this
+#: table states their count.
+_UNSOURCED_AZ_PREFIXES = ("cn-", "us-gov-", "eusc-")
+
+
+def az_count_evidence(region: str) -> str:
+    """How the AZ count the preview applies to ``region`` is known, for messages and review.
+
+    Returns:
+        ``"documented: <n> (AZ IDs table)"`` for ``AZS_PER_REGION``; ``"lower bound: at least 3"`` for the
+        other regions of the aws partition (the page's general statement, weaker: the region may have
+        more); ``"unsourced: 3 assumed"`` for the China, GovCloud and Sovereign Cloud partitions.
+    """
+    if region in AZS_PER_REGION:
+        return f"documented: {AZS_PER_REGION[region]} (AZ IDs table)"
+    if region.startswith(_UNSOURCED_AZ_PREFIXES):
+        return f"unsourced: {MIN_AZS_PER_REGION} assumed"
+    return f"lower bound: at least {MIN_AZS_PER_REGION}"
+
+
 AZS_SOURCE = f"{_DOCS}/global-infrastructure/latest/regions/aws-availability-zones.html"
 
 # --- RDS -------------------------------------------------------------------------------------------------

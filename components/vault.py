@@ -7,8 +7,8 @@ run would make them unrecoverable once the waiting period ends. Delete it by han
 (README, "Tearing down and replacing").
 
 A secret whose value (from secret config) is shaped like a live key of a well-known provider (Stripe
-``sk_live_``/``rk_live_``, ``components/live_credentials.py``) fails the deployment naming the secret,
-never the value (``refuse_live_key``, called by the program on the decrypted value before anything is
+``sk_live_``/``rk_live_`` and others in ``components/live_credentials.py``) fails the deployment naming the
+secret, never the value (``refuse_live_key``, called by the program on the decrypted value before anything is
 registered): staging holds test versions of payment gateways and sandboxed third-party APIs only.
 
 Secrets are named by their Secrets Manager name (``<name>-secret-<secret name>``), never by list position, so

@@ -24,6 +24,7 @@ from components.aws_limits import (
     MIN_AZS_PER_REGION,
     REGION_PATTERN,
     SUBNET_MIN_PREFIX_SOURCE,
+    az_count_evidence,
 )
 from stack_config.base import NAMESPACE, Problem, join_path
 from stack_config.kubernetes_checks import raw_secret_keys, secret_reference_paths
@@ -208,9 +209,10 @@ def _az_count_problems(cfg: StackConfig, region: str) -> list[Problem]:
     if documented is not None:
         why = f"aws:region {region} offers {documented} availability zone(s) ({AZS_SOURCE})"
     elif cfg.network.availability_zones is None:
+        evidence = az_count_evidence(region)
         why = (
-            f"AWS documents at least {MIN_AZS_PER_REGION} availability zones per region and no more for "
-            f"{region} ({AZS_SOURCE}); name them in network.availabilityZones if the region has more"
+            f"what the preview can tell for {region} ({evidence}; {AZS_SOURCE}); name the zones in "
+            "network.availabilityZones if the region has more"
         )
     else:
         return []

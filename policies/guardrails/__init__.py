@@ -24,7 +24,7 @@ from pulumi_policy import Policy
 
 from . import (
     access,
-    cluster_access,
+    cluster_isolation,
     compute,
     containers,
     credentials,
@@ -60,7 +60,7 @@ ALL_POLICIES: list[Policy] = [
     *edge.POLICIES,
     *kubernetes.POLICIES,
     *workloads.POLICIES,
-    *cluster_access.POLICIES,
+    *cluster_isolation.POLICIES,
     *eks.POLICIES,
     *encryption.POLICIES,
     *credentials.POLICIES,

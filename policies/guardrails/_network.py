@@ -13,11 +13,10 @@ from . import _types as t
 from ._props import UNKNOWN, as_list, is_set, peek, tag_map
 from ._stack import StackIndex
 
-#: Address space that is not the internet: RFC 1918, shared CGNAT (RFC 6598), IPv6 ULA and link-local.
-_NON_INTERNET = tuple(
-    ipaddress.ip_network(c)
-    for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7", "fe80::/10")
-)
+#: Private address space a VPC may use: RFC 1918, shared CGNAT (RFC 6598), IPv6 unique local (RFC 4193).
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+#: Address space that is not the internet: the private ranges and IPv6 link-local.
+_NON_INTERNET = tuple(ipaddress.ip_network(c) for c in (*PRIVATE_RANGES, "fe80::/10"))
 #: Tag key/value marking the one security group the internet may reach (the public load balancer's).
 EXPOSURE_TAG = ("exposure", "public-lb")
 #: Tag key marking a subnet's tier (``public``, ``private`` or ``isolated``), set by the Network component.

@@ -16,6 +16,9 @@ MSK_SERVERLESS_CLUSTER = "aws:msk/serverlessCluster:ServerlessCluster"
 MQ_BROKER = "aws:mq/broker:Broker"
 
 VPC = "aws:ec2/vpc:Vpc"
+#: Secondary CIDR blocks of a VPC (``cidrBlock`` / ``ipv6CidrBlock``).
+VPC_IPV4_CIDR_ASSOCIATION = "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation"
+VPC_IPV6_CIDR_ASSOCIATION = "aws:ec2/vpcIpv6CidrBlockAssociation:VpcIpv6CidrBlockAssociation"
 SUBNET = "aws:ec2/subnet:Subnet"
 DEFAULT_SUBNET = "aws:ec2/defaultSubnet:DefaultSubnet"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -39,6 +42,11 @@ LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
 AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
 EBS_VOLUME = "aws:ebs/volume:Volume"
+#: The account's default key for EBS encryption in a region (``keyArn``).
+EBS_DEFAULT_KMS_KEY = "aws:ebs/defaultKmsKey:DefaultKmsKey"
+#: Audit trails: CloudTrail trails and CloudTrail Lake event data stores (both ``kmsKeyId``).
+CLOUDTRAIL_TRAIL = "aws:cloudtrail/trail:Trail"
+CLOUDTRAIL_EVENT_DATA_STORE = "aws:cloudtrail/eventDataStore:EventDataStore"
 ECS_SERVICE = "aws:ecs/service:Service"
 ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 #: Application/Network/Gateway load balancers (``aws:alb`` is the same resource under its older module).
@@ -153,6 +161,8 @@ INGRESS_TYPES = frozenset(
 K8S_NAMESPACE = "kubernetes:core/v1:Namespace"
 K8S_SERVICE = "kubernetes:core/v1:Service"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+#: A Helm release (pulumi-kubernetes ``helm.sh/v3``): ``chart``, ``namespace``, ``values``.
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 #: Kinds that run containers, by where their pod spec lives (``kind`` -> path below ``spec``).
 WORKLOADS = {
     "kubernetes:core/v1:Pod": (),

@@ -1,4 +1,8 @@
-"""Access: who may invoke the stack's functions and APIs, and who may assume its roles.
+"""Access: who may invoke the stack's functions and APIs, who may assume its roles, and what Kubernetes RBAC
+grants (``rbac-least-privilege``: no binding to every authenticated user, every unauthenticated one or every
+service account; no service account of another namespace bound to ``admin``, ``edit`` or ``cluster-admin``;
+no Role or ClusterRole with ``*`` in verbs or resources; a ClusterRoleBinding needs an exemption: staging
+stacks work in their namespace; Kubernetes docs, "Using RBAC Authorization").
 
 Staging is reached through the token broker: an HTTP API whose routes require the IdP's JWT (a health
 check excepted), in front of a Lambda only that API may invoke. The access roles it hands out trust
@@ -15,7 +19,8 @@ from pulumi_policy import EnforcementLevel, PolicyResource, Severity
 
 from . import _iam
 from . import _types as t
-from ._props import UNKNOWN, is_set, known, peek, statements, tag_map
+from ._k8s import namespace_of
+from ._props import UNKNOWN, as_list, is_set, known, peek, statements, tag_map
 from ._rule import Equivalents, Finding, RuleContext, RuleSpec, resource_rule, stack_rule
 from ._stack import StackIndex
 
@@ -256,7 +261,76 @@ def _check_trust_not_public(props: Mapping[str, Any], ctx: RuleContext) -> Itera
         yield f"statement {sid} {_iam.PUBLIC_GRANT}: anyone can assume the role."
 
 
+RBAC = RuleSpec(
+    name="rbac-least-privilege",
+    concern="access",
+    description="RBAC must not grant to broad groups or other namespaces' service accounts, use wildcards, "
+    "or bind cluster-wide without an exemption.",
+    level=_MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Bind named users, groups or this namespace's service accounts to Roles that list their "
+    "verbs and resources; use a RoleBinding in the staging namespace. A ClusterRoleBinding a staging stack "
+    "really needs gets an exemption with a reason, owner and expiry.",
+    equivalents=Equivalents(
+        checkov=("CKV_K8S_49",),
+        kyverno=(
+            "restrict-binding-system-groups",
+            "restrict-wildcard-verbs",
+            "restrict-wildcard-resources",
+            "restrict-binding-clusteradmin",
+        ),
+    ),
+)
+#: Groups every user or service account belongs to (Kubernetes docs, "Using RBAC Authorization": default
+#: roles and role bindings; "Referring to subjects").
+BROAD_GROUPS = ("system:authenticated", "system:unauthenticated", "system:serviceaccounts")
+POWERFUL_ROLES = frozenset({"cluster-admin", "admin", "edit"})
+ROLE_TYPES = frozenset(
+    {"kubernetes:rbac.authorization.k8s.io/v1:Role", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"}
+)
+BINDING_TYPES = frozenset(
+    {
+        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+    }
+)
+
+
+def _broad(subject: Any) -> bool:
+    name = peek(subject, "name")
+    return peek(subject, "kind") == "Group" and isinstance(name, str) and name.startswith(BROAD_GROUPS)
+
+
+def _check_binding(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
+    cluster_wide = ctx.resource_type.endswith(":ClusterRoleBinding")
+    if cluster_wide:
+        yield "a ClusterRoleBinding grants its role in every namespace; a staging stack needs an exemption."
+    role = peek(props, "roleRef", "name")
+    namespace = namespace_of(props)
+    for i, subject in enumerate(as_list(peek(props, "subjects"))):
+        name = peek(subject, "name")
+        if _broad(subject):
+            yield f"subjects[{i}] is the group {name!r}: every such identity gets role {role!r}."
+        subject_ns = peek(subject, "namespace")
+        foreign = peek(subject, "kind") == "ServiceAccount" and subject_ns not in (None, namespace)
+        if foreign and not cluster_wide and role in POWERFUL_ROLES:
+            yield f"subjects[{i}] is service account {subject_ns}/{name}: another namespace gets {role!r}."
+
+
+def _check_role(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
+    for i, rule in enumerate(as_list(peek(props, "rules"))):
+        for key in ("verbs", "resources"):
+            if "*" in as_list(peek(rule, key)):
+                yield f"rules[{i}].{key} has '*': it grants whatever exists now or is added later."
+
+
+def _check_rbac(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
+    check = _check_role if ctx.resource_type in ROLE_TYPES else _check_binding
+    yield from check(props, ctx)
+
+
 POLICIES = [
+    resource_rule(RBAC, BINDING_TYPES | ROLE_TYPES, _check_rbac),
     resource_rule(LAMBDA_NOT_PUBLIC, {t.LAMBDA_PERMISSION, t.LAMBDA_FUNCTION_URL}, _check_lambda_public),
     resource_rule(ROUTE_AUTHORIZATION, {t.APIGW2_ROUTE, t.APIGW_METHOD}, _check_route),
     stack_rule(ACCESS_ROLE_TRUST, {t.IAM_ROLE}, _check_access_roles),

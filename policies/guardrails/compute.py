@@ -14,6 +14,7 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, PolicyResource, Severity
 
 from . import _types as t
+from ._kms import cmk_problem
 from ._network import SUBNET_TYPES, public_subnet_reason
 from ._props import as_list, flag, is_set, known, peek
 from ._rule import Equivalents, Finding, RuleContext, RuleSpec, resource_rule, stack_rule
@@ -136,13 +137,13 @@ EBS_CMK = RuleSpec(
     name="ebs-encrypted-with-cmk",
     concern="encryption",
     description="EBS volumes (standalone, and those instances, launch templates and launch configurations "
-    "create) must be encrypted with the stack's customer-managed KMS key.",
+    "create) and the account's default EBS key must be the stack's customer-managed KMS key.",
     level=_MANDATORY,
     severity=Severity.HIGH,
     remediation="Set encrypted=true and kmsKeyId=<the SecretVault key's ARN> on ebs.Volume, on an "
     "instance's rootBlockDevice and ebsBlockDevices, and on each launch template "
-    "blockDeviceMappings[].ebs (encrypted='true'). Launch configurations cannot name a key: use a launch "
-    "template.",
+    "blockDeviceMappings[].ebs (encrypted='true'); ebs.DefaultKmsKey keyArn names the same key, never "
+    "alias/aws/ebs. Launch configurations cannot name a key: use a launch template.",
     equivalents=Equivalents(
         checkov=("CKV_AWS_3", "CKV_AWS_8", "CKV_AWS_189"),
         cdk_nag=("AwsSolutions-EC26",),
@@ -172,6 +173,11 @@ def _devices(props: Mapping[str, Any], resource_type: str) -> list[tuple[str, An
 
 
 def _check_ebs(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
+    if ctx.resource_type == t.EBS_DEFAULT_KMS_KEY:
+        unset = "new volumes use the AWS managed aws/ebs key"
+        if problem := cmk_problem(peek(props, "keyArn"), "keyArn", unset):
+            yield problem
+        return
     for label, device in _devices(props, ctx.resource_type):
         if ctx.resource_type != t.EBS_VOLUME and is_set(peek(device, "snapshotId")):
             continue  # restored from a snapshot: the snapshot's encryption carries over
@@ -179,13 +185,15 @@ def _check_ebs(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
             yield f"{label}.encrypted is not true: the volume and its snapshots are stored in plaintext."
         elif ctx.resource_type == t.LAUNCH_CONFIGURATION:
             yield f"{label}: launch configurations cannot name a KMS key (the volume uses aws/ebs)."
-        elif not is_set(peek(device, "kmsKeyId")):
-            yield f"{label}.kmsKeyId is not set: the volume uses the AWS managed aws/ebs key."
+        elif problem := cmk_problem(
+            peek(device, "kmsKeyId"), f"{label}.kmsKeyId", "the volume uses the AWS managed aws/ebs key"
+        ):
+            yield problem
 
 
 POLICIES = [
     resource_rule(NO_PUBLIC_IP, {*_INSTANCE_TYPES, t.AUTOSCALING_GROUP, t.ECS_SERVICE}, _check_public_ip),
     stack_rule(WORKLOAD_SUBNETS, set(_SUBNET_PROPS), _check_workload_subnets),
     resource_rule(IMDSV2, _INSTANCE_TYPES, _check_imds),
-    resource_rule(EBS_CMK, {*_INSTANCE_TYPES, t.EBS_VOLUME}, _check_ebs),
+    resource_rule(EBS_CMK, {*_INSTANCE_TYPES, t.EBS_VOLUME, t.EBS_DEFAULT_KMS_KEY}, _check_ebs),
 ]

@@ -10,6 +10,7 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from . import _iam
 from . import _types as t
+from ._kms import cmk_problem
 from ._props import as_list, is_set, known, peek, statements, strings
 from ._rule import Equivalents, RuleContext, RuleSpec, resource_rule
 
@@ -214,8 +215,12 @@ def _check_managed_password(props: Mapping[str, Any], ctx: RuleContext) -> Itera
         return  # replicas have no master user of their own
     if known(props, "manageMasterUserPassword") is not True:
         yield "manageMasterUserPassword is not true: RDS does not own and rotate the master password."
-    elif not is_set(peek(props, "masterUserSecretKmsKeyId")):
-        yield "masterUserSecretKmsKeyId is not set: the master-password secret uses aws/secretsmanager."
+    elif problem := cmk_problem(
+        peek(props, "masterUserSecretKmsKeyId"),
+        "masterUserSecretKmsKeyId",
+        "the master-password secret uses aws/secretsmanager",
+    ):
+        yield problem
 
 
 GITHUB_OIDC = RuleSpec(

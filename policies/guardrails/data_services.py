@@ -15,6 +15,7 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, Severity
 
 from . import _types as t
+from ._kms import cmk_problem
 from ._props import flag, is_set, known, peek
 from ._rule import Equivalents, RuleContext, RuleSpec, resource_rule
 
@@ -41,8 +42,8 @@ CACHE_ENCRYPTION = RuleSpec(
 def _check_replication_group_encryption(props: Mapping[str, Any]) -> Iterator[str]:
     if flag(known(props, "atRestEncryptionEnabled")) is not True:
         yield "atRestEncryptionEnabled is not true: data and backups are stored unencrypted."
-    elif not is_set(peek(props, "kmsKeyId")):
-        yield "kmsKeyId is not set: data at rest uses the service-managed key, not the stack's CMK."
+    elif problem := cmk_problem(peek(props, "kmsKeyId"), "kmsKeyId", "data at rest uses the service's key"):
+        yield problem
     if flag(known(props, "transitEncryptionEnabled")) is not True:
         yield "transitEncryptionEnabled is not true: clients and replicas talk in plaintext."
     elif known(props, "transitEncryptionMode") == "preferred":
@@ -55,8 +56,8 @@ def _check_cache_encryption(props: Mapping[str, Any], ctx: RuleContext) -> Itera
     elif ctx.resource_type == t.ELASTICACHE_SERVERLESS:
         # Serverless caches always use TLS and encrypt at rest (ElastiCache User Guide, "Data security in
         # Amazon ElastiCache"); only the key is a choice.
-        if not is_set(peek(props, "kmsKeyId")):
-            yield "kmsKeyId is not set: data at rest uses an AWS owned key, not the stack's CMK."
+        if problem := cmk_problem(peek(props, "kmsKeyId"), "kmsKeyId", "data at rest uses an AWS owned key"):
+            yield problem
     elif not is_set(peek(props, "replicationGroupId")):  # members follow their replication group
         engine = known(props, "engine")
         if engine != "memcached":
@@ -118,8 +119,10 @@ _SEARCH_TLS12 = ("Policy-Min-TLS-1-2-2019-07", "Policy-Min-TLS-1-2-PFS-2023-10")
 def _check_search_encryption(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
     if known(props, "encryptAtRest", "enabled") is not True:
         yield "encryptAtRest.enabled is not true: indexes and snapshots are stored unencrypted."
-    elif not is_set(peek(props, "encryptAtRest", "kmsKeyId")):
-        yield "encryptAtRest.kmsKeyId is not set: data at rest uses the AWS managed aws/es key."
+    elif problem := cmk_problem(
+        peek(props, "encryptAtRest", "kmsKeyId"), "encryptAtRest.kmsKeyId", "data at rest uses aws/es"
+    ):
+        yield problem
     if known(props, "nodeToNodeEncryption", "enabled") is not True:
         yield "nodeToNodeEncryption.enabled is not true: nodes replicate in plaintext."
     if known(props, "domainEndpointOptions", "enforceHttps") is not True:
@@ -143,17 +146,12 @@ QUEUE_TOPIC_CMK = RuleSpec(
         checkov=("CKV_AWS_27", "CKV_AWS_26"), cdk_nag=("AwsSolutions-SQS2", "NIST.800.53.R5-SNSEncryptedKMS")
     ),
 )
-#: AWS managed keys (aliases) that cannot be scoped to the stack or shared across accounts.
-_AWS_MANAGED_ALIASES = ("alias/aws/sqs", "alias/aws/sns")
 
 
 def _check_queue_topic_key(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
-    key = peek(props, "kmsMasterKeyId")
-    if not is_set(key):
-        at_best = "SQS-managed SSE at best" if ctx.resource_type == t.SQS_QUEUE else "no KMS encryption"
-        yield f"kmsMasterKeyId is not set: {at_best}, not the stack's CMK."
-    elif isinstance(key, str) and key.endswith(_AWS_MANAGED_ALIASES):
-        yield f"kmsMasterKeyId is {key}, an AWS managed key: its policy cannot be scoped to the stack."
+    at_best = "SQS-managed SSE at best" if ctx.resource_type == t.SQS_QUEUE else "no KMS encryption"
+    if problem := cmk_problem(peek(props, "kmsMasterKeyId"), "kmsMasterKeyId", at_best):
+        yield problem
 
 
 POLICIES = [

@@ -15,8 +15,9 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, Severity
 
 from . import _types as t
+from ._kms import cmk_problem
 from ._network import is_everything
-from ._props import as_list, is_set, known, lower_all, peek
+from ._props import as_list, known, lower_all, peek
 from ._rule import Equivalents, RuleContext, RuleSpec, resource_rule
 
 #: The control-plane logs an investigation needs: who called the API, what changed, who authenticated.
@@ -66,8 +67,10 @@ def _check_secrets_encryption(props: Mapping[str, Any], ctx: RuleContext) -> Ite
     config = known(props, "encryptionConfig")
     if "secrets" not in lower_all(as_list(peek(config, "resources"))):
         yield "encryptionConfig does not cover secrets: Kubernetes Secrets are stored with AWS's key only."
-    elif not is_set(peek(config, "provider", "keyArn")):
-        yield "encryptionConfig names no KMS key (provider.keyArn)."
+    elif problem := cmk_problem(
+        peek(config, "provider", "keyArn"), "encryptionConfig.provider.keyArn", "no KMS key is named"
+    ):
+        yield problem
 
 
 LOGGING = RuleSpec(

@@ -9,6 +9,7 @@ from pulumi_policy import EnforcementLevel, PolicyResource, Severity
 
 from . import _iam
 from . import _types as t
+from ._kms import cmk_problem
 from ._props import as_list, is_set, known, peek, statements
 from ._rule import Equivalents, Finding, RuleContext, RuleSpec, resource_rule, stack_rule
 from ._stack import StackIndex
@@ -37,8 +38,10 @@ def _check_rds_storage(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[s
         return  # read replicas inherit the source's encryption (and key, within a region)
     if known(props, "storageEncrypted") is not True:
         yield "storageEncrypted is not true: data, snapshots and replicas are stored in plaintext."
-    if not is_set(peek(props, "kmsKeyId")):
-        yield "kmsKeyId is not set: storage would use the AWS-managed aws/rds key."
+    if problem := cmk_problem(
+        peek(props, "kmsKeyId"), "kmsKeyId", "storage would use the AWS managed aws/rds key"
+    ):
+        yield problem
 
 
 PI_KEY = RuleSpec(
@@ -54,10 +57,11 @@ PI_KEY = RuleSpec(
 
 
 def _check_pi_key(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
-    if known(props, "performanceInsightsEnabled") is True and not is_set(
-        peek(props, "performanceInsightsKmsKeyId")
-    ):
-        yield "performanceInsightsEnabled is true but performanceInsightsKmsKeyId is not set."
+    if known(props, "performanceInsightsEnabled") is not True:
+        return
+    key = peek(props, "performanceInsightsKmsKeyId")
+    if problem := cmk_problem(key, "performanceInsightsKmsKeyId", "Performance Insights uses aws/rds"):
+        yield problem
 
 
 #: Engine (or parameter-group family) prefix -> parameter that forces TLS for client connections.
@@ -162,8 +166,10 @@ def _check_msk(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
         yield f"encryptionInTransit.clientBroker is {client_broker!r}: clients may connect in plaintext."
     if known(props, "encryptionInfo", "encryptionInTransit", "inCluster") is False:
         yield "encryptionInTransit.inCluster is false: brokers replicate in plaintext."
-    if not is_set(peek(props, "encryptionInfo", "encryptionAtRestKmsKeyArn")):
-        yield "encryptionInfo.encryptionAtRestKmsKeyArn is not set: data at rest uses an AWS-managed key."
+    key = peek(props, "encryptionInfo", "encryptionAtRestKmsKeyArn")
+    where = "encryptionInfo.encryptionAtRestKmsKeyArn"
+    if problem := cmk_problem(key, where, "data at rest uses the AWS managed aws/kafka key"):
+        yield problem
 
 
 SECRET_CMK = RuleSpec(
@@ -190,9 +196,60 @@ LOG_GROUP_CMK = RuleSpec(
 )
 
 
+_DEFAULT_KEY = "the data would be encrypted with an AWS-managed key"
+
+
 def _check_kms_key_id(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
-    if not is_set(peek(props, "kmsKeyId")):
-        yield "kmsKeyId is not set: the data would be encrypted with an AWS-managed key."
+    if problem := cmk_problem(peek(props, "kmsKeyId"), "kmsKeyId", _DEFAULT_KEY):
+        yield problem
+
+
+LAMBDA_ENVIRONMENT_CMK = RuleSpec(
+    name="lambda-environment-encrypted-with-cmk",
+    concern="encryption",
+    description="Lambda functions with environment variables must encrypt them with the stack's "
+    "customer-managed KMS key.",
+    level=_MANDATORY,
+    severity=Severity.MEDIUM,
+    remediation=f"Set kmsKeyArn on the function. {_CMK_HINT} (the TokenBroker does); without it Lambda "
+    "uses aws/lambda, which anyone allowed lambda:GetFunctionConfiguration can decrypt through.",
+    equivalents=Equivalents(checkov=("CKV_AWS_173",)),
+)
+
+
+def _check_lambda_environment(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
+    variables = known(props, "environment", "variables")
+    if not (isinstance(variables, Mapping) and list(variables)):
+        return  # nothing to encrypt
+    key = peek(props, "kmsKeyArn")
+    if problem := cmk_problem(key, "kmsKeyArn", "the environment is encrypted with aws/lambda"):
+        yield problem
+
+
+AUDIT_TRAIL_CMK = RuleSpec(
+    name="cloudtrail-encrypted-with-cmk",
+    concern="encryption",
+    description="CloudTrail trails and event data stores must be encrypted with the stack's "
+    "customer-managed KMS key.",
+    level=_MANDATORY,
+    severity=Severity.HIGH,
+    remediation=f"Set kmsKeyId on the trail or event data store. {_CMK_HINT}; its key policy must allow "
+    "cloudtrail.amazonaws.com kms:GenerateDataKey* with an aws:SourceArn condition naming the trail.",
+    equivalents=Equivalents(checkov=("CKV_AWS_35", "CKV_AWS_294")),
+)
+#: Without a key: trail log files get SSE-S3 (CloudTrail User Guide, "Encrypting CloudTrail log files,
+#: digest files, and event data stores with AWS KMS keys"); event data stores CloudTrail's own encryption.
+#: ``kmsKeyId`` takes an alias, alias ARN, key ARN or key id (CloudTrail API, UpdateEventDataStore).
+_TRAIL_DEFAULTS = {
+    t.CLOUDTRAIL_TRAIL: "log files get SSE-S3 only, readable by whoever reads the bucket",
+    t.CLOUDTRAIL_EVENT_DATA_STORE: "events are encrypted by CloudTrail, not with the stack's key",
+}
+
+
+def _check_audit_trail(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
+    unset = _TRAIL_DEFAULTS[ctx.resource_type]
+    if problem := cmk_problem(peek(props, "kmsKeyId"), "kmsKeyId", unset):
+        yield problem
 
 
 KMS_ROTATION = RuleSpec(
@@ -251,6 +308,8 @@ POLICIES = [
     resource_rule(MSK_ENCRYPTION, {t.MSK_CLUSTER}, _check_msk),
     resource_rule(SECRET_CMK, {t.SECRET}, _check_kms_key_id),
     resource_rule(LOG_GROUP_CMK, {t.LOG_GROUP}, _check_kms_key_id),
+    resource_rule(LAMBDA_ENVIRONMENT_CMK, {t.LAMBDA_FUNCTION}, _check_lambda_environment),
+    resource_rule(AUDIT_TRAIL_CMK, set(_TRAIL_DEFAULTS), _check_audit_trail),
     resource_rule(KMS_ROTATION, {t.KMS_KEY}, _check_rotation),
     resource_rule(KMS_POLICY, {t.KMS_KEY}, _check_key_policy),
 ]

@@ -9,6 +9,10 @@
   created by Envoy Gateway from its EnvoyProxy, see ``edge.py``), no ``externalIPs``.
 - ``network-policy-no-smtp-egress``: no NetworkPolicy opens TCP 25, 465 or 587 to addresses outside the
   cluster (``ipBlock``, or any destination): staging's mail goes to the mail sink only.
+- ``network-policy-egress-within-vpc``: in app namespaces (all but the system namespaces and the one the
+  stack installs Envoy Gateway into), no egress rule without ``to`` and no ``ipBlock`` beyond the stack's
+  VPC CIDRs (the EKS Pod Identity agent's node-local addresses aside), on any port. Egress rules are read by
+  ``_netpol.py``.
 
 The Kubernetes OpenAPI schemas (and so kubernetes-validate) list no enum values for ``Service.spec.type``
 or ``NetworkPolicy.spec.policyTypes``; the rules check them, since a misspelt value would be rejected by the
@@ -25,8 +29,10 @@ from pulumi_policy import EnforcementLevel, PolicyResource, Severity
 
 from . import _types as t
 from ._k8s import name_of, namespace_of
+from ._netpol import NODE_LOCAL_AGENTS, covers_tcp_port, egress_rules, helm_chart_namespaces
+from ._network import PRIVATE_RANGES, network, within_any
 from ._props import as_list, known, peek
-from ._rule import Finding, RuleContext, RuleSpec, resource_rule, stack_rule
+from ._rule import Equivalents, Finding, RuleContext, RuleSpec, resource_rule, stack_rule
 from ._stack import StackIndex
 
 POLICY_TYPES = ("Ingress", "Egress")
@@ -110,6 +116,7 @@ SERVICE_EXPOSURE = RuleSpec(
     severity=Severity.HIGH,
     remediation="Use type ClusterIP and reach the Service through the edge (an HTTPRoute from "
     "Edge.app_route). A second load balancer needs an exemption with a reason, owner and expiry.",
+    equivalents=Equivalents(kyverno=("restrict-external-ips",)),
 )
 
 
@@ -134,25 +141,85 @@ SMTP_EGRESS = RuleSpec(
 )
 
 
-def _covers_smtp(port: Any) -> bool:
-    if (peek(port, "protocol") or "TCP") != "TCP":
-        return False
-    number = peek(port, "port")
-    if number is None:
-        return True  # all ports
-    if not isinstance(number, int | float):
-        return False  # a named port is a pod's port, not an outside address's
-    end = peek(port, "endPort") or number
-    return any(number <= smtp <= end for smtp in SMTP_PORTS)
-
-
 def _check_smtp_egress(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
-    for i, rule in enumerate(as_list(known(props, "spec", "egress"))):
-        peers = as_list(peek(rule, "to"))
-        outside = not peers or any(peek(peer, "ipBlock") for peer in peers)
-        ports = as_list(peek(rule, "ports"))
-        if outside and (not ports or any(_covers_smtp(p) for p in ports)):
-            yield f"spec.egress[{i}] allows SMTP (TCP 25/465/587) to addresses outside the cluster."
+    for rule in egress_rules(props):
+        smtp = not rule.ports or any(covers_tcp_port(p, port) for p in rule.ports for port in SMTP_PORTS)
+        if rule.leaves_cluster and smtp:
+            yield f"{rule.where} allows SMTP (TCP 25/465/587) to addresses outside the cluster."
+
+
+#: Namespaces whose pods are the cluster's own (Kubernetes docs, "Namespaces": the initial namespaces).
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
+#: The Envoy Gateway chart (``components/edge.py`` installs it): its namespace runs the edge's data plane,
+#: which calls the OIDC issuer's token endpoint, and its controller, which calls the Kubernetes API server
+#: (on an existing cluster possibly a public endpoint). Both are outside the VPC by design.
+EDGE_CHART = "gateway-helm"
+
+EGRESS_WITHIN_VPC = RuleSpec(
+    name="network-policy-egress-within-vpc",
+    concern="isolation",
+    description="NetworkPolicies of app namespaces may allow egress only to the stack's VPC and the cluster "
+    "(pod and namespace selectors), on any port: nothing to the internet or another environment's ranges.",
+    level=_MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Name the peers: namespace/pod selectors for in-cluster services (kube-dns for DNS), "
+    "ipBlocks inside the VPC's CIDRs for data stores and endpoints (StagingNamespace's allow-data-tier and "
+    "allow-aws-apis). An egress rule needs a `to`; an ipBlock's `except` does not make 0.0.0.0/0 acceptable. "
+    "System namespaces and the Envoy Gateway namespace (its proxies call the OIDC issuer) are exempt; an app "
+    "that must call an outside API gets an exemption naming the policy, with a reason, owner and expiry. A "
+    "stack without its own VPC (a PR slice) sets vpcCidrs; until then only private ranges are accepted.",
+    settings={
+        "vpcCidrs": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [],
+            "description": "CIDRs of the VPC the cluster runs in, besides those of the stack's own VPCs",
+        },
+        "infrastructureNamespaces": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": list(SYSTEM_NAMESPACES),
+            "description": "namespaces not checked (besides the one the stack installs Envoy Gateway into)",
+        },
+    },
+)
+
+
+def _vpc_ranges(index: StackIndex, ctx: RuleContext) -> list[str]:
+    """The VPC CIDRs a pod may reach: the stack's VPCs (primary, IPv6, secondary blocks) plus ``vpcCidrs``."""
+    ranges = [str(c) for c in as_list(ctx.setting("vpcCidrs"))]
+    owners = index.of_type(t.VPC, t.VPC_IPV4_CIDR_ASSOCIATION, t.VPC_IPV6_CIDR_ASSOCIATION)
+    for res in owners:
+        for key in ("cidrBlock", "ipv6CidrBlock"):
+            value = peek(res.props, key)
+            if isinstance(value, str) and network(value) is not None:
+                ranges.append(value)
+    return ranges
+
+
+def _check_egress_within_vpc(resources: list[PolicyResource], ctx: RuleContext) -> Iterator[Finding]:
+    index = StackIndex(resources)
+    ranges = _vpc_ranges(index, ctx)
+    allowed = [*(ranges or PRIVATE_RANGES), *NODE_LOCAL_AGENTS]
+    shown = ", ".join(ranges) if ranges else "unknown: no VPC in the stack and no vpcCidrs"
+    skipped = {str(n) for n in as_list(ctx.setting("infrastructureNamespaces"))}
+    skipped |= helm_chart_namespaces(resources, EDGE_CHART)
+    for policy in index.of_type(t.NETWORK_POLICY):
+        if namespace_of(policy.props) in skipped:
+            continue
+        for rule in egress_rules(policy.props):
+            if rule.all_destinations:
+                yield Finding(
+                    policy,
+                    f"{rule.where} has no `to`: it allows every address, the internet included, on "
+                    f"{rule.port_text()}.",
+                )
+            for where, cidr in rule.cidrs:
+                if not within_any(cidr, allowed):
+                    yield Finding(
+                        policy,
+                        f"{where} ipBlock {cidr} reaches beyond the VPC ({shown}) on {rule.port_text()}.",
+                    )
 
 
 POLICIES = [
@@ -160,4 +227,5 @@ POLICIES = [
     resource_rule(POD_SECURITY, {t.K8S_NAMESPACE}, _check_pod_security),
     resource_rule(SERVICE_EXPOSURE, {t.K8S_SERVICE}, _check_service),
     resource_rule(SMTP_EGRESS, {t.NETWORK_POLICY}, _check_smtp_egress),
+    stack_rule(EGRESS_WITHIN_VPC, {t.NETWORK_POLICY}, _check_egress_within_vpc),
 ]

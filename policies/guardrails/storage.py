@@ -20,7 +20,8 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, PolicyResource, Severity
 
 from . import _types as t
-from ._props import UNKNOWN, as_list, is_set, known, peek
+from ._kms import cmk_problem
+from ._props import UNKNOWN, as_list, known, peek
 from ._rule import Equivalents, Finding, RuleContext, RuleSpec, resource_rule, stack_rule
 from ._stack import StackIndex, configured
 
@@ -146,8 +147,9 @@ def _encryption_problem(defaults: list[Any]) -> str | None:
         key = peek(default, "kmsMasterKeyId")
         if isinstance(algorithm, str) and algorithm not in _KMS_ALGORITHMS:
             return f"sseAlgorithm is {algorithm!r} (SSE-S3): an AWS owned key, not the stack's CMK."
-        if not is_set(key) or (isinstance(key, str) and key.endswith("alias/aws/s3")):
-            return "kmsMasterKeyId is not a customer-managed key: objects use the AWS managed aws/s3 key."
+        problem = cmk_problem(key, "kmsMasterKeyId", "objects use the AWS managed aws/s3 key")
+        if problem:
+            return problem
     return None
 
 

@@ -169,3 +169,32 @@ def test_every_rule_declares_exemptions_and_downgrade(pack: Any) -> None:
         assert properties["downgrade"]["additionalProperties"] is False, policy.name
         assert set(properties["downgrade"]["properties"]) == {"reason", "owner", "expires"}
         assert properties["exemptions"]["type"] == "array", policy.name
+
+
+#: IDs once mapped to the Kubernetes rules that the checkov and Kyverno sources do not bear out.
+_WRONG_IDS = {
+    "checkov:CKV_K8S_155",
+    "checkov:CKV_K8S_156",
+    "checkov:CKV_K8S_157",
+    "checkov:CKV_K8S_158",
+    "kyverno:disallow-service-type-externalname",
+    "kyverno:restrict-service-external-ips",
+}
+
+
+def test_kubernetes_equivalents_are_verified_with_their_source_file(pack: Any) -> None:
+    """Every Kyverno / Pod Security / checkov Kubernetes ID a rule reports has a row naming the file it was
+    read from in the README's verified table; the IDs found wrong are gone."""
+    readme = (PACK_DIR / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Where the Kubernetes and audit-key IDs come from", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    verified = {
+        ident.strip()
+        for row in rows
+        if "`" in row.split("|")[3] or "Pod Security Standards" in row
+        for ident in row.split("|")[2].split(",")
+    }
+    tags = {tag for p in pack.policies for tag in p.tags}
+    kubernetes = {t.split(":", 1)[1] for t in tags if t.startswith(("kyverno:", "checkov:CKV_K8S_"))}
+    assert kubernetes and kubernetes <= verified
+    assert not tags & _WRONG_IDS

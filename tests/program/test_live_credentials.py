@@ -62,3 +62,43 @@ def test_a_test_mode_key_is_stored_as_a_secret():
 )
 def test_only_live_secret_and_restricted_key_shapes_match(value):
     assert live_key_shape(value) is None
+
+
+# Each assembled at run time (see STRIPE_LIVE); shapes as each provider's source states them.
+OTHER_LIVE = {
+    "paymongo-sk-live": ("sk" + "_live_" + "9f3a7c2e1b0d4c6a8e2f", "Stripe"),
+    "moyasar-sk-live": ("sk" + "_live_" + "Ab12Cd34Ef56Gh78Ij90", "Stripe"),
+    "nexi-live-secret": ("live-secret" + "-key-" + "0a1b2c3d4e5f60718293a4b5", "Nexi Checkout"),
+    "mollie-live": ("live" + "_" + "dHar4XY7LxsDOtmnkVtjNVWXLSlXsM", "Mollie"),
+    "razorpay-live": ("rzp" + "_live_" + "1DP5mmOlF5G5ag", "Razorpay"),
+}
+
+
+@pytest.mark.parametrize(("value", "provider"), OTHER_LIVE.values(), ids=OTHER_LIVE)
+def test_live_keys_of_other_providers_match_their_provider(value, provider):
+    shape = live_key_shape(value)
+    assert shape is not None and shape.provider == provider and shape.source.startswith("https://")
+    assert live_key_shape(json.dumps({"config": {"key": value}})) == shape
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "test-secret-key-0a1b2c3d4e5f60718293a4b5",  # Nexi test environment
+        "test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM",  # Mollie test key (its docs' example)
+        "rzp_test_1DP5mmOlF5G5ag",  # Razorpay test mode
+        "deliver_live_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM",  # live_ inside another word
+        "live_short",
+    ],
+)
+def test_test_mode_keys_of_other_providers_do_not_match(value):
+    assert live_key_shape(value) is None
+
+
+def test_a_live_mollie_key_fails_the_run_without_showing_it():
+    value = "live" + "_" + "dHar4XY7LxsDOtmnkVtjNVWXLSlXsM"
+    with pytest.raises(ProgramError) as info:
+        run_stack(_stack_with_seeded_secret(value))
+    message = str(info.value)
+    assert f"vault secret {SECRET_NAME!r} holds a value shaped like a Mollie live API key" in message
+    assert value not in message and "dHar4XY7" not in message

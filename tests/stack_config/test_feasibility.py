@@ -82,3 +82,19 @@ def test_a_vpc_too_small_for_endpoint_subnets_is_refused(cidr):
 
 def test_a_small_vpc_without_interface_endpoints_passes():
     _loads(kubernetes(network={"cidr": "10.0.0.0/23", "interfaceEndpoints": []}))
+
+
+@pytest.mark.parametrize(
+    ("region", "evidence"),
+    [
+        ("eu-west-1", "lower bound: at least 3"),  # the page's "at least three", not a count of its own
+        ("ap-south-2", "lower bound: at least 3"),
+        ("cn-north-1", "unsourced: 3 assumed"),  # the AZ page covers the aws partition only
+        ("us-gov-west-1", "unsourced: 3 assumed"),
+        ("eusc-de-east-1", "unsourced: 3 assumed"),
+    ],
+)
+def test_an_undocumented_count_says_how_weak_its_evidence_is(region, evidence):
+    [line] = _problems(kubernetes(network={"azCount": 4}), region)
+    assert line.startswith("staging-blueprint:network.azCount: is more than ")
+    assert f"({evidence}; https://docs.aws.amazon.com/" in line and "network.availabilityZones" in line

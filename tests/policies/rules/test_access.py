@@ -17,6 +17,7 @@ import pytest
 from blueprint.engine.graph import UNKNOWN
 from tests.pack_session import findings
 from tests.policies.cases import Mutation, case
+from tests.policies.k8s_stack import meta
 from tests.policies.stack import (
     ACCOUNT,
     API_ROUTE,
@@ -330,7 +331,90 @@ TRUST_CASES = [
 ]
 
 #: Read by ``tests/policies/test_rule_coverage.py`` too.
-CASES = [*LAMBDA_CASES, *ROUTE_CASES, *TRUST_CASES]
+RBAC = "rbac-least-privilege"
+RBAC_API = "kubernetes:rbac.authorization.k8s.io/v1"
+
+
+def _binding(kind: str, role: str, *subjects: dict[str, Any], namespace: str | None = "apps") -> Mutation:
+    def mutate(s: Stack) -> None:
+        s.add(
+            f"{RBAC_API}:{kind}",
+            "team-binding",
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": kind,
+                "metadata": meta("team", namespace),
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+                "subjects": list(subjects),
+            },
+        )
+
+    return mutate
+
+
+def _role(kind: str, *rules: dict[str, Any]) -> Mutation:
+    def mutate(s: Stack) -> None:
+        namespace = "apps" if kind == "Role" else None
+        s.add(
+            f"{RBAC_API}:{kind}",
+            "team-role",
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": kind, "metadata": meta("team", namespace),
+             "rules": list(rules)},
+        )  # fmt: skip
+
+    return mutate
+
+
+GROUP = {"kind": "Group", "apiGroup": "rbac.authorization.k8s.io"}
+DEVS = {**GROUP, "name": "staging-developers"}
+OTHER_SA = {"kind": "ServiceAccount", "name": "ci", "namespace": "tools"}
+OWN_SA = {"kind": "ServiceAccount", "name": "app", "namespace": "apps"}
+READ_PODS = {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}
+
+RBAC_CASES = [
+    case(_binding("RoleBinding", "edit", DEVS), id="named-group-edit-ok"),
+    case(_binding("RoleBinding", "edit", OWN_SA), id="own-service-account-ok"),
+    case(
+        _binding("RoleBinding", "view", {**GROUP, "name": "system:authenticated"}),
+        (RBAC, "team-binding"),
+        id="every-authenticated-user",
+    ),
+    case(
+        _binding("RoleBinding", "edit", {**GROUP, "name": "system:serviceaccounts"}),
+        (RBAC, "team-binding"),
+        id="every-service-account",
+    ),
+    case(_binding("RoleBinding", "admin", OTHER_SA), (RBAC, "team-binding"), id="other-namespace-admin"),
+    case(
+        _binding("ClusterRoleBinding", "view", DEVS, namespace=None),
+        (RBAC, "team-binding"),
+        id="cluster-role-binding",
+    ),
+    case(
+        _binding("ClusterRoleBinding", "view", DEVS, namespace=None),
+        config={
+            RBAC: {
+                "exemptions": [
+                    {
+                        "resource": "team-binding",
+                        "reason": "read-only dashboards need it",
+                        "owner": "platform-team",
+                        "expires": "2026-08-31",
+                    }
+                ]
+            }
+        },
+        id="cluster-role-binding-exempted-ok",
+    ),
+    case(_role("Role", {**READ_PODS, "verbs": ["*"]}), (RBAC, "team-role"), id="wildcard-verbs"),
+    case(
+        _role("ClusterRole", {**READ_PODS, "resources": ["*"]}), (RBAC, "team-role"), id="wildcard-resources"
+    ),
+    case(_role("Role", READ_PODS), id="listed-verbs-and-resources-ok"),
+]
+
+
+CASES = [*LAMBDA_CASES, *ROUTE_CASES, *TRUST_CASES, *RBAC_CASES]
 
 
 @pytest.mark.parametrize(("mutate", "expected", "config"), CASES)

@@ -15,12 +15,18 @@ from tests.policies.rules.helpers import (
     kafka,
     star_key_use,
 )
+from tests.policies.rules.test_compute import _instance, _template
+from tests.policies.rules.test_data_services import SERVERLESS, _cache, _domain
 from tests.policies.stack import (
+    ACCOUNT,
     KEY_ARN,
+    Stack,
     doc,
 )
 
-CASES = [
+VOLUME = "aws:ebs/volume:Volume"
+
+RULE_CASES = [
     case(
         lambda s: s.set("db", storageEncrypted=False),
         ("rds-storage-encrypted-with-cmk", "db"),
@@ -153,6 +159,210 @@ CASES = [
         id="kms-policy-star-within-organization-ok",
     ),
 ]
+
+
+#: Every key property a CMK rule reads: (label, AWS managed key's service, rule, resource reported, setter).
+KeySetter = Any
+_EBS_DEFAULT = "aws:ebs/defaultKmsKey:DefaultKmsKey"
+_TRAIL = "aws:cloudtrail/trail:Trail"
+_EVENT_STORE = "aws:cloudtrail/eventDataStore:EventDataStore"
+_ENV = {"variables": {"STAGE": "staging"}}
+
+
+def _sse(s: Stack, key: str) -> None:
+    default = {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key}
+    s.set("assets-sse", rules=[{"applyServerSideEncryptionByDefault": default, "bucketKeyEnabled": True}])
+
+
+KEY_FIELDS: list[tuple[str, str, str, str, KeySetter]] = [
+    ("rds-instance", "rds", "rds-storage-encrypted-with-cmk", "db", lambda s, k: s.set("db", kmsKeyId=k)),
+    ("aurora", "rds", "rds-storage-encrypted-with-cmk", "aurora", lambda s, k: s.set("aurora", kmsKeyId=k)),
+    (
+        "performance-insights",
+        "rds",
+        "rds-performance-insights-cmk",
+        "db",
+        lambda s, k: s.set("db", performanceInsightsKmsKeyId=k),
+    ),
+    (
+        "aurora-instance-performance-insights",
+        "rds",
+        "rds-performance-insights-cmk",
+        "aurora-1",
+        lambda s, k: s.set("aurora-1", performanceInsightsKmsKeyId=k),
+    ),
+    (
+        "master-password-secret",
+        "secretsmanager",
+        "rds-managed-master-password",
+        "aurora",
+        lambda s, k: s.set("aurora", masterUserSecretKmsKeyId=k),
+    ),
+    (
+        "secret",
+        "secretsmanager",
+        "secret-encrypted-with-cmk",
+        "secret",
+        lambda s, k: s.set("secret", kmsKeyId=k),
+    ),
+    (
+        "log-group",
+        "logs",
+        "log-group-encrypted-with-cmk",
+        "flow-logs",
+        lambda s, k: s.set("flow-logs", kmsKeyId=k),
+    ),
+    (
+        "msk",
+        "kafka",
+        "msk-encryption",
+        "kafka",
+        lambda s, k: s.set(
+            "kafka",
+            encryptionInfo={
+                "encryptionAtRestKmsKeyArn": k,
+                "encryptionInTransit": {"clientBroker": "TLS", "inCluster": True},
+            },
+        ),
+    ),
+    ("sqs", "sqs", "sqs-sns-encrypted-with-cmk", "jobs", lambda s, k: s.set("jobs", kmsMasterKeyId=k)),
+    ("sns", "sns", "sqs-sns-encrypted-with-cmk", "events", lambda s, k: s.set("events", kmsMasterKeyId=k)),
+    ("s3-default-encryption", "s3", "s3-bucket-encrypted-with-cmk", "assets", _sse),
+    (
+        "eks-secrets",
+        "eks",
+        "eks-secrets-encryption",
+        "eks",
+        lambda s, k: s.set("eks", encryptionConfig={"resources": ["secrets"], "provider": {"keyArn": k}}),
+    ),
+    (
+        "lambda-environment",
+        "lambda",
+        "lambda-environment-encrypted-with-cmk",
+        "broker-fn",
+        lambda s, k: s.set("broker-fn", environment=_ENV, kmsKeyArn=k),
+    ),
+    (
+        "ebs-volume",
+        "ebs",
+        "ebs-encrypted-with-cmk",
+        "data",
+        lambda s, k: s.add(VOLUME, "data", {"size": 100, "encrypted": True, "kmsKeyId": k}),
+    ),
+    (
+        "instance-root-volume",
+        "ebs",
+        "ebs-encrypted-with-cmk",
+        "vm",
+        lambda s, k: _instance(rootBlockDevice={"encrypted": True, "kmsKeyId": k})(s),
+    ),
+    (
+        "launch-template",
+        "ebs",
+        "ebs-encrypted-with-cmk",
+        "lt",
+        lambda s, k: _template(
+            blockDeviceMappings=[{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "kmsKeyId": k}}]
+        )(s),
+    ),
+    (
+        "default-ebs-key",
+        "ebs",
+        "ebs-encrypted-with-cmk",
+        "ebs-default",
+        lambda s, k: s.add(_EBS_DEFAULT, "ebs-default", {"keyArn": k}),
+    ),
+    ("elasticache", "elasticache", "elasticache-encryption", "cache", lambda s, k: _cache(kmsKeyId=k)(s)),
+    (
+        "elasticache-serverless",
+        "elasticache",
+        "elasticache-encryption",
+        "cache",
+        lambda s, k: _cache(SERVERLESS, kmsKeyId=k)(s),
+    ),
+    (
+        "opensearch",
+        "es",
+        "opensearch-encryption",
+        "search",
+        lambda s, k: _domain(encryptAtRest={"enabled": True, "kmsKeyId": k})(s),
+    ),
+    (
+        "cloudtrail",
+        "cloudtrail",
+        "cloudtrail-encrypted-with-cmk",
+        "trail",
+        lambda s, k: s.add(_TRAIL, "trail", {"name": "audit", "s3BucketName": "audit-logs", "kmsKeyId": k}),
+    ),
+    (
+        "cloudtrail-lake",
+        "cloudtrail",
+        "cloudtrail-encrypted-with-cmk",
+        "lake",
+        lambda s, k: s.add(_EVENT_STORE, "lake", {"name": "audit", "kmsKeyId": k}),
+    ),
+]
+#: How an AWS managed key is named: its alias and its alias ARN (commercial and GovCloud partitions).
+AWS_MANAGED = [
+    ("alias", lambda svc: f"alias/aws/{svc}"),
+    ("alias-arn", lambda svc: f"arn:aws:kms:eu-west-1:{ACCOUNT}:alias/aws/{svc}"),
+    ("gov-alias-arn", lambda svc: f"arn:aws-us-gov:kms:us-gov-west-1:{ACCOUNT}:alias/aws/{svc}"),
+]
+#: Customer-managed keys: the key ARN, a key id, a customer alias, its ARN, an alias that only contains aws.
+CUSTOMER_MANAGED = [
+    KEY_ARN,
+    "1234abcd-12ab-34cd-56ef-1234567890ab",
+    "alias/staging-vault",
+    f"arn:aws:kms:eu-west-1:{ACCOUNT}:alias/staging/aws/vault",
+    "alias/aws-backups",
+]
+
+
+def _with_key(setter: KeySetter, key: Any) -> Mutation:
+    return lambda s: setter(s, key)
+
+
+KEY_CASES = [
+    *(
+        case(_with_key(setter, name(service)), (rule, res), id=f"{label}-aws-managed-{form}")
+        for label, service, rule, res, setter in KEY_FIELDS
+        for form, name in AWS_MANAGED
+    ),
+    *(
+        case(_with_key(setter, None), (rule, res), id=f"{label}-no-key")
+        for label, _, rule, res, setter in KEY_FIELDS
+    ),
+    *(
+        case(_with_key(setter, key), id=f"{label}-customer-key-{i}-ok")
+        for label, _, _, _, setter in KEY_FIELDS
+        for i, key in enumerate(CUSTOMER_MANAGED)
+    ),
+]
+
+
+def test_every_cmk_rule_has_a_key_field_row() -> None:
+    """The table covers every rule of the pack that requires the stack's CMK."""
+    cmk_rules = {
+        "rds-storage-encrypted-with-cmk",
+        "rds-performance-insights-cmk",
+        "rds-managed-master-password",
+        "secret-encrypted-with-cmk",
+        "log-group-encrypted-with-cmk",
+        "msk-encryption",
+        "sqs-sns-encrypted-with-cmk",
+        "s3-bucket-encrypted-with-cmk",
+        "eks-secrets-encryption",
+        "lambda-environment-encrypted-with-cmk",
+        "ebs-encrypted-with-cmk",
+        "elasticache-encryption",
+        "opensearch-encryption",
+        "cloudtrail-encrypted-with-cmk",
+    }
+    assert {row[2] for row in KEY_FIELDS} == cmk_rules
+
+
+#: Read by ``tests/policies/test_rule_coverage.py`` too.
+CASES = [*RULE_CASES, *KEY_CASES]
 
 
 @pytest.mark.parametrize(("mutate", "expected", "config"), CASES)

@@ -1,15 +1,11 @@
-"""What teams add to a cluster: pods that reach into the node, RBAC that hands out power, Services that
-alias outside hosts and routes that skip the edge's HTTP authentication.
+"""Isolation inside the cluster, for what teams add to it: pods that reach into the node, Services that alias
+outside hosts and routes that skip the edge's HTTP authentication. (RBAC that hands out power:
+``rbac-least-privilege`` in ``access.py``.)
 
 - ``pod-no-host-access``: no ``hostPath`` volume, no ``hostPort``, no capability added beyond
   ``NET_BIND_SERVICE`` (Pod Security Standards: baseline "HostPath Volumes" and "Host Ports", restricted
   "Capabilities"), in every pod spec kind and in init and ephemeral containers. The pack checks it itself:
   a namespace the stack does not label admits such pods.
-- ``rbac-least-privilege``: no binding to every authenticated user, every unauthenticated one or every
-  service account (``system:authenticated``, ``system:unauthenticated``, ``system:serviceaccounts[:ns]``);
-  no service account of another namespace bound to ``admin``, ``edit`` or ``cluster-admin``; no Role or
-  ClusterRole with ``*`` in verbs or resources; a ClusterRoleBinding needs an exemption (staging stacks
-  work in their namespace; Kubernetes docs, "Using RBAC Authorization").
 - ``k8s-service-no-external-alias``: no ``ExternalName`` Service (a cluster DNS name for a host outside;
   ``externalIPs`` are ``k8s-service-not-exposed``'s).
 - ``route-not-bypassing-edge-auth``: no TCPRoute, TLSRoute, UDPRoute or GRPCRoute attached to a Gateway of
@@ -75,69 +71,6 @@ def _check_host_access(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[s
             yield f"{label} adds capabilities {', '.join(extra)} (only NET_BIND_SERVICE is allowed)."
 
 
-RBAC = RuleSpec(
-    name="rbac-least-privilege",
-    concern="access",
-    description="RBAC must not grant to broad groups or other namespaces' service accounts, use wildcards, "
-    "or bind cluster-wide without an exemption.",
-    level=_MANDATORY,
-    severity=Severity.HIGH,
-    remediation="Bind named users, groups or this namespace's service accounts to Roles that list their "
-    "verbs and resources; use a RoleBinding in the staging namespace. A ClusterRoleBinding a staging stack "
-    "really needs gets an exemption with a reason, owner and expiry.",
-    equivalents=Equivalents(
-        checkov=("CKV_K8S_49", "CKV_K8S_155", "CKV_K8S_156", "CKV_K8S_157", "CKV_K8S_158"),
-        kyverno=("restrict-binding-system-groups", "restrict-wildcard-verbs", "restrict-wildcard-resources"),
-    ),
-)
-#: Groups every user or service account belongs to (Kubernetes docs, "Using RBAC Authorization": default
-#: roles and role bindings; "Referring to subjects").
-BROAD_GROUPS = ("system:authenticated", "system:unauthenticated", "system:serviceaccounts")
-POWERFUL_ROLES = frozenset({"cluster-admin", "admin", "edit"})
-ROLE_TYPES = frozenset(
-    {"kubernetes:rbac.authorization.k8s.io/v1:Role", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"}
-)
-BINDING_TYPES = frozenset(
-    {
-        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
-        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
-    }
-)
-
-
-def _broad(subject: Any) -> bool:
-    name = peek(subject, "name")
-    return peek(subject, "kind") == "Group" and isinstance(name, str) and name.startswith(BROAD_GROUPS)
-
-
-def _check_binding(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
-    cluster_wide = ctx.resource_type.endswith(":ClusterRoleBinding")
-    if cluster_wide:
-        yield "a ClusterRoleBinding grants its role in every namespace; a staging stack needs an exemption."
-    role = peek(props, "roleRef", "name")
-    namespace = namespace_of(props)
-    for i, subject in enumerate(as_list(peek(props, "subjects"))):
-        name = peek(subject, "name")
-        if _broad(subject):
-            yield f"subjects[{i}] is the group {name!r}: every such identity gets role {role!r}."
-        subject_ns = peek(subject, "namespace")
-        foreign = peek(subject, "kind") == "ServiceAccount" and subject_ns not in (None, namespace)
-        if foreign and not cluster_wide and role in POWERFUL_ROLES:
-            yield f"subjects[{i}] is service account {subject_ns}/{name}: another namespace gets {role!r}."
-
-
-def _check_role(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
-    for i, rule in enumerate(as_list(peek(props, "rules"))):
-        for key in ("verbs", "resources"):
-            if "*" in as_list(peek(rule, key)):
-                yield f"rules[{i}].{key} has '*': it grants whatever exists now or is added later."
-
-
-def _check_rbac(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
-    check = _check_role if ctx.resource_type in ROLE_TYPES else _check_binding
-    yield from check(props, ctx)
-
-
 EXTERNAL_ALIAS = RuleSpec(
     name="k8s-service-no-external-alias",
     concern="isolation",
@@ -146,7 +79,7 @@ EXTERNAL_ALIAS = RuleSpec(
     severity=Severity.MEDIUM,
     remediation="Call the outside service by its own name (and open egress to it explicitly), or run a "
     "staging double of it in the namespace.",
-    equivalents=Equivalents(kyverno=("restrict-service-external-ips", "disallow-service-type-externalname")),
+    equivalents=Equivalents(kyverno=("no-localhost-service",)),
 )
 
 
@@ -192,7 +125,6 @@ def _check_route_bypass(resources: list[PolicyResource], ctx: RuleContext) -> It
 
 POLICIES = [
     resource_rule(HOST_ACCESS, set(t.WORKLOADS), _check_host_access),
-    resource_rule(RBAC, BINDING_TYPES | ROLE_TYPES, _check_rbac),
     resource_rule(EXTERNAL_ALIAS, {t.K8S_SERVICE}, _check_external_alias),
     stack_rule(ROUTE_BYPASS, NON_HTTP_ROUTES | t.GATEWAY_TYPES, _check_route_bypass),
 ]

@@ -1,6 +1,6 @@
-"""Host access, RBAC, ExternalName Services and non-HTTP routes (``guardrails/cluster_access.py``),
-violating and compliant, through the real pack process. The baseline's ``app-deploy`` Deployment passes
-every rule; the RBAC objects, Services and routes are added by each case."""
+"""Host access, ExternalName Services and non-HTTP routes (``guardrails/cluster_isolation.py``), violating
+and compliant, through the real pack process. The baseline's ``app-deploy`` Deployment passes every rule;
+the Services and routes are added by each case. RBAC: ``test_access.py``."""
 
 from __future__ import annotations
 
@@ -9,15 +9,13 @@ from typing import Any
 import pytest
 
 from tests.policies.cases import Mutation, assert_case, case
-from tests.policies.k8s_stack import SERVICE, k8s, meta, pod_template
+from tests.policies.k8s_stack import SERVICE, k8s, pod_template
 from tests.policies.rules.helpers import set_in, with_spec
 from tests.policies.stack import Stack
 
 HOST = "pod-no-host-access"
-RBAC = "rbac-least-privilege"
 ALIAS = "k8s-service-no-external-alias"
 BYPASS = "route-not-bypassing-edge-auth"
-RBAC_API = "kubernetes:rbac.authorization.k8s.io/v1"
 
 
 def _pod(path: str, value: Any) -> Mutation:
@@ -62,85 +60,6 @@ HOST_CASES = [
 ]
 
 
-def _binding(kind: str, role: str, *subjects: dict[str, Any], namespace: str | None = "apps") -> Mutation:
-    def mutate(s: Stack) -> None:
-        s.add(
-            f"{RBAC_API}:{kind}",
-            "team-binding",
-            {
-                "apiVersion": "rbac.authorization.k8s.io/v1",
-                "kind": kind,
-                "metadata": meta("team", namespace),
-                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
-                "subjects": list(subjects),
-            },
-        )
-
-    return mutate
-
-
-def _role(kind: str, *rules: dict[str, Any]) -> Mutation:
-    def mutate(s: Stack) -> None:
-        namespace = "apps" if kind == "Role" else None
-        s.add(
-            f"{RBAC_API}:{kind}",
-            "team-role",
-            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": kind, "metadata": meta("team", namespace),
-             "rules": list(rules)},
-        )  # fmt: skip
-
-    return mutate
-
-
-GROUP = {"kind": "Group", "apiGroup": "rbac.authorization.k8s.io"}
-DEVS = {**GROUP, "name": "staging-developers"}
-OTHER_SA = {"kind": "ServiceAccount", "name": "ci", "namespace": "tools"}
-OWN_SA = {"kind": "ServiceAccount", "name": "app", "namespace": "apps"}
-READ_PODS = {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}
-
-RBAC_CASES = [
-    case(_binding("RoleBinding", "edit", DEVS), id="named-group-edit-ok"),
-    case(_binding("RoleBinding", "edit", OWN_SA), id="own-service-account-ok"),
-    case(
-        _binding("RoleBinding", "view", {**GROUP, "name": "system:authenticated"}),
-        (RBAC, "team-binding"),
-        id="every-authenticated-user",
-    ),
-    case(
-        _binding("RoleBinding", "edit", {**GROUP, "name": "system:serviceaccounts"}),
-        (RBAC, "team-binding"),
-        id="every-service-account",
-    ),
-    case(_binding("RoleBinding", "admin", OTHER_SA), (RBAC, "team-binding"), id="other-namespace-admin"),
-    case(
-        _binding("ClusterRoleBinding", "view", DEVS, namespace=None),
-        (RBAC, "team-binding"),
-        id="cluster-role-binding",
-    ),
-    case(
-        _binding("ClusterRoleBinding", "view", DEVS, namespace=None),
-        config={
-            RBAC: {
-                "exemptions": [
-                    {
-                        "resource": "team-binding",
-                        "reason": "read-only dashboards need it",
-                        "owner": "platform-team",
-                        "expires": "2026-08-31",
-                    }
-                ]
-            }
-        },
-        id="cluster-role-binding-exempted-ok",
-    ),
-    case(_role("Role", {**READ_PODS, "verbs": ["*"]}), (RBAC, "team-role"), id="wildcard-verbs"),
-    case(
-        _role("ClusterRole", {**READ_PODS, "resources": ["*"]}), (RBAC, "team-role"), id="wildcard-resources"
-    ),
-    case(_role("Role", READ_PODS), id="listed-verbs-and-resources-ok"),
-]
-
-
 def _service(spec: dict[str, Any]) -> Mutation:
     return lambda s: k8s(s, SERVICE, "psp-svc", "psp", spec)
 
@@ -167,11 +86,11 @@ TRAFFIC_CASES = [
 ]
 
 #: Read by ``tests/policies/test_rule_coverage.py`` too.
-CASES = [*HOST_CASES, *RBAC_CASES, *TRAFFIC_CASES]
+CASES = [*HOST_CASES, *TRAFFIC_CASES]
 
 
 @pytest.mark.parametrize(("mutate", "expected", "config"), CASES)
-def test_cluster_access_rule(
+def test_cluster_isolation_rule(
     analyze: Any, mutate: Mutation, expected: set[tuple[str, str]], config: dict[str, Any] | None
 ) -> None:
     assert_case(analyze, mutate, expected, config)
