@@ -4,8 +4,11 @@ Building the ``PolicyPack`` starts its gRPC server, prints the port on stdout an
 rules live in the ``guardrails`` package next to this file.
 """
 
-from guardrails import ALL_POLICIES, PACK_NAME
+from guardrails import ALL_POLICIES, PACK_NAME, _analyze_once
 from pulumi_policy import EnforcementLevel, PolicyPack
+
+# pulumi-policy converts a resource's properties once per policy; convert them once per resource.
+_analyze_once.install()
 
 PolicyPack(
     PACK_NAME,

@@ -119,12 +119,17 @@ def bench_cli(runs: int) -> dict[str, dict[str, float]]:
 
 
 def bench_phases(runs: int) -> dict[str, dict[str, float]]:
-    """Median wall and CPU of each phase of the preview (see ``blueprint.devtools.bench_phases``)."""
+    """Median wall and CPU of each phase of the preview (see ``blueprint.devtools.bench_phases``); the
+    SDK packages the program uses are found by running it here first, and loaded in their own phase."""
+    from blueprint.devtools.bench_phases import loaded_sdk_packages
+
+    run_stack(read_stack(PROJECT_DIR, "staging"))
+    sdk = ",".join(loaded_sdk_packages())
     samples: list[dict[str, dict[str, float]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(runs):
             argv = [sys.executable, "-m", "blueprint.devtools.bench_phases", "staging", f"{tmp}/p.json"]
-            out, ended = _run_measured([*argv, repr(time.time())])[3:]
+            out, ended = _run_measured([*argv, repr(time.time()), sdk])[3:]
             result = json.loads(out.strip().splitlines()[-1])
             result["phases"]["exit"] = {"wall_s": ended - result["done_at"], "cpu_s": 0.0}
             samples.append(result["phases"])

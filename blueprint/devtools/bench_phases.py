@@ -1,4 +1,4 @@
-"""Where a preview's time goes: ``python -m blueprint.devtools.bench_phases STACK OUTPUT LAUNCHED``.
+"""Where a preview's time goes: ``python -m blueprint.devtools.bench_phases STACK OUTPUT LAUNCHED [SDK]``.
 
 Run by ``make bench`` (``blueprint.devtools.bench``) as a fresh process, it does what ``python -m
 blueprint preview --format json --output OUTPUT`` does, step by step, with the functions the command
@@ -11,6 +11,11 @@ does (``os._exit`` after the interpreter's own first exit steps). Each phase has
   starting it) to the first line of this module; CPU: everything this process used until then.
 - ``imports``: the modules the preview command loads before it runs the program (``blueprint.cli.preview``).
 - ``config``: reading ``Pulumi.<STACK>.yaml``, validating the stack config, the topic-contract check.
+- ``sdk_imports``: loading the provider SDK packages the program will use (``SDK_PACKAGES``, passed by
+  ``make bench`` from an in-process run: ``pulumi_aws.ec2``, ``pulumi_kubernetes.core.v1``, ...). The
+  program would load them on first use; loading them first separates the generated SDK modules' import
+  cost (class bodies full of ``typing`` subscriptions) from the program's own work. It is the floor of
+  any preview that runs the program in a fresh process.
 - ``program``: running the program under the recording engine while the pack boots and analyzes
   (the registrations count gives the per-resource cost).
 - ``pack_startup``: pack launch until it answered ``GetAnalyzerInfo`` (wall), and its CPU by then.
@@ -39,6 +44,32 @@ from typing import Any  # noqa: E402
 
 #: What ``python -m blueprint`` imports before running a command.
 CLI_MODULE = "blueprint.cli.preview"
+
+#: The provider SDKs whose packages ``sdk_imports`` loads.
+SDK_ROOTS = ("pulumi_aws", "pulumi_kubernetes", "pulumi_random")
+
+
+def loaded_sdk_packages() -> list[str]:
+    """The provider SDK packages this process has really loaded, in load order.
+
+    pulumi-aws and pulumi-kubernetes register every subpackage as a lazy module (``pulumi._utils.
+    _LazyModule``) that loads on first attribute access; only those whose class is no longer the lazy
+    stub count. Importing a name like ``pulumi_aws.ec2`` alone loads nothing, which is how an import
+    timing can miss most of the cost.
+    """
+    return [
+        name
+        for name, module in list(sys.modules.items())
+        if name.split(".")[0] in SDK_ROOTS
+        and hasattr(module, "__path__")
+        and type(module).__name__ != "_LazyModule"
+    ]
+
+
+def load_sdk_packages(names: list[str]) -> None:
+    """Import ``names`` and trigger each lazy module's load (any non-introspection attribute does)."""
+    for name in names:
+        getattr(importlib.import_module(name), "__all__", None)
 
 
 class _Clock:
@@ -95,13 +126,22 @@ def _report(graph: Any, policy: Any, contracts: Any, output: Path) -> None:
     output.write_text(render_report(report, "json", project_dir=PROJECT_DIR), encoding="utf-8")
 
 
-def measure(stack: str, output: Path, launched: float) -> dict[str, dict[str, float]]:
-    """Run the preview's steps for ``stack`` (report to ``output``); return the phases (see the module)."""
+def measure(
+    stack: str, output: Path, launched: float, sdk_packages: list[str] | None = None
+) -> dict[str, dict[str, float]]:
+    """Run the preview's steps for ``stack`` (report to ``output``); return the phases (see the module).
+
+    ``sdk_packages`` (from ``loaded_sdk_packages`` of a run in another process) are loaded in their own
+    ``sdk_imports`` phase before the program; without them that cost stays inside ``program``.
+    """
     clock = _Clock()
     importlib.import_module(CLI_MODULE)
     clock.mark("imports")
     settings, contracts = _config(stack)
     clock.mark("config")
+    if sdk_packages:
+        load_sdk_packages(sdk_packages)
+        clock.mark("sdk_imports")
     graph, policy = _program_and_analysis(settings, clock)
     _report(graph, policy, contracts, output)
     clock.mark("report")
@@ -122,7 +162,8 @@ def _exit_like_the_cli(code: int, before: Callable[[], None]) -> None:
 
 def main() -> None:
     stack, output, launched = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])
-    phases = measure(stack, output, launched)
+    sdk_packages = [name for name in (sys.argv[4] if len(sys.argv) > 4 else "").split(",") if name]
+    phases = measure(stack, output, launched, sdk_packages)
 
     def emit() -> None:
         print(json.dumps({"phases": phases, "done_at": time.time()}), flush=True)

@@ -48,7 +48,7 @@ def _timed(fn: Callable[..., Any], name: str, totals: dict[str, float]) -> Calla
     return wrapper
 
 
-def _servicer(totals: dict[str, float]) -> Any:
+def _servicer(totals: dict[str, float], install_memo: bool = True) -> Any:
     """The pack's servicer with every rule timed (the pack directory goes first on ``sys.path``, as
     ``python -m pulumi.policy`` puts it)."""
     if str(PACK_DIR) not in sys.path:
@@ -57,6 +57,8 @@ def _servicer(totals: dict[str, float]) -> Any:
     from pulumi_policy.policy import _PolicyAnalyzerServicer
 
     guardrails: Any = importlib.import_module("guardrails")
+    if install_memo:
+        importlib.import_module("guardrails._analyze_once").install()
     for policy in guardrails.ALL_POLICIES:
         policy.validate = _timed(policy.validate, policy.name, totals)
     none = (None,) * 7  # initial config, description, display name, readme, provider, tags, repository
