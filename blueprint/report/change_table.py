@@ -88,7 +88,10 @@ def change_rows(changes: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]
                 f"replaced: {', '.join(replacement['properties'])} (source: {replacement['source']})"
             )
         elif replacement.get("decision") == "undecided":
-            details.append("replace or update could not be decided offline: check `pulumi preview --diff`")
+            why = f" ({replacement['why']})" if replacement.get("why") else ""
+            details.append(
+                f"replace or update could not be decided offline{why}: check `pulumi preview --diff`"
+            )
         rows.append((kind, r, details))
     rows += [("create", r, ["created"]) for r in changes["added"]]
     rows += [("delete", r, ["deleted"]) for r in changes["removed"]]

@@ -254,18 +254,34 @@ def _md_banner(policy: dict[str, Any]) -> list[str]:
     ]
 
 
+def _verdict(report: dict[str, Any]) -> tuple[str, str]:
+    """``(icon, heading suffix)``: ❌ with mandatory findings; ⚠️ when the compared change replaces a
+    resource (the suffix counts them and names those that lose stored data); else ✅."""
+    if report["policy"]["counts"]["mandatory"]:
+        return "❌", ""
+    replaced = [
+        r for r in report.get("changes", {}).get("changed", []) if r["replacement"]["decision"] == "replace"
+    ]
+    if not replaced:
+        return "✅", ""
+    lossy = [f"`{r['name']}`" for r in replaced if r["replacement"].get("stateful")]
+    noun = "replacement" if len(replaced) == 1 else "replacements"
+    lost = f", data lost: {', '.join(lossy)}" if lossy else ""
+    return "⚠️", f" — review: {len(replaced)} {noun}{lost}"
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     """A PR-comment body: a warning banner when guardrails are weakened, then the verdict, the change
     against a base preview (``--compare``), policy results, topic contracts, the stack diagram, and
     resources per component and outputs (folded under the change when there is one)."""
     kids = _children(report)
-    verdict = "❌" if report["policy"]["counts"]["mandatory"] else "✅"
+    verdict = _verdict(report)
     diagram = mermaid(report)
     compared = "changes" in report
     policies = {p["name"]: p for p in report["policy"].get("policies", [])}
     lines = [
         *_md_banner(report["policy"]),
-        f"## {verdict} Preview of `{report['project']}/{report['stack']}`",
+        f"## {verdict[0]} Preview of `{report['project']}/{report['stack']}`{verdict[1]}",
         "",
         f"**{report['summary']['line']}**",
         "",
