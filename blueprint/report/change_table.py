@@ -12,6 +12,7 @@ limit without hiding that it did.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -103,6 +104,16 @@ def _md(value: Any) -> str:
     return md_cell(value, "<br>").replace("`", "'")
 
 
+_LONG_WORD = re.compile(r"[^\s<>]{40,}")
+
+
+def _breakable(cell: str) -> str:
+    """``cell`` with ``<wbr>`` after each ``.`` and ``/`` of words of 40+ characters (property paths such
+    as ``spec.provider.kubernetes.envoyService.annotations.service.beta.kubernetes.io/...``), so GitHub
+    wraps them instead of widening the table past the comment (it would scroll sideways)."""
+    return _LONG_WORD.sub(lambda m: re.sub(r"([./])(?=\S)", r"\1<wbr>", m.group(0)), cell)
+
+
 def _label(kind: str) -> str:
     return {
         "replace": "🔴 **replace**",
@@ -181,7 +192,7 @@ def changes_markdown(
         lines += [ROWS_BEGIN, "", "| change | resource | type | details |", "|---|---|---|---|"]
         for kind, r, details in rows:
             name, short = f"`{_md(r['name'])}`", f"`{short_type(r['type'])}`"
-            lines.append(f"| {_label(kind)} | {name} | {short} | {_md(chr(10).join(details))} |")
+            lines.append(f"| {_label(kind)} | {name} | {short} | {_breakable(_md(chr(10).join(details)))} |")
         lines += ["", ROWS_END]
     else:
         lines.append("No resource changes.")

@@ -256,18 +256,21 @@ def _md_banner(policy: dict[str, Any]) -> list[str]:
 
 def _verdict(report: dict[str, Any]) -> tuple[str, str]:
     """``(icon, heading suffix)``: ❌ with mandatory findings; ⚠️ when the compared change replaces a
-    resource (the suffix counts them and names those that lose stored data); else ✅."""
+    resource or makes one public (the suffix counts them and names the replacements that lose stored
+    data); else ✅. A warning does not change the exit code."""
     if report["policy"]["counts"]["mandatory"]:
         return "❌", ""
-    replaced = [
-        r for r in report.get("changes", {}).get("changed", []) if r["replacement"]["decision"] == "replace"
-    ]
-    if not replaced:
-        return "✅", ""
-    lossy = [f"`{r['name']}`" for r in replaced if r["replacement"].get("stateful")]
-    noun = "replacement" if len(replaced) == 1 else "replacements"
-    lost = f", data lost: {', '.join(lossy)}" if lossy else ""
-    return "⚠️", f" — review: {len(replaced)} {noun}{lost}"
+    changes = report.get("changes", {})
+    replaced = [r for r in changes.get("changed", []) if r["replacement"]["decision"] == "replace"]
+    public = len(changes.get("newlyPublic", []))
+    parts = []
+    if replaced:
+        lossy = [f"`{r['name']}`" for r in replaced if r["replacement"].get("stateful")]
+        noun = "replacement" if len(replaced) == 1 else "replacements"
+        parts.append(f"{len(replaced)} {noun}" + (f", data lost: {', '.join(lossy)}" if lossy else ""))
+    if public:
+        parts.append(f"{public} new public entry point{'' if public == 1 else 's'}")
+    return ("⚠️", f" — review: {'; '.join(parts)}") if parts else ("✅", "")
 
 
 def render_markdown(report: dict[str, Any]) -> str:

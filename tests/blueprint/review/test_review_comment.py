@@ -229,3 +229,18 @@ def test_the_budget_drops_the_full_preview_before_the_diffs_and_keeps_a_small_co
     cut = fit_comment(markdown, limit=limit)
     assert size(cut) <= limit and "Full preview" not in cut and "```diff" in cut
     assert "left out the folded full preview." in cut
+
+
+def test_an_edge_made_public_warns_in_the_verdict_and_its_long_path_wraps_in_the_table(staging_preview):
+    head = copy.deepcopy(staging_preview)
+    edge = _resource(head, "edge-proxy")["inputs"]["spec"]["provider"]["kubernetes"]["envoyService"]
+    edge["annotations"]["service.beta.kubernetes.io/aws-load-balancer-scheme"] = "internet-facing"
+    _, markdown = _compared(staging_preview, head)
+    heading = next(line for line in markdown.splitlines() if line.startswith("## "))
+    assert heading.startswith("## ⚠️") and "new public entry points" in heading
+    row = next(line for line in markdown.splitlines() if line.startswith("| update | `edge-proxy`"))
+    # GitHub scrolls a table sideways when a cell holds an unbreakable 100-character path
+    assert "spec.<wbr>provider.<wbr>kubernetes.<wbr>envoyService." in row
+    assert max(len(part) for part in row.split("<wbr>")) < 60 + len(
+        "| update | `edge-proxy` | `k8s:EnvoyProxy` | "
+    )
