@@ -38,6 +38,15 @@ def _without_action(report: dict, role_policy: str, action: str) -> dict:
     return base
 
 
+def test_an_iam_permission_added_warns_in_the_verdict(staging_preview):
+    base = _without_action(
+        staging_preview, "token-broker-role-developer-access", "secretsmanager:PutSecretValue"
+    )
+    _, markdown = _compared(base, staging_preview)
+    heading = next(line for line in markdown.splitlines() if line.startswith("## "))
+    assert heading.startswith("## ⚠️") and heading.endswith("— review: 1 IAM change")
+
+
 def test_an_iam_permission_added_deep_in_a_policy_shows_its_element_path_and_action(staging_preview):
     base = _without_action(
         staging_preview, "token-broker-role-developer-access", "secretsmanager:PutSecretValue"
