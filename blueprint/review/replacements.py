@@ -127,7 +127,7 @@ def _undecided(rule: ReplaceRule, paths: list[str]) -> dict[str, Any] | None:
         return None
     unknown = [p for p in paths if _INDEX.sub("", p).split(".")[0] not in rule.known | _ALWAYS_UPDATABLE]
     if unknown:
-        why = "not in the provider schema that was read (added later?)"
+        why = "an input the provider schema that was read does not list, so possibly added later"
         return {**_result("undecided", unknown, rule.source, None), "why": why}
     return None
 
