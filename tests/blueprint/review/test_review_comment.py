@@ -253,3 +253,22 @@ def test_an_edge_made_public_warns_in_the_verdict_and_its_long_path_wraps_in_the
     assert max(len(part) for part in row.split("<wbr>")) < 60 + len(
         "| update | `edge-proxy` | `k8s:EnvoyProxy` | "
     )
+
+
+def test_a_compared_document_with_a_replacement_and_an_undecided_change_is_a_valid_base(
+    staging_preview, tmp_path
+):
+    from blueprint.review.compare import load_preview
+
+    base = copy.deepcopy(staging_preview)
+    _resource(base, "db-orders-instance")["inputs"]["dbName"] = "orders_old"
+    _resource(base, "network-vpc")["inputs"]["instanceTenancy"] = "dedicated-old"
+    head = copy.deepcopy(staging_preview)
+    head["changes"] = compare_reports(base, head, "base.json")
+    decisions = {
+        r["replacement"].get("stateful"): r["replacement"].get("why") for r in head["changes"]["changed"]
+    }
+    assert True in decisions and any(decisions.values())  # both optional fields are present
+    path = tmp_path / "compared.json"
+    path.write_text(json.dumps(head))
+    assert load_preview(path)["changes"]["summary"]["replaced"] == 1
