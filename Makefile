@@ -14,7 +14,7 @@ STAMP ?= $(VENV)/.installed-$(PY_ID)
 STACK ?= staging
 FORMAT ?= text
 
-.PHONY: help install $(BIN)/.installed preview test lint fmt docs bench bench-data verify-local clean
+.PHONY: help install $(BIN)/.installed preview test lint fmt docs bench bench-data verify-local review-screenshots clean
 
 help:
 	@echo "make preview  offline preview + policy check of Pulumi.$(STACK).yaml (STACK=, FORMAT=text|markdown|json|sarif)"
@@ -24,6 +24,7 @@ help:
 	@echo "make verify-local  deploy Pulumi.$(STACK).yaml into a local moto server and verify it: go/no-go"
 	@echo "make lint     ruff check + format check + mypy;  make fmt  reformat"
 	@echo "make docs     regenerate every generated block (config reference, components, verify IAM policy, rule table, taggable types)"
+	@echo "make review-screenshots  the PR comment of a few compares rendered with GitHub's stylesheet, as PNGs under reports/ (needs chromium, npm)"
 	@echo "make install  only create ./venv (again when PYTHON names another interpreter; needs Python 3.11+)"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -70,6 +71,12 @@ bench-data: $(STAMP)
 # moto server on 127.0.0.1 (stopped whatever happens) -> deploy -> .verify-local/outputs.json -> verify.
 verify-local: $(STAMP)
 	@$(BIN)/python -m blueprint.verify.local --stack $(STACK) --format $(FORMAT)
+
+# The PR comment of a few realistic compares, rendered like GitHub (github-markdown-css, mermaid) and
+# screenshot in headless Chromium: reports/review-screenshots/*.png. Not part of `make test`.
+review-screenshots: $(STAMP)
+	npm install --prefix reports/.render-node --no-audit --no-fund --no-save github-markdown-css@5.9.0 mermaid@12.4.0 >&2
+	$(BIN)/python -m blueprint.devtools.render_comment --out reports/review-screenshots --node-modules reports/.render-node/node_modules
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .bench .verify-local

@@ -12,6 +12,7 @@ limit without hiding that it did.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -88,7 +89,10 @@ def change_rows(changes: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]
                 f"replaced: {', '.join(replacement['properties'])} (source: {replacement['source']})"
             )
         elif replacement.get("decision") == "undecided":
-            details.append("replace or update could not be decided offline: check `pulumi preview --diff`")
+            why = f" ({replacement['why']})" if replacement.get("why") else ""
+            details.append(
+                f"replace or update could not be decided offline{why}: check `pulumi preview --diff`"
+            )
         rows.append((kind, r, details))
     rows += [("create", r, ["created"]) for r in changes["added"]]
     rows += [("delete", r, ["deleted"]) for r in changes["removed"]]
@@ -98,6 +102,16 @@ def change_rows(changes: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]
 def _md(value: Any) -> str:
     """A cell that may sit inside a code span: backticks become quotes."""
     return md_cell(value, "<br>").replace("`", "'")
+
+
+_LONG_WORD = re.compile(r"[^\s<>]{40,}")
+
+
+def _breakable(cell: str) -> str:
+    """``cell`` with ``<wbr>`` after each ``.`` and ``/`` of words of 40+ characters (property paths such
+    as ``spec.provider.kubernetes.envoyService.annotations.service.beta.kubernetes.io/...``), so GitHub
+    wraps them instead of widening the table past the comment (it would scroll sideways)."""
+    return _LONG_WORD.sub(lambda m: re.sub(r"([./])(?=\S)", r"\1<wbr>", m.group(0)), cell)
 
 
 def _label(kind: str) -> str:
@@ -178,7 +192,7 @@ def changes_markdown(
         lines += [ROWS_BEGIN, "", "| change | resource | type | details |", "|---|---|---|---|"]
         for kind, r, details in rows:
             name, short = f"`{_md(r['name'])}`", f"`{short_type(r['type'])}`"
-            lines.append(f"| {_label(kind)} | {name} | {short} | {_md(chr(10).join(details))} |")
+            lines.append(f"| {_label(kind)} | {name} | {short} | {_breakable(_md(chr(10).join(details)))} |")
         lines += ["", ROWS_END]
     else:
         lines.append("No resource changes.")

@@ -25,7 +25,7 @@ from rich.tree import Tree
 from blueprint.cost.render import cost_markdown, cost_text
 from blueprint.markdown import md_cell
 from blueprint.report.budget import fold_begin, fold_end
-from blueprint.report.change_table import EXEMPTION_HINT, changes_markdown
+from blueprint.report.change_table import EXEMPTION_HINT, changes_markdown, kind_of
 from blueprint.report.diagram import mermaid
 from blueprint.report.document import weakened
 from blueprint.report.review_sections import changes_text, contracts_markdown, contracts_text
@@ -254,18 +254,42 @@ def _md_banner(policy: dict[str, Any]) -> list[str]:
     ]
 
 
+def _verdict(report: dict[str, Any]) -> tuple[str, str]:
+    """``(icon, heading suffix)``: ❌ with mandatory findings; ⚠️ when the compared change replaces a
+    resource, makes one public or changes or adds IAM resources (the suffix counts them and names the
+    replacements that lose stored data); else ✅. A warning does not change the exit code."""
+    if report["policy"]["counts"]["mandatory"]:
+        return "❌", ""
+    changes = report.get("changes", {})
+    replaced = [r for r in changes.get("changed", []) if r["replacement"]["decision"] == "replace"]
+    public = len(changes.get("newlyPublic", []))
+    iam = sum(1 for r in changes.get("changed", []) if kind_of(r) == "iam") + sum(
+        1 for r in changes.get("added", []) if r["type"].startswith("aws:iam/")
+    )
+    parts = []
+    if replaced:
+        lossy = [f"`{r['name']}`" for r in replaced if r["replacement"].get("stateful")]
+        noun = "replacement" if len(replaced) == 1 else "replacements"
+        parts.append(f"{len(replaced)} {noun}" + (f", data lost: {', '.join(lossy)}" if lossy else ""))
+    if public:
+        parts.append(f"{public} new public entry point{'' if public == 1 else 's'}")
+    if iam:
+        parts.append(f"{iam} IAM change{'' if iam == 1 else 's'}")
+    return ("⚠️", f" — review: {'; '.join(parts)}") if parts else ("✅", "")
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     """A PR-comment body: a warning banner when guardrails are weakened, then the verdict, the change
     against a base preview (``--compare``), policy results, topic contracts, the stack diagram, and
     resources per component and outputs (folded under the change when there is one)."""
     kids = _children(report)
-    verdict = "❌" if report["policy"]["counts"]["mandatory"] else "✅"
+    verdict = _verdict(report)
     diagram = mermaid(report)
     compared = "changes" in report
     policies = {p["name"]: p for p in report["policy"].get("policies", [])}
     lines = [
         *_md_banner(report["policy"]),
-        f"## {verdict} Preview of `{report['project']}/{report['stack']}`",
+        f"## {verdict[0]} Preview of `{report['project']}/{report['stack']}`{verdict[1]}",
         "",
         f"**{report['summary']['line']}**",
         "",

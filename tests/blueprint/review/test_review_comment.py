@@ -14,7 +14,7 @@ from blueprint.report.change_table import short_type
 from blueprint.report.render import render_markdown
 from blueprint.review.compare import compare_reports
 from blueprint.review.diffs import property_diffs
-from blueprint.review.replacements import TABLE, classify
+from blueprint.review.replacements import classify
 
 
 def _resource(report: dict, name: str) -> dict:
@@ -36,6 +36,15 @@ def _without_action(report: dict, role_policy: str, action: str) -> dict:
             statement["Action"].remove(action)
     resource["inputs"]["policy"] = json.dumps(document)
     return base
+
+
+def test_an_iam_permission_added_warns_in_the_verdict(staging_preview):
+    base = _without_action(
+        staging_preview, "token-broker-role-developer-access", "secretsmanager:PutSecretValue"
+    )
+    _, markdown = _compared(base, staging_preview)
+    heading = next(line for line in markdown.splitlines() if line.startswith("## "))
+    assert heading.startswith("## ⚠️") and heading.endswith("— review: 1 IAM change")
 
 
 def test_an_iam_permission_added_deep_in_a_policy_shows_its_element_path_and_action(staging_preview):
@@ -101,35 +110,58 @@ def test_a_db_name_change_is_a_replacement_with_what_it_loses_and_its_source(sta
     assert "🔴 **replace** `db-orders-instance`" in risk and "every row in the database" in risk
 
 
-def test_risk_comes_before_updates_and_a_type_without_a_table_entry_is_undecided(staging_preview):
+def test_risk_comes_before_updates_and_an_undecided_change_says_why(staging_preview):
     base = copy.deepcopy(staging_preview)
     _resource(base, "db-orders-instance")["inputs"]["engineVersion"] = "17.5"
     _resource(base, "db-orders-instance")["inputs"]["dbName"] = "orders_old"
-    _resource(base, "network-vpc")["inputs"]["enableDnsHostnames"] = False
+    _resource(base, "network-vpc")["inputs"]["instanceTenancy"] = "dedicated-old"
     _resource(base, "db-orders-sg")["inputs"]["description"] = "old description"
     changes, markdown = _compared(base, staging_preview)
     rows = [line for line in markdown.splitlines() if line.startswith("| ") and "`" in line.split("|")[2]]
     labels = [line.split("|")[1].strip() for line in rows]
-    assert labels[0] == "🔴 **replace**"
+    assert labels[:2] == ["🔴 **replace**", "🔴 **replace**"]
     assert "update?" in labels
     undecided = next(line for line in rows if "`network-vpc`" in line)
-    assert "could not be decided offline" in undecided
+    assert "could not be decided offline (may replace: instanceTenancy" in undecided
     decisions = {r["name"]: r["replacement"]["decision"] for r in changes["changed"]}
-    assert decisions["network-vpc"] == "undecided" and decisions["db-orders-instance"] == "replace"
+    assert decisions == {
+        "network-vpc": "undecided",
+        "db-orders-instance": "replace",
+        "db-orders-sg": "replace",
+    }
+
+
+def test_the_verdict_is_not_green_when_the_change_replaces_a_database(staging_preview):
+    base = copy.deepcopy(staging_preview)
+    _resource(base, "db-orders-instance")["inputs"]["dbName"] = "orders_old"
+    _, markdown = _compared(base, staging_preview)
+    heading = next(line for line in markdown.splitlines() if line.startswith("## "))
+    assert heading.startswith("## ⚠️ Preview of `staging-blueprint/staging`")
+    assert heading.endswith("— review: 1 replacement, data lost: `db-orders-instance`")
+    assert "✅" not in heading
+
+
+def test_a_stateless_replacement_warns_without_claiming_data_loss_and_no_replacement_stays_green(
+    staging_preview,
+):
+    base = copy.deepcopy(staging_preview)
+    _resource(base, "db-orders-sg")["inputs"]["description"] = "old description"
+    _, markdown = _compared(base, staging_preview)
+    heading = next(line for line in markdown.splitlines() if line.startswith("## "))
+    assert heading.startswith("## ⚠️") and heading.endswith("— review: 1 replacement")
+    base = copy.deepcopy(staging_preview)
+    _resource(base, "network-vpc")["inputs"]["enableDnsHostnames"] = False
+    _, markdown = _compared(base, staging_preview)
+    assert next(line for line in markdown.splitlines() if line.startswith("## ")).startswith("## ✅")
 
 
 def test_replace_on_changes_option_forces_a_replacement_without_a_table_entry():
     diffs = [{"path": "spec.selector", "kind": "update", "old": 1, "new": 2}]
     result = classify("kubernetes:apps/v1:Deployment", diffs, {"replaceOnChanges": ["spec.selector"]})
     assert result["decision"] == "replace" and "replaceOnChanges" in result["source"]
-    assert classify("kubernetes:apps/v1:Deployment", diffs, {})["decision"] == "undecided"
-
-
-def test_every_table_entry_names_a_provider_file_commit_and_date():
-    for type_token, rule in TABLE.items():
-        assert rule.properties and rule.loses, type_token
-        assert "hashicorp/terraform-provider-aws internal/service/" in rule.source
-        assert "@" in rule.source and "read 2026-" in rule.source
+    # spec.selector is immutable on a Deployment (pulumi-kubernetes forceNewProperties): the table agrees
+    assert classify("kubernetes:apps/v1:Deployment", diffs, {})["decision"] == "replace"
+    assert classify("pulumi:providers:kubernetes", diffs, {})["decision"] == "undecided"
 
 
 @pytest.mark.parametrize(
@@ -206,3 +238,37 @@ def test_the_budget_drops_the_full_preview_before_the_diffs_and_keeps_a_small_co
     cut = fit_comment(markdown, limit=limit)
     assert size(cut) <= limit and "Full preview" not in cut and "```diff" in cut
     assert "left out the folded full preview." in cut
+
+
+def test_an_edge_made_public_warns_in_the_verdict_and_its_long_path_wraps_in_the_table(staging_preview):
+    head = copy.deepcopy(staging_preview)
+    edge = _resource(head, "edge-proxy")["inputs"]["spec"]["provider"]["kubernetes"]["envoyService"]
+    edge["annotations"]["service.beta.kubernetes.io/aws-load-balancer-scheme"] = "internet-facing"
+    _, markdown = _compared(staging_preview, head)
+    heading = next(line for line in markdown.splitlines() if line.startswith("## "))
+    assert heading.startswith("## ⚠️") and "new public entry points" in heading
+    row = next(line for line in markdown.splitlines() if line.startswith("| update | `edge-proxy`"))
+    # GitHub scrolls a table sideways when a cell holds an unbreakable 100-character path
+    assert "spec.<wbr>provider.<wbr>kubernetes.<wbr>envoyService." in row
+    assert max(len(part) for part in row.split("<wbr>")) < 60 + len(
+        "| update | `edge-proxy` | `k8s:EnvoyProxy` | "
+    )
+
+
+def test_a_compared_document_with_a_replacement_and_an_undecided_change_is_a_valid_base(
+    staging_preview, tmp_path
+):
+    from blueprint.review.compare import load_preview
+
+    base = copy.deepcopy(staging_preview)
+    _resource(base, "db-orders-instance")["inputs"]["dbName"] = "orders_old"
+    _resource(base, "network-vpc")["inputs"]["instanceTenancy"] = "dedicated-old"
+    head = copy.deepcopy(staging_preview)
+    head["changes"] = compare_reports(base, head, "base.json")
+    decisions = {
+        r["replacement"].get("stateful"): r["replacement"].get("why") for r in head["changes"]["changed"]
+    }
+    assert True in decisions and any(decisions.values())  # both optional fields are present
+    path = tmp_path / "compared.json"
+    path.write_text(json.dumps(head))
+    assert load_preview(path)["changes"]["summary"]["replaced"] == 1

@@ -1,0 +1,150 @@
+"""The replace-on-change table covers every type the program can create (derived from recording the
+stacks, not from the table), names its source, uses pulumi-aws's own input names, and classifies
+changes as the provider files that were read say: the expected decisions below are read from those
+files (``ForceNew: true`` / ``RequiresReplace()`` or neither), not from the table."""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import pytest
+
+from blueprint.engine import PROJECT_DIR, read_stack_file, run_stack
+from blueprint.review.replacements import TABLE, classify
+from tests.cost.support import edited, stack_settings
+
+STACK_FILES = [
+    PROJECT_DIR / "Pulumi.staging.yaml",
+    PROJECT_DIR / "Pulumi.production.yaml",
+    *sorted((PROJECT_DIR / "examples").glob("Pulumi.*.yaml")),
+]
+
+
+@pytest.fixture(scope="module")
+def created_types() -> set[str]:
+    settings = [read_stack_file(PROJECT_DIR, path) for path in STACK_FILES]
+    settings.append(
+        edited(stack_settings(), "tokenBroker", lambda tb: {**tb, "ci": {**tb["ci"], "createProvider": True}})
+    )
+    types: set[str] = set()
+    for one in settings:
+        types |= {r.type for r in run_stack(one).resources if r.custom}
+    return types
+
+
+def test_every_type_the_program_can_create_has_a_table_entry(created_types):
+    assert len(created_types) > 60
+    assert sorted(created_types - set(TABLE)) == []
+
+
+def test_every_aws_and_kubernetes_type_is_decided_from_a_source(created_types):
+    unsourced = sorted(
+        t for t in created_types if t.startswith(("aws:", "kubernetes:")) and TABLE[t].undecided
+    )
+    assert unsourced == ["kubernetes:helm.sh/v3:Release"]  # no source read; says so in its row
+
+
+SOURCE = re.compile(
+    r"^(hashicorp/terraform-provider-aws|pulumi/terraform-provider-aws|pulumi/pulumi-kubernetes) "
+    r"(internal/service/[a-z0-9]+/[a-z0-9_]+\.go|provider/pkg/provider/diff\.go) @[0-9a-f]{8}"
+    r"( \(branch patched-v6\.0\.0\))? \(.+; read 2026-12-07\)$"
+)
+
+
+def test_every_sourced_entry_names_repository_file_commit_and_date_read():
+    for token, rule in TABLE.items():
+        if rule.undecided:
+            assert len(rule.undecided) > 30, token
+            continue
+        assert SOURCE.match(rule.source), (token, rule.source)
+        # an internet gateway has no ForceNew input (it is detached and attached); the rest have some
+        assert rule.loses and (rule.properties or token == "aws:ec2/internetGateway:InternetGateway"), token
+
+
+def _inputs(token: str) -> set[str]:
+    """The input names pulumi-aws (the installed SDK) gives the type's Args class."""
+    _, module, name = token.split(":")
+    package = module.split("/")[0]
+    sdk = importlib.import_module(
+        f"pulumi_aws.{package}_" if package == "lambda" else f"pulumi_aws.{package}"
+    )
+    args = vars(getattr(sdk, name + "Args"))
+    return {getattr(v.fget, "_pulumi_name", None) or k for k, v in args.items() if isinstance(v, property)}
+
+
+@pytest.mark.parametrize("token", sorted(t for t in TABLE if t.startswith("aws:")))
+def test_aws_entries_use_pulumi_input_names(token):
+    """Terraform's snake_case becomes pulumi-aws's camelCase, pluralised for lists (clientIdLists) or
+    renamed (a Lambda function's functionName is name): a wrong name would never match a change."""
+    rule, inputs = TABLE[token], _inputs(token)
+    named = [*rule.properties, *rule.conditional, *(rule.known or ())]
+    assert sorted({p.split(".")[0] for p in named} - inputs - {"tags"}) == []
+
+
+def _change(path: str) -> list[dict]:
+    return [{"path": path, "kind": "update", "old": "a", "new": "b"}]
+
+
+# (type, a property the source marks ForceNew/RequiresReplace, one it leaves updatable)
+FAMILIES = [
+    ("aws:ec2/vpc:Vpc", "cidrBlock", "enableDnsHostnames"),
+    ("aws:ec2/subnet:Subnet", "availabilityZone", "mapPublicIpOnLaunch"),
+    ("aws:ec2/securityGroup:SecurityGroup", "description", "ingress[0].fromPort"),
+    ("aws:ec2/natGateway:NatGateway", "subnetId", "tags.Name"),
+    ("aws:ec2/route:Route", "destinationCidrBlock", "natGatewayId"),
+    ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "securityGroupId", "fromPort"),
+    ("aws:eks/cluster:Cluster", "roleArn", "vpcConfig.subnetIds[0]"),
+    ("aws:eks/cluster:Cluster", "accessConfig.bootstrapClusterCreatorAdminPermissions", "version"),
+    ("aws:eks/nodeGroup:NodeGroup", "instanceTypes[0]", "scalingConfig.desiredSize"),
+    ("aws:eks/accessEntry:AccessEntry", "principalArn", "kubernetesGroups[0]"),
+    ("aws:eks/podIdentityAssociation:PodIdentityAssociation", "serviceAccount", "roleArn"),
+    ("aws:eks/addon:Addon", "addonName", "addonVersion"),
+    ("aws:iam/role:Role", "name", "assumeRolePolicy"),
+    ("aws:iam/rolePolicy:RolePolicy", "role", "policy"),
+    ("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "url", "thumbprintLists[0]"),
+    ("aws:lambda/function:Function", "name", "memorySize"),
+    ("aws:rds/cluster:Cluster", "databaseName", "backupRetentionPeriod"),
+    ("aws:rds/parameterGroup:ParameterGroup", "family", "parameters[0].value"),
+    ("aws:rds/instance:Instance", "dbName", "instanceClass"),
+    ("aws:apigatewayv2/api:Api", "protocolType", "corsConfiguration.allowOrigins[0]"),
+    ("aws:apigatewayv2/stage:Stage", "name", "autoDeploy"),
+    ("aws:cloudwatch/logGroup:LogGroup", "name", "retentionInDays"),
+    ("aws:kms/alias:Alias", "name", "targetKeyId"),
+    ("aws:secretsmanager/secret:Secret", "name", "description"),
+    ("aws:msk/serverlessCluster:ServerlessCluster", "clusterName", "tags.team"),
+    ("aws:glue/schema:Schema", "schemaName", "compatibility"),
+    ("kubernetes:apps/v1:Deployment", "spec.selector.matchLabels.app", "spec.replicas"),
+    ("kubernetes:core/v1:Service", "spec.clusterIP", "spec.ports[0].port"),
+    ("kubernetes:core/v1:Namespace", "metadata.name", "metadata.labels.team"),
+    ("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "metadata.namespace", "spec.rules[0].matches"),
+]
+
+
+@pytest.mark.parametrize(("token", "forces", "updates"), FAMILIES)
+def test_a_force_new_property_replaces_and_an_updatable_one_does_not(token, forces, updates):
+    replaced = classify(token, _change(forces), {})
+    assert replaced["decision"] == "replace" and replaced["properties"] == [forces]
+    assert replaced["source"] == TABLE[token].source and replaced["loses"]
+    assert classify(token, _change(updates), {})["decision"] == "update"
+
+
+def test_a_conditional_replacement_is_undecided_with_its_condition():
+    vpc = classify("aws:ec2/vpc:Vpc", _change("instanceTenancy"), {})
+    assert vpc["decision"] == "undecided" and "dedicated -> default" in vpc["why"]
+    rule = classify(
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", _change("referencedSecurityGroupId"), {}
+    )
+    assert rule["decision"] == "undecided" and "source type changes" in rule["why"]
+
+
+def test_an_input_the_source_did_not_know_is_undecided_not_an_update():
+    # pulumi-aws 7 added `region` to every resource; NAT gateways gained `availabilityMode` after 2023
+    for token, path in [("aws:ec2/vpc:Vpc", "region"), ("aws:ec2/natGateway:NatGateway", "availabilityMode")]:
+        result = classify(token, _change(path), {})
+        assert result["decision"] == "undecided" and "schema that was read does not list" in result["why"]
+
+
+def test_a_type_without_a_source_says_why_it_is_undecided():
+    result = classify("kubernetes:helm.sh/v3:Release", _change("values.replicas"), {})
+    assert result["decision"] == "undecided" and "no source read" in result["why"]
