@@ -14,7 +14,7 @@ STAMP ?= $(VENV)/.installed-$(PY_ID)
 STACK ?= staging
 FORMAT ?= text
 
-.PHONY: help install $(BIN)/.installed preview test lint fmt docs bench bench-data verify-local clean
+.PHONY: help install $(BIN)/.installed preview test lint fmt docs bench bench-data verify-local clean provisioner-ca-bundle
 
 help:
 	@echo "make preview  offline preview + policy check of Pulumi.$(STACK).yaml (STACK=, FORMAT=text|markdown|json|sarif)"
@@ -24,6 +24,7 @@ help:
 	@echo "make verify-local  deploy Pulumi.$(STACK).yaml into a local moto server and verify it: go/no-go"
 	@echo "make lint     ruff check + format check + mypy;  make fmt  reformat"
 	@echo "make docs     regenerate every generated block (config reference, components, verify IAM policy, rule table, taggable types)"
+	@echo "make provisioner-ca-bundle  download the RDS CA bundle the slice provisioner verifies its database with (needs network)"
 	@echo "make install  only create ./venv (again when PYTHON names another interpreter; needs Python 3.11+)"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -70,6 +71,15 @@ bench-data: $(STAMP)
 # moto server on 127.0.0.1 (stopped whatever happens) -> deploy -> .verify-local/outputs.json -> verify.
 verify-local: $(STAMP)
 	@$(BIN)/python -m blueprint.verify.local --stack $(STACK) --format $(FORMAT)
+
+# The RDS CA bundle for every region (RDS User Guide, "Using SSL/TLS to encrypt a connection to a DB instance
+# or cluster", "Certificate bundles for all AWS Regions"); bundled into the slice provisioner when present.
+# Written to $(PROVISIONER)/rds-ca-bundle.pem (that file is not in the repository until someone runs this).
+PROVISIONER := functions/slice_provisioner
+provisioner-ca-bundle:
+	curl --fail --silent --show-error --location --proto '=https' --tlsv1.2 \
+		-o $(PROVISIONER)/rds-ca-bundle.pem https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+	@grep -q 'BEGIN CERTIFICATE' $(PROVISIONER)/rds-ca-bundle.pem || { echo "make: not a PEM bundle" >&2; rm -f $(PROVISIONER)/rds-ca-bundle.pem; exit 1; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .bench .verify-local

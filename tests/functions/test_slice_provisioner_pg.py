@@ -8,17 +8,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from blueprint.devtools.localpg import LocalPostgres, find_bindir, start_local_postgres
+from blueprint.devtools.localpg import LocalPostgres
 from functions.slice_provisioner.postgres import create_slice_database, drop_slice_database
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[LocalPostgres]:
-    if find_bindir() is None:
-        pytest.skip("PostgreSQL binaries not installed (apt-get install postgresql; .ci/run does)")
-    server = start_local_postgres()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
