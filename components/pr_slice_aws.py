@@ -157,7 +157,9 @@ def provisioner(
         architectures=["arm64"],
         handler="slice_provisioner.handler.handler",
         code=provisioner_archive(files),
-        timeout=120,
+        # A seed copy (CREATE DATABASE ... TEMPLATE) may take minutes: the most Lambda allows, 900 s
+        # (Lambda Developer Guide, "Lambda quotas", function timeout); else 2 minutes.
+        timeout=900 if "SEED_FROM" in environment else 120,
         memory_size=256,
         environment={"variables": dict(environment)},
         kms_key_arn=baseline["kmsKeyArn"],

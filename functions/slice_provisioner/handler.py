@@ -3,9 +3,11 @@
 ``update`` or ``delete``; Terraform AWS provider docs, ``aws_lambda_invocation``, "CRUD Lifecycle Scope").
 
 Environment: ``DB_HOST``, ``DB_PORT``, ``DB_SECRET_ARN`` (the RDS-managed master secret), ``DATABASE``,
-``DATABASE_USER``; ``MQ_URL``, ``MQ_SECRET_ARN`` (the broker's admin secret), ``VHOST``, ``MQ_USER``,
-``MQ_USER_SECRET_ARN`` (where the slice user's generated password is stored). Credentials are read from
-Secrets Manager inside the VPC and never returned: the result lists what was done, nothing more.
+``DATABASE_USER``, ``SEED_FROM`` (optional: the idle database on the same instance the slice's database is
+copied from, once, when it is created; postgres.py); ``MQ_URL``, ``MQ_SECRET_ARN`` (the broker's admin
+secret), ``VHOST``, ``MQ_USER``, ``MQ_USER_SECRET_ARN`` (where the slice user's generated password is
+stored). Credentials are read from Secrets Manager inside the VPC and never returned: the result lists what
+was done, nothing more.
 PostgreSQL access uses the pure-Python ``pg8000`` driver, bundled in the deployment package
 (components/pr_slice_package.py), always over TLS: ``DB_CA_BUNDLE`` names the PEM file of the CAs that sign
 the server's certificate, verified with its hostname. RDS signs with its own CAs (``rds-ca-rsa2048-g1`` and
@@ -71,12 +73,22 @@ def connect_postgres(master: dict[str, Any], database: str = "postgres") -> Any:
 
 
 def _postgres(client: Any, create: bool) -> list[str]:
-    conn = connect_postgres(_secret(client, os.environ["DB_SECRET_ARN"]))
+    master = _secret(client, os.environ["DB_SECRET_ARN"])
+    database, role, seed = os.environ["DATABASE"], os.environ["DATABASE_USER"], os.environ.get("SEED_FROM")
+    conn = connect_postgres(master)
     try:
-        action = postgres.create_slice_database if create else postgres.drop_slice_database
-        done = action(conn, os.environ["DATABASE"], os.environ["DATABASE_USER"])
+        if create:
+            done = postgres.create_slice_database(conn, database, role, seed or None)
+        else:
+            done = postgres.drop_slice_database(conn, database, role)
     finally:
         conn.close()
+    if create and seed:
+        conn = connect_postgres(master, database)
+        try:
+            done += postgres.adopt_seeded_objects(conn, role)
+        finally:
+            conn.close()
     if not os.environ.get("DB_CA_BUNDLE"):
         done.append("warning: database server certificate not verified (no DB_CA_BUNDLE)")
     return done
