@@ -14,7 +14,7 @@ STAMP ?= $(VENV)/.installed-$(PY_ID)
 STACK ?= staging
 FORMAT ?= text
 
-.PHONY: help install $(BIN)/.installed preview test lint fmt docs bench bench-data verify-local review-screenshots clean
+.PHONY: help install $(BIN)/.installed preview test lint fmt docs bench bench-data verify-local review-screenshots clean provisioner-ca-bundle
 
 help:
 	@echo "make preview  offline preview + policy check of Pulumi.$(STACK).yaml (STACK=, FORMAT=text|markdown|json|sarif)"
@@ -25,6 +25,7 @@ help:
 	@echo "make lint     ruff check + format check + mypy;  make fmt  reformat"
 	@echo "make docs     regenerate every generated block (config reference, components, verify IAM policy, rule table, taggable types)"
 	@echo "make review-screenshots  the PR comment of a few compares rendered with GitHub's stylesheet, as PNGs under reports/ (needs chromium, npm)"
+	@echo "make provisioner-ca-bundle  download the RDS CA bundle the slice provisioner verifies its database with (needs network)"
 	@echo "make install  only create ./venv (again when PYTHON names another interpreter; needs Python 3.11+)"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -77,6 +78,15 @@ verify-local: $(STAMP)
 review-screenshots: $(STAMP)
 	npm install --prefix reports/.render-node --no-audit --no-fund --no-save github-markdown-css@5.9.0 mermaid@12.4.0 >&2
 	$(BIN)/python -m blueprint.devtools.render_comment --out reports/review-screenshots --node-modules reports/.render-node/node_modules
+
+# The RDS CA bundle for every region (RDS User Guide, "Using SSL/TLS to encrypt a connection to a DB instance
+# or cluster", "Certificate bundles for all AWS Regions"); bundled into the slice provisioner when present.
+# Written to $(PROVISIONER)/rds-ca-bundle.pem (that file is not in the repository until someone runs this).
+PROVISIONER := functions/slice_provisioner
+provisioner-ca-bundle:
+	curl --fail --silent --show-error --location --proto '=https' --tlsv1.2 \
+		-o $(PROVISIONER)/rds-ca-bundle.pem https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+	@grep -q 'BEGIN CERTIFICATE' $(PROVISIONER)/rds-ca-bundle.pem || { echo "make: not a PEM bundle" >&2; rm -f $(PROVISIONER)/rds-ca-bundle.pem; exit 1; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .bench .verify-local

@@ -408,6 +408,7 @@ def build_pr_slice(cfg: StackConfig) -> None:
             container_defaults=cfg.namespace.container_defaults(),
             routes=[SliceRouteArgs(r.service, r.port, r.path_prefix) for r in e.parts.routes],
             database=e.parts.database,
+            seed_from=e.parts.seed_from,
             rabbitmq=e.parts.rabbitmq,
             kafka=e.parts.kafka,
         ),

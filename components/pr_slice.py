@@ -99,6 +99,8 @@ class PrSliceArgs:
         container_defaults: LimitRange container defaults (``defaultRequest``, ``default``, ``max``).
         routes: routes on the shared edge.
         database, rabbitmq, kafka: the baseline's data store names the slice gets a share of (None: none).
+        seed_from: a database on ``database``'s instance the slice's database is copied from when it is
+            created (None: an empty database); see functions/slice_provisioner/postgres.py.
     """
 
     names: SliceNames
@@ -110,6 +112,7 @@ class PrSliceArgs:
     database: str | None = None
     rabbitmq: str | None = None
     kafka: str | None = None
+    seed_from: str | None = None
 
 
 class PrSlice(StagingComponent):
@@ -254,6 +257,8 @@ class PrSlice(StagingComponent):
                 "DB_SECRET_ARN": db["masterSecretArn"],
             }
             env |= {"DATABASE": names.database, "DATABASE_USER": names.database_user}
+            if args.seed_from:
+                env["SEED_FROM"] = args.seed_from
             secrets.append(db["masterSecretArn"])
         if args.rabbitmq:
             mq = base["brokers"][args.rabbitmq]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -29,12 +28,12 @@ from components.common import (
     policy_document,
     with_name,
 )
+from components.pr_slice_package import CA_BUNDLE, PROVISIONER_DIR, package_files, provisioner_archive
 from components.slice_names import SERVICE_ACCOUNT, SliceNames
 
 #: Read by the AWS-managed policy the provisioner's role gets: ENIs for a Lambda in a VPC (Lambda
 #: Developer Guide, "Giving Lambda functions access to resources in an Amazon VPC").
 VPC_ACCESS_POLICY = "service-role/AWSLambdaVPCAccessExecutionRole"
-PROVISIONER_DIR = "functions/slice_provisioner"
 
 
 def pod_identity_trust() -> str:
@@ -137,6 +136,8 @@ def provisioner(
 ) -> aws.lambda_.Invocation:
     """The provisioner Lambda in the baseline's private subnets, and its CRUD invocation (create and update
     create, delete drops). ``baseline`` holds ``vpcId``, ``subnetIds.private`` and ``kmsKeyArn``."""
+    files = package_files()
+    environment = _with_ca_bundle(environment, files)
     group = _security_group(parent, name, names, tags, baseline["vpcId"], vpc_cidr)
     role = _provisioner_role(parent, name, names, tags, secret_arns, baseline["kmsKeyArn"])
     logs = encrypted_log_group(
@@ -155,8 +156,10 @@ def provisioner(
         runtime="python3.12",
         architectures=["arm64"],
         handler="slice_provisioner.handler.handler",
-        code=_archive(),
-        timeout=120,
+        code=provisioner_archive(files),
+        # A seed copy (CREATE DATABASE ... TEMPLATE) may take minutes: the most Lambda allows, 900 s
+        # (Lambda Developer Guide, "Lambda quotas", function timeout); else 2 minutes.
+        timeout=900 if "SEED_FROM" in environment else 120,
         memory_size=256,
         environment={"variables": dict(environment)},
         kms_key_arn=baseline["kmsKeyArn"],
@@ -248,14 +251,19 @@ def _provisioner_role(  # noqa: PLR0917 (a private helper of provisioner)
     return role
 
 
-def _archive() -> pulumi.AssetArchive:
-    """The provisioner package as ``slice_provisioner/<module>.py``, only the ``.py`` files (a stable hash).
-    The pure-Python ``pg8000`` driver must be added (a layer, or vendored) before a real deployment.
-
-    Raises:
-        ValueError: the package is not found (run the program from the project directory).
-    """
-    files = sorted(Path(PROVISIONER_DIR).glob("*.py"))
-    if not files:
-        raise ValueError(f"{PROVISIONER_DIR}/*.py not found; run Pulumi from the project directory")
-    return pulumi.AssetArchive({f"slice_provisioner/{f.name}": pulumi.FileAsset(str(f)) for f in files})
+def _with_ca_bundle(
+    environment: Mapping[str, pulumi.Input[str]], files: Mapping[str, object]
+) -> dict[str, pulumi.Input[str]]:
+    """``DB_CA_BUNDLE`` when the package ships the RDS CA bundle (the handler then verifies the server's
+    certificate and hostname); a warning when it does not (encrypted, unauthenticated)."""
+    env = dict(environment)
+    if "DB_HOST" not in env:
+        return env
+    if f"slice_provisioner/{CA_BUNDLE}" in files:
+        env["DB_CA_BUNDLE"] = CA_BUNDLE
+    else:
+        pulumi.log.warn(
+            f"{PROVISIONER_DIR}/{CA_BUNDLE} is absent: the slice provisioner will not verify the database "
+            "server's certificate (run `make provisioner-ca-bundle` to add the RDS CA bundle)"
+        )
+    return env

@@ -82,6 +82,15 @@ class SliceParts(ConfigModel):
         default=None,
         description="Baseline database (`databases[].name`) hosting the slice's own database and role.",
     )
+    seed_from: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description=(
+            "Database on `database`'s instance the slice's database is copied from when it is created "
+            "(`CREATE DATABASE ... TEMPLATE`): an idle copy of staging's sanitized data, such as "
+            "`orders_seed`; no other session may be connected to it. Unset: an empty database."
+        ),
+    )
     rabbitmq: str | None = Field(
         default=None, description="Baseline RabbitMQ broker hosting the slice's vhost and user."
     )
@@ -152,6 +161,7 @@ def ephemeral_problems(
         )
     if environment != stack:
         yield Problem("environment", environment, f"must be the slice's stack name {stack!r} (or unset)")
+    yield from _seed_problems(section.parts)
     latest = (now or datetime.now(UTC)) + timedelta(hours=section.ttl_hours) + EXPIRY_SLACK
     if section.expires_at > latest:
         yield Problem(
@@ -159,4 +169,26 @@ def ephemeral_problems(
             section.expiry_tag(),
             f"is more than ttlHours ({section.ttl_hours} h) ahead; run `python -m blueprint ephemeral "
             "extend` to renew a slice",
+        )
+
+
+#: Databases that are never a seed: the server's own (RDS's ``rdsadmin`` included).
+NOT_SEEDS = frozenset({"postgres", "template0", "template1", "rdsadmin"})
+
+
+def _seed_problems(parts: SliceParts) -> Iterable[Problem]:
+    """``parts.seedFrom`` needs ``parts.database`` and names neither a slice's nor a system database."""
+    seed = parts.seed_from
+    if seed is None:
+        return
+    if parts.database is None:
+        yield Problem(
+            "ephemeral.parts.seedFrom", seed, "needs ephemeral.parts.database (the instance it is copied on)"
+        )
+    if seed in NOT_SEEDS or pr_number_of(seed.replace("_", "-")) is not None:
+        yield Problem(
+            "ephemeral.parts.seedFrom",
+            seed,
+            "must be an idle copy of a staging database (such as orders_seed), not a system or slice "
+            "database",
         )

@@ -1,9 +1,10 @@
 """``python -m blueprint ephemeral plan|up|down|extend|list|reap``: pull requests' slices of staging.
 
-``plan`` is offline (stack name, derived config, expiry, names, what is created; a cost hook for when the
-cost estimate exists). The others drive Pulumi through its Automation API: they need the ``pulumi`` CLI,
-the backend's login and AWS credentials (in CI: OIDC only, see docs/ephemeral.md). Exit codes: 0 done,
-1 a step failed (a locked stack after retries, a failed destroy), 2 usage error.
+``plan`` is offline (stack name, derived config, expiry, names, what is created, and what the slice costs a
+month, a day and over its time to live: ``plan_cost``). The others drive Pulumi through its Automation
+API: they need the ``pulumi`` CLI, the backend's login and AWS credentials (in CI: OIDC only, see
+docs/ephemeral.md). Exit codes: 0 done, 1 a step failed (a locked stack after retries, a failed destroy),
+2 usage error.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from blueprint.engine import PROJECT_DIR
 from blueprint.engine.stack_files import read_stack_file
 from blueprint.ephemeral.janitor import GitHubPullRequests, reap_stacks
 from blueprint.ephemeral.lifecycle import Lifecycle, LifecycleError, slice_section
+from blueprint.ephemeral.plan_cost import plan_cost_lines
 from blueprint.ephemeral.sweep import SweepRefusedError, sweep
 from components.slice_names import MAX_PR_NUMBER, SliceNames
 from stack_config.base import NAMESPACE, decode_value
@@ -96,13 +98,9 @@ def plan(args: argparse.Namespace, now: datetime) -> int:
     creates += ["edge route"] if parts.get("routes") else []
     creates += ["provisioner Lambda (database/vhost)"] if {"database", "rabbitmq"} & set(parts) else []
     print(f"creates: {', '.join(creates)} (never a cluster, broker, NAT, endpoint or database instance)")
-    print(f"cost per day: {_cost(section)}")
+    for line in plan_cost_lines(args.project_dir, args.pr, args.baseline, section):
+        print(line)
     return 0
-
-
-def _cost(section: dict[str, Any]) -> str:
-    """The plan's cost line: the per-slice estimate is not built yet, and the plan says so."""
-    return "not estimated yet (the cost estimate prices whole stacks; a slice's share is not modelled)"
 
 
 def run(args: argparse.Namespace, command: Any = None, sleep: Callable[[float], None] = time.sleep) -> int:

@@ -23,6 +23,7 @@ from blueprint.engine.graph import ResourceRecord, StackGraph
 from blueprint.policy.config import PACK_DIR, PolicySettings, normalize_config, reconcile_config
 from blueprint.policy.process import STARTUP_TIMEOUT_S, PackProcess, launch_command, pack_env, pack_version
 from blueprint.policy.results import NotApplicable, PolicyInfo, PolicyPackError, PolicyReport, Violation
+from blueprint.policy.retain import retain_violations
 from blueprint.policy.waivers import DowngradeStatus, ExemptionStatus, downgrade_report, exemption_report
 from blueprint.policy.wire import (
     Providers,
@@ -307,7 +308,11 @@ class Analysis:
             pack_name=session.pack_name,
             pack_version=session.pack_version,
             policies=session.policies,
-            violations=(*violations, *self._downgrade_violations(graph.stack_urn)),
+            violations=(
+                *violations,
+                *self._downgrade_violations(graph.stack_urn),
+                *retain_violations(graph.resources, session.policies, self._config, session.pack_name),
+            ),
             not_applicable=tuple(skipped),
             config=self._config,
             exemptions=self._exemptions,

@@ -3,10 +3,18 @@
 ``update`` or ``delete``; Terraform AWS provider docs, ``aws_lambda_invocation``, "CRUD Lifecycle Scope").
 
 Environment: ``DB_HOST``, ``DB_PORT``, ``DB_SECRET_ARN`` (the RDS-managed master secret), ``DATABASE``,
-``DATABASE_USER``; ``MQ_URL``, ``MQ_SECRET_ARN`` (the broker's admin secret), ``VHOST``, ``MQ_USER``,
-``MQ_USER_SECRET_ARN`` (where the slice user's generated password is stored). Credentials are read from
-Secrets Manager inside the VPC and never returned: the result lists what was done, nothing more.
-PostgreSQL access needs the pure-Python ``pg8000`` driver in the deployment package.
+``DATABASE_USER``, ``SEED_FROM`` (optional: the idle database on the same instance the slice's database is
+copied from, once, when it is created; postgres.py); ``MQ_URL``, ``MQ_SECRET_ARN`` (the broker's admin
+secret), ``VHOST``, ``MQ_USER``, ``MQ_USER_SECRET_ARN`` (where the slice user's generated password is
+stored). Credentials are read from Secrets Manager inside the VPC and never returned: the result lists what
+was done, nothing more.
+PostgreSQL access uses the pure-Python ``pg8000`` driver, bundled in the deployment package
+(components/pr_slice_package.py), always over TLS: ``DB_CA_BUNDLE`` names the PEM file of the CAs that sign
+the server's certificate, verified with its hostname. RDS signs with its own CAs (``rds-ca-rsa2048-g1`` and
+others), which are in no public trust store: the bundle comes from RDS (RDS User Guide, "Using SSL/TLS to
+encrypt a connection to a DB instance or cluster", "Certificate bundles for all AWS Regions":
+``global-bundle.pem``). Without ``DB_CA_BUNDLE`` the connection is still encrypted (pg8000 refuses a server
+that declines SSL) but the server is not authenticated, and the result says so.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import ssl
 from typing import Any
 
 from . import postgres, rabbitmq
@@ -23,24 +32,66 @@ def _secret(client: Any, arn: str) -> dict[str, Any]:
     return json.loads(client.get_secret_value(SecretId=arn)["SecretString"])
 
 
-def _postgres(client: Any, create: bool) -> list[str]:
-    import pg8000.dbapi  # type: ignore[import-not-found]  # bundled with the function
+def tls_context(cafile: str | None) -> ssl.SSLContext:
+    """A client context requiring TLS 1.2+: with ``cafile`` (a PEM bundle) the server's certificate and
+    hostname are verified (libpq's ``verify-full``); without, the channel is encrypted only.
 
-    master = _secret(client, os.environ["DB_SECRET_ARN"])
+    Raises:
+        OSError / ssl.SSLError: ``cafile`` is unreadable or holds no certificate.
+    """
+    if cafile:
+        context = ssl.create_default_context(cafile=cafile)
+    else:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def _ca_bundle() -> str | None:
+    """``DB_CA_BUNDLE``, relative to this package's directory unless absolute; None when unset."""
+    name = os.environ.get("DB_CA_BUNDLE")
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), name) if name else None
+
+
+def connect_postgres(master: dict[str, Any], database: str = "postgres") -> Any:
+    """A pg8000 DB-API connection (autocommit) as the secret's ``username`` to ``DB_HOST``:``DB_PORT``,
+    over TLS (``tls_context(DB_CA_BUNDLE)``); pg8000 raises ``InterfaceError`` when the server refuses SSL."""
+    import pg8000.dbapi  # type: ignore[import-untyped]  # bundled with the function (no py.typed)
+
     conn = pg8000.dbapi.connect(
         host=os.environ["DB_HOST"],
         port=int(os.environ["DB_PORT"]),
         user=master["username"],
         password=master["password"],
-        database="postgres",
-        ssl_context=True,
+        database=database,
+        ssl_context=tls_context(_ca_bundle()),
     )
     conn.autocommit = True
+    return conn
+
+
+def _postgres(client: Any, create: bool) -> list[str]:
+    master = _secret(client, os.environ["DB_SECRET_ARN"])
+    database, role, seed = os.environ["DATABASE"], os.environ["DATABASE_USER"], os.environ.get("SEED_FROM")
+    conn = connect_postgres(master)
     try:
-        action = postgres.create_slice_database if create else postgres.drop_slice_database
-        return action(conn, os.environ["DATABASE"], os.environ["DATABASE_USER"])
+        if create:
+            done = postgres.create_slice_database(conn, database, role, seed or None)
+        else:
+            done = postgres.drop_slice_database(conn, database, role)
     finally:
         conn.close()
+    if create and seed:
+        conn = connect_postgres(master, database)
+        try:
+            done += postgres.adopt_seeded_objects(conn, role)
+        finally:
+            conn.close()
+    if not os.environ.get("DB_CA_BUNDLE"):
+        done.append("warning: database server certificate not verified (no DB_CA_BUNDLE)")
+    return done
 
 
 def _rabbitmq(client: Any, create: bool) -> list[str]:

@@ -8,8 +8,9 @@ imports nothing from the program.
 - ``ephemeral-no-heavy-parts``: a slice shares the baseline's cluster, brokers, NAT, interface endpoints and
   database instances; creating one costs hours and dollars per PR.
 - ``ephemeral-no-protection``: ``protect`` in a slice makes ``destroy`` fail and the slice outlive its PR.
-  (``retainOnDelete`` is not part of the Analyzer protocol's resource options, pulumi-policy 1.21's
-  ``PolicyResourceOptions``, so the pack cannot see it; ``python -m blueprint ephemeral plan`` checks it.)
+  ``retainOnDelete`` (destroy leaves the resource in the account) is not part of the Analyzer protocol's
+  resource options, pulumi-policy 1.21's ``PolicyResourceOptions``, so this pack cannot see it; the offline
+  preview (``python -m blueprint preview``, blueprint/policy/retain.py) reports it under this rule's name.
 - ``ephemeral-expiry``: every taggable AWS resource of a slice carries ``ephemeral-expires-at`` (RFC 3339
   UTC), at most ``maxTtlHours`` ahead.
 - ``ephemeral-markers-on-slices-only``: an ``ephemeral*`` tag on a resource of any other stack is refused:
@@ -101,7 +102,8 @@ NO_PROTECTION = RuleSpec(
     description="A pull request's slice must be destroyable: no resource is protected.",
     level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    remediation="Remove protect from the slice's resources; a slice's data is disposable by design.",
+    remediation="Remove protect (and retainOnDelete, which only the offline preview sees) from the slice's "
+    "resources; a slice's data is disposable by design.",
 )
 
 

@@ -81,6 +81,20 @@ def test_the_provisioner_gets_the_baselines_endpoints_and_no_secret_values(graph
     assert env["MQ_URL"].startswith("https://") and ":5671" not in env["MQ_URL"]
     assert unwrap(function.inputs["vpcConfig"])["subnetIds"] == base["subnetIds"]["private"]
     assert not any("password" in k.lower() for k in env)
+    assert "SEED_FROM" not in env  # the example slice starts empty
+
+
+def test_a_seeded_slice_tells_the_provisioner_its_seed(tmp_path):
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "      database: orders\n", "      database: orders\n      seedFrom: orders_seed\n"
+    )
+    assert "seedFrom: orders_seed" in text
+    path = tmp_path / "Pulumi.pr-123.yaml"
+    path.write_text(text, encoding="utf-8")
+    graph = run_stack(read_stack_file(PROJECT_DIR, path))
+    function = next(r for r in graph.resources if r.type == "aws:lambda/function:Function")
+    assert unwrap(function.inputs["environment"])["variables"]["SEED_FROM"] == "orders_seed"
+    assert function.inputs["timeout"] == 900  # Lambda's maximum (Lambda quotas): a copy may take minutes
 
 
 def test_a_missing_baseline_is_one_clear_error(tmp_path):

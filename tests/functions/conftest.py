@@ -1,5 +1,6 @@
 """Fixtures for the token broker tests: a moto AWS account with staging roles, the broker's
-environment, captured audit lines and failing AWS clients (helpers live in ``broker_support``)."""
+environment, captured audit lines and failing AWS clients (helpers live in ``broker_support``); and the
+slice provisioner's throwaway PostgreSQL server (one per test module)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from blueprint.devtools.localpg import LocalPostgres, find_bindir, start_local_postgres
 from functions.token_broker import clients
 from tests.functions.broker_support import FailingClient, audit_lines
 
@@ -113,3 +115,13 @@ def fail_aws(monkeypatch: pytest.MonkeyPatch) -> Callable[[Exception], None]:
         monkeypatch.setattr(clients, "client", lambda service, region=None: FailingClient(error))
 
     return install
+
+
+@pytest.fixture(scope="module")
+def pg() -> Iterator[LocalPostgres]:
+    """A throwaway local PostgreSQL server for the module (skips when the binaries are missing)."""
+    if find_bindir() is None:
+        pytest.skip("PostgreSQL binaries not installed (apt-get install postgresql; .ci/run does)")
+    server = start_local_postgres()
+    yield server
+    server.stop()

@@ -98,11 +98,42 @@ def test_only_exact_pr_stack_names_are_slices(stack):
             "ephemeral.parts.routes[0].port",
             "greater than or equal to 1",
         ),
+        (
+            {"pullRequest": 7, "expiresAt": SOON, "parts": {"seedFrom": "orders_seed"}},
+            "ephemeral.parts.seedFrom",
+            "needs ephemeral.parts.database",
+        ),
+        (
+            {"pullRequest": 7, "expiresAt": SOON, "parts": {"database": "orders", "seedFrom": "Orders-Seed"}},
+            "ephemeral.parts.seedFrom",
+            "should match pattern",
+        ),
+        (
+            {"pullRequest": 7, "expiresAt": SOON, "parts": {"database": "orders", "seedFrom": "x" * 64}},
+            "ephemeral.parts.seedFrom",
+            "should match pattern",
+        ),
+        (
+            {"pullRequest": 7, "expiresAt": SOON, "parts": {"database": "orders", "seedFrom": "template1"}},
+            "ephemeral.parts.seedFrom",
+            "not a system or slice database",
+        ),
+        (
+            {"pullRequest": 7, "expiresAt": SOON, "parts": {"database": "orders", "seedFrom": "pr_8"}},
+            "ephemeral.parts.seedFrom",
+            "not a system or slice database",
+        ),
     ],
 )
 def test_bad_section_names_the_key_path(section, path, fragment):
     lines = problems("pr-7", **section)
     assert any(line.startswith(f"staging-blueprint:{path}: ") and fragment in line for line in lines), lines
+
+
+def test_a_seed_with_its_database_is_accepted():
+    cfg = load("pr-7", pullRequest=7, expiresAt=SOON, parts={"database": "orders", "seedFrom": "orders_seed"})
+    assert cfg.ephemeral is not None
+    assert (cfg.ephemeral.parts.database, cfg.ephemeral.parts.seed_from) == ("orders", "orders_seed")
 
 
 def test_expiry_beyond_the_time_to_live_is_refused():

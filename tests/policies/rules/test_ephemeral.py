@@ -102,6 +102,13 @@ CASES = [
         ("ephemeral-no-protection", "workload"),
         id="protect",
     ),
+    case(  # the pack cannot see retainOnDelete; the offline runner reports it under the same rule
+        lambda: (thin(options={"retainOnDelete": True}), "pr-7"),
+        ("ephemeral-no-protection", "workload"),
+        id="retain-on-delete",
+    ),
+    case(lambda: (thin(TAGS, options={"retainOnDelete": True}), "staging"), id="retain-on-delete-full-stack"),
+    case(lambda: (thin(options={"retainOnDelete": False, "protect": False}), "pr-7"), id="destroyable"),
     case(_unmarked_expiry(None), *(("ephemeral-expiry", r) for r in _BOTH), id="no-expiry"),
     case(
         _unmarked_expiry("2026-12-13T12:11:00Z"), *(("ephemeral-expiry", r) for r in _BOTH), id="beyond-max"
@@ -141,3 +148,25 @@ def test_heavy_parts_are_fine_on_a_full_stack_and_gateway_endpoints_in_a_slice(p
         {"vpcId": "vpc-1", "vpcEndpointType": "Gateway", "tags": dict(SLICE_TAGS)},
     )
     assert ephemeral_findings(pack, s, "pr-7") == set()
+
+
+def test_retain_on_delete_in_a_slice_is_mandatory_and_follows_the_rules_level(pack):
+    stack = thin(options={"retainOnDelete": True})
+    records = [
+        dataclasses.replace(r, urn=r.urn.replace("urn:pulumi:test::", "urn:pulumi:pr-7::"))
+        for r in stack.records.values()
+    ]
+    graph = StackGraph(PROJECT, "pr-7", records)
+    [finding] = [v for v in pack.run(graph).violations if v.policy_name == "ephemeral-no-protection"]
+    assert finding.enforcement_level == "mandatory"
+    assert "retainOnDelete is set" in finding.message and finding.urn.endswith("::workload")
+    # Lowering the rule (here without a justification, itself a stack-level finding) lowers this one too.
+    on_workload = [
+        [
+            v.enforcement_level
+            for v in pack.run(graph, {"ephemeral-no-protection": level}).violations
+            if v.urn.endswith("::workload")
+        ]
+        for level in ("advisory", "disabled")
+    ]
+    assert on_workload == [["advisory"], []]

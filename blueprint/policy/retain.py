@@ -1,0 +1,69 @@
+"""``retainOnDelete`` in a pull request's slice, checked by the offline runner itself.
+
+A slice must be destroyable: ``pulumi destroy`` of a resource registered with ``retainOnDelete`` removes it
+from the state and leaves it in the account, where it outlives the slice. The pack cannot see the option:
+the Analyzer protocol's resource options (pulumi-policy 1.21's ``PolicyResourceOptions``: protect,
+ignoreChanges, deleteBeforeReplace, aliases, customTimeouts, additionalSecretOutputs, parent, provider) do
+not carry it. The recording engine does (the SDK sends ``retainOnDelete`` in ``RegisterResourceRequest``),
+so the runner reports each such resource of a ``pr-<n>`` stack as a finding of the pack's
+``ephemeral-no-protection`` rule, at that rule's configured level (none when it is disabled or absent).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from blueprint.engine.graph import ResourceRecord
+from blueprint.policy.config import PolicySettings
+from blueprint.policy.results import PolicyInfo, Violation
+
+#: The pack's rule (policies/guardrails/ephemeral.py); the runner imports nothing from the pack.
+RULE = "ephemeral-no-protection"
+#: A slice's stack name, as the pack's rule matches it.
+SLICE_STACK = re.compile(r"pr-[1-9][0-9]*")
+MESSAGE = (
+    "retainOnDelete is set: `pulumi destroy` would leave it in the account after the slice is gone "
+    "(reported by the offline preview; the policy protocol does not carry this option)."
+)
+
+
+def _level(info: PolicyInfo, config: Mapping[str, PolicySettings]) -> str:
+    for key in (RULE, "all"):
+        settings = config.get(key)
+        if settings is not None and settings.enforcement_level:
+            return settings.enforcement_level
+    return info.enforcement_level
+
+
+def _stack_of(rec: ResourceRecord) -> str:
+    return rec.urn.split("::", 1)[0].split(":", 2)[-1]
+
+
+def retain_violations(
+    records: Iterable[ResourceRecord],
+    policies: Iterable[PolicyInfo],
+    config: Mapping[str, PolicySettings],
+    pack_name: str,
+) -> list[Violation]:
+    """One violation of ``ephemeral-no-protection`` per resource of a ``pr-<n>`` stack registered with
+    ``retainOnDelete``; mandatory unless the rule is configured ``advisory`` (none when ``disabled``)."""
+    info = next((p for p in policies if p.name == RULE), None)
+    if info is None:
+        return []
+    level = _level(info, config)
+    if level == "disabled":
+        return []
+    return [
+        Violation(
+            policy_name=RULE,
+            policy_pack=pack_name,
+            message=f"{info.description}\n{MESSAGE}",
+            urn=rec.urn,
+            enforcement_level="advisory" if level == "advisory" else "mandatory",
+            severity=info.severity,
+            description=info.description,
+        )
+        for rec in records
+        if rec.options.get("retainOnDelete") and SLICE_STACK.fullmatch(_stack_of(rec))
+    ]
