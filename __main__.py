@@ -435,6 +435,10 @@ def main() -> None:
     pulumi.export("kmsKeyArn", vault.key_arn)
     pulumi.export("vpcId", network.vpc_id)
     pulumi.export("subnetIds", network.subnet_ids)
+    # What a PR slice's NetworkPolicies and provisioner may reach: the data stores' and the interface
+    # endpoints' subnets, never the whole VPC (which holds every node and pod).
+    tiers = {"isolated": network.subnet_cidrs["isolated"], "endpoints": network.endpoint_subnet_cidrs}
+    pulumi.export("subnetCidrs", tiers)
     pulumi.export("flowLogGroup", network.flow_log_group_name)
     pulumi.export("secretArns", vault.secret_arns)
     export_data_plane(cfg, databases, brokers, registry)

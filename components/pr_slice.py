@@ -135,12 +135,10 @@ class PrSlice(StagingComponent):
         self._base: Any = ref.outputs
         kube = self._base["kubernetes"]
         ctx = AwsContext(self)
-        vpc_cidr = aws.ec2.get_vpc_output(
-            id=self._base["vpcId"], opts=pulumi.InvokeOutputOptions(parent=self)
-        ).cidr_block
+        subnets = self._base.apply(lambda outputs: baseline_subnet_cidrs(outputs, args.baseline_stack))
         provider = self._cluster_provider(kube["cluster"], ctx.region)
         created = StagingNamespace(
-            f"{name}-namespace", self._namespace_args(kube, vpc_cidr), provider, child_opts(self)
+            f"{name}-namespace", self._namespace_args(kube, subnets), provider, child_opts(self)
         )
         self.namespace = created.namespace
         ns_opts = k8s_opts(self, provider, depends_on=[created])
@@ -161,7 +159,7 @@ class PrSlice(StagingComponent):
         )
         self.workload_role_arn = role.arn
         if args.database or args.rabbitmq:
-            self._provisioner(vpc_cidr)
+            self._provisioner(subnets)
         self.register()
 
     def _cluster_provider(self, cluster: pulumi.Output[str], region: pulumi.Output[str]) -> k8s.Provider:
@@ -173,15 +171,14 @@ class PrSlice(StagingComponent):
         )
         return k8s.Provider(f"{self._name}-provider", kubeconfig=kubeconfig, opts=child_opts(self))
 
-    def _namespace_args(self, kube: Any, vpc_cidr: pulumi.Output[str]) -> StagingNamespaceArgs:
-        cidrs = cast(Sequence[str], [vpc_cidr])  # resolved by the engine inside the policy objects
+    def _namespace_args(self, kube: Any, subnets: pulumi.Output[Any]) -> StagingNamespaceArgs:
         return StagingNamespaceArgs(
             namespace=self._args.names.namespace,
             pod_security_version=cast(str, kube["version"].apply(lambda v: f"v{v}")),
             quota=self._args.quota,
             container_defaults=self._args.container_defaults,
-            data_tier=[DataTierEgress("baseline data stores", cidrs, DATA_PORTS)],
-            aws_api_cidrs=cidrs,
+            data_tier=[DataTierEgress("baseline data stores", subnets["isolated"], DATA_PORTS)],
+            aws_api_cidrs=subnets["endpoints"],
         )
 
     def _routes(self, kube: Any, ns_opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
@@ -245,7 +242,7 @@ class PrSlice(StagingComponent):
             )
         )
 
-    def _provisioner(self, vpc_cidr: pulumi.Output[str]) -> None:
+    def _provisioner(self, subnets: pulumi.Output[dict[str, list[str]]]) -> None:
         args, base, names = self._args, self._base, self._args.names
         env: dict[str, pulumi.Input[str]] = {}
         secrets: list[pulumi.Input[str]] = []
@@ -289,8 +286,25 @@ class PrSlice(StagingComponent):
             baseline=base,
             environment=env,
             secret_arns=secrets,
-            vpc_cidr=vpc_cidr,
+            subnet_cidrs=subnets,
         )
+
+
+def baseline_subnet_cidrs(outputs: Mapping[str, Any], baseline: str) -> dict[str, list[str]]:
+    """The baseline's ``subnetCidrs`` output: ``{"isolated": [...], "endpoints": [...]}`` (data stores and
+    interface endpoints, one CIDR per AZ). A slice allows exactly these, never the baseline's whole VPC,
+    whose private tier holds every node and pod of the shared cluster.
+
+    Raises:
+        ValueError: the baseline exports no such output (deployed before it existed): update the baseline.
+    """
+    found = outputs.get("subnetCidrs") if isinstance(outputs, Mapping) else None
+    if not isinstance(found, Mapping) or not found.get("isolated"):
+        raise ValueError(
+            f"the baseline stack {baseline!r} exports no subnetCidrs (the data stores' and interface "
+            f"endpoints' subnets a slice may reach): run `pulumi up` on {baseline!r} with this version first"
+        )
+    return {"isolated": list(found["isolated"]), "endpoints": list(found.get("endpoints") or [])}
 
 
 def _management_url(endpoint: str) -> str:

@@ -132,13 +132,14 @@ def provisioner(
     baseline: Mapping[str, Any],
     environment: Mapping[str, pulumi.Input[str]],
     secret_arns: list[pulumi.Input[str]],
-    vpc_cidr: pulumi.Input[str],
+    subnet_cidrs: pulumi.Output[dict[str, list[str]]],
 ) -> aws.lambda_.Invocation:
     """The provisioner Lambda in the baseline's private subnets, and its CRUD invocation (create and update
-    create, delete drops). ``baseline`` holds ``vpcId``, ``subnetIds.private`` and ``kmsKeyArn``."""
+    create, delete drops). ``baseline`` holds ``vpcId``, ``subnetIds.private`` and ``kmsKeyArn``;
+    ``subnet_cidrs`` is the baseline's ``subnetCidrs`` (the only addresses its security group reaches)."""
     files = package_files()
     environment = _with_ca_bundle(environment, files)
-    group = _security_group(parent, name, names, tags, baseline["vpcId"], vpc_cidr)
+    group = _security_group(parent, name, names, tags, baseline["vpcId"], subnet_cidrs)
     role = _provisioner_role(parent, name, names, tags, secret_arns, baseline["kmsKeyArn"])
     logs = encrypted_log_group(
         f"{name}-provisioner-logs",
@@ -183,9 +184,10 @@ def _security_group(  # noqa: PLR0917 (a private helper of provisioner)
     names: SliceNames,
     tags: Mapping[str, str],
     vpc_id: pulumi.Input[str],
-    vpc_cidr: pulumi.Input[str],
+    subnet_cidrs: pulumi.Output[dict[str, list[str]]],
 ) -> aws.ec2.SecurityGroup:
-    """Egress to PostgreSQL and HTTPS (the broker's management API, the VPC endpoints) in the VPC only."""
+    """Egress to PostgreSQL and the broker's management API (the isolated subnets) and to the VPC
+    interface endpoints (their subnets), on 5432 and 443 only."""
     return aws.ec2.SecurityGroup(
         f"{name}-provisioner-sg",
         name=names.provisioner_security_group,
@@ -196,14 +198,14 @@ def _security_group(  # noqa: PLR0917 (a private helper of provisioner)
                 "protocol": "tcp",
                 "from_port": 5432,
                 "to_port": 5432,
-                "cidr_blocks": [vpc_cidr],
+                "cidr_blocks": subnet_cidrs["isolated"],
                 "description": "db",
             },
             {
                 "protocol": "tcp",
                 "from_port": 443,
                 "to_port": 443,
-                "cidr_blocks": [vpc_cidr],
+                "cidr_blocks": subnet_cidrs.apply(lambda s: [*s["isolated"], *s["endpoints"]]),
                 "description": "https",
             },
         ],

@@ -52,12 +52,13 @@ class DataTierEgress:
     Attributes:
         label: what it is, e.g. ``postgres`` (shown in the rule's position only; NetworkPolicy rules are
             unnamed).
-        cidrs: the data stores' subnet CIDRs (IPv4).
+        cidrs: the data stores' subnet CIDRs (IPv4): a list, or an output that resolves to one (a PR
+            slice reads them from its baseline stack, where their number is known only at deployment).
         ports: their TCP ports, e.g. ``(5432,)``.
     """
 
     label: str
-    cidrs: Sequence[str]
+    cidrs: Sequence[str] | pulumi.Output[Sequence[str]]
     ports: Sequence[int]
 
 
@@ -74,7 +75,7 @@ class StagingNamespaceArgs:
             ``{"cpu": ..., "memory": ...}``.
         data_tier: data stores apps may reach.
         aws_api_cidrs: the VPC interface endpoints' own subnets (``Network.endpoint_subnet_cidrs``), reached
-            on 443.
+            on 443; a list or an output that resolves to one.
         edge_namespace: namespace of Envoy Gateway's proxies (default ``envoy-gateway-system``).
     """
 
@@ -83,8 +84,16 @@ class StagingNamespaceArgs:
     quota: Mapping[str, str]
     container_defaults: Mapping[str, Mapping[str, str]]
     data_tier: Sequence[DataTierEgress] = ()
-    aws_api_cidrs: Sequence[str] = ()
+    aws_api_cidrs: Sequence[str] | pulumi.Output[Sequence[str]] = ()
     edge_namespace: str = "envoy-gateway-system"
+
+
+def ip_blocks(cidrs: Sequence[str] | pulumi.Output[Sequence[str]]) -> Any:
+    """NetworkPolicy peers for ``cidrs`` (``[{"ipBlock": {"cidr": ...}}, ...]``), as an output when the
+    CIDRs are one."""
+    if isinstance(cidrs, pulumi.Output):
+        return cidrs.apply(lambda resolved: [{"ipBlock": {"cidr": c}} for c in resolved])
+    return [{"ipBlock": {"cidr": c}} for c in cidrs]
 
 
 class StagingNamespace(StagingComponent):
@@ -142,7 +151,7 @@ class StagingNamespace(StagingComponent):
             ingress=[{"from": [edge]}],
         )
         data = [
-            {"to": [{"ipBlock": {"cidr": cidr}} for cidr in tier.cidrs], "ports": tcp_ports(*tier.ports)}
+            {"to": ip_blocks(tier.cidrs), "ports": tcp_ports(*tier.ports)}
             for tier in args.data_tier
             if tier.cidrs and tier.ports
         ]
@@ -157,9 +166,7 @@ class StagingNamespace(StagingComponent):
             )
         apis = [{"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], "ports": tcp_ports(80)}]
         if args.aws_api_cidrs:
-            apis.insert(
-                0, {"to": [{"ipBlock": {"cidr": c}} for c in args.aws_api_cidrs], "ports": tcp_ports(443)}
-            )
+            apis.insert(0, {"to": ip_blocks(args.aws_api_cidrs), "ports": tcp_ports(443)})
         network_policy(
             f"{name}-allow-aws-apis",
             policy_name="allow-aws-apis",

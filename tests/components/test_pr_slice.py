@@ -4,6 +4,7 @@ to its own topic prefix and database user."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from blueprint.engine import PROJECT_DIR, ProgramError, record_stack, run_stack
 from blueprint.engine.graph import StackGraph, unwrap
 from blueprint.engine.stack_files import read_stack_file
+from components.pr_slice import baseline_subnet_cidrs
 
 EXAMPLE = PROJECT_DIR / "examples" / "Pulumi.pr-123.yaml"
 
@@ -103,3 +105,51 @@ def test_a_missing_baseline_is_one_clear_error(tmp_path):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ProgramError, match=r"baseline stack file Pulumi\.nowhere\.yaml is missing"):
         run_stack(read_stack_file(PROJECT_DIR, path))
+
+
+def _baseline_private_subnets(staging: StackGraph) -> list[ipaddress.IPv4Network]:
+    """The baseline's private tier: where the shared cluster's nodes, pods and control-plane ENIs live."""
+    return [
+        ipaddress.ip_network(r.inputs["cidrBlock"])
+        for r in staging.resources
+        if r.type == "aws:ec2/subnet:Subnet" and unwrap(r.inputs.get("tags", {})).get("tier") == "private"
+    ]
+
+
+def _slice_destinations(slice_: StackGraph) -> list[str]:
+    """Every address range the slice's NetworkPolicies and security groups let traffic out to."""
+    found = []
+    for r in slice_.resources:
+        if r.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy":
+            for rule in unwrap(r.inputs)["spec"].get("egress", []):
+                found += [peer["ipBlock"]["cidr"] for peer in rule.get("to", []) if "ipBlock" in peer]
+        if r.type == "aws:ec2/securityGroup:SecurityGroup":
+            for rule in unwrap(r.inputs).get("egress", []):
+                found += rule.get("cidrBlocks", [])
+    return found
+
+
+def test_the_slice_reaches_the_data_stores_and_endpoints_never_the_clusters_nodes_and_pods(graphs):
+    slice_, staging = graphs
+    private = _baseline_private_subnets(staging)
+    assert len(private) >= 2
+    destinations = _slice_destinations(slice_)
+    assert len(destinations) >= 6  # data tier, AWS APIs, the provisioner's two rules
+    overlapping = [
+        cidr
+        for cidr in destinations
+        if any(ipaddress.ip_network(cidr).overlaps(p) for p in private)
+        and not ipaddress.ip_network(cidr).subnet_of(ipaddress.ip_network("169.254.0.0/16"))
+    ]
+    assert overlapping == []
+    tiers = unwrap(staging.outputs)["subnetCidrs"]
+    assert set(destinations) - {"169.254.170.23/32"} == {*tiers["isolated"], *tiers["endpoints"]}
+
+
+def test_a_baseline_without_subnet_cidrs_is_refused_with_the_fix():
+    with pytest.raises(ValueError, match=r"'staging' exports no subnetCidrs.*pulumi up"):
+        baseline_subnet_cidrs({"vpcId": "vpc-1"}, "staging")
+    assert baseline_subnet_cidrs({"subnetCidrs": {"isolated": ["10.0.1.0/24"]}}, "staging") == {
+        "isolated": ["10.0.1.0/24"],
+        "endpoints": [],
+    }
