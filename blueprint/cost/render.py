@@ -74,7 +74,8 @@ def _keeps_billing_table(block: dict[str, Any]) -> Table | None:
     for column in ("resource", "component", "USD/month", "why"):
         table.add_column(column, justify="right" if column == "USD/month" else "left")
     for k in schedule["keepsBilling"]:
-        table.add_row(Text(k["resource"]), Text(k["name"]), Text(k["monthly"]), Text(k["why"]))
+        monthly = k["monthly"] if k["monthly"] is not None else "not priced"
+        table.add_row(Text(k["resource"]), Text(k["name"]), Text(monthly), Text(k["why"]))
     return table
 
 
@@ -145,7 +146,8 @@ def cost_markdown(block: dict[str, Any]) -> list[str]:
     if schedule and schedule["keepsBilling"]:
         lines += ["Not stopped by the schedule (billed around the clock):", ""]
         lines += [
-            f"- {md_cell(k['resource'])}: {md_cell(k['name'])}: ${k['monthly']}: {md_cell(k['why'])}"
+            f"- {md_cell(k['resource'])}: {md_cell(k['name'])}: "
+            f"{'$' + k['monthly'] if k['monthly'] is not None else 'not priced'}: {md_cell(k['why'])}"
             for k in schedule["keepsBilling"]
         ]
         lines.append("")

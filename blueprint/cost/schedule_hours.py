@@ -41,6 +41,19 @@ KEEPS_BILLING: dict[str, str] = {
 }
 
 
+#: Resource types the schedule cannot stop, for charges the table cannot price (listed all the same).
+KEEPS_BILLING_TYPES: dict[str, str] = {
+    "aws:msk/cluster:Cluster": KEEPS_BILLING["msk."],
+    "aws:msk/serverlessCluster:ServerlessCluster": "MSK Serverless bills cluster hours until the cluster is "
+    "deleted (the MSK API has no stop operation)",
+    "aws:mq/broker:Broker": KEEPS_BILLING["mq."],
+    "aws:ec2/natGateway:NatGateway": KEEPS_BILLING["nat.hour"],
+    "aws:ec2/vpcEndpoint:VpcEndpoint": KEEPS_BILLING["vpce.interface"],
+    "aws:eks/cluster:Cluster": KEEPS_BILLING["eks.cluster"],
+    "aws:secretsmanager/secret:Secret": KEEPS_BILLING["secretsmanager."],
+}
+
+
 def monthly_running_hours(schedule: ScheduleConfig | None) -> Decimal:
     """Running hours a month under ``schedule`` (the module's convention); 730 without one or disabled."""
     if schedule is None or not schedule.enabled:

@@ -98,3 +98,13 @@ def test_a_disabled_schedule_prices_the_month_around_the_clock():
     disabled = priced(with_schedule({**TEN_BY_FIVE, "enabled": False}))
     assert by_component(disabled) == by_component(priced(with_schedule(None)))
     assert estimate_block(disabled)["schedule"] is None
+
+
+def test_what_cannot_stop_is_listed_even_where_the_table_has_no_rate():
+    settings = stack_settings()  # eu-west-1 as configured: no MSK or Amazon MQ rate, a weekday schedule
+    block = stack_cost(run_stack(settings), settings)
+    kept = {k["resource"]: k for k in block["schedule"]["keepsBilling"]}
+    for broker in ("broker-events-cluster", "broker-tasks-broker"):
+        assert kept[broker]["monthly"] is None and "cannot be stopped" in kept[broker]["why"]
+    assert "db-orders-instance" not in {r for r, k in kept.items() if k["monthly"] is None}
+    assert any("cannot be stopped" in line for line in cost_markdown(block))
