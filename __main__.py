@@ -19,6 +19,8 @@ from components.mail_sink import MailSinkArgs
 from components.network import Network, NetworkArgs
 from components.pr_slice import PrSlice, PrSliceArgs, SliceRouteArgs, ephemeral_tags
 from components.rabbitmq import AMQPS_PORT, RabbitMqBroker, RabbitMqBrokerArgs
+from components.schedule import ScheduledDatabase, ScheduledNodeGroup, StagingSchedule, StagingScheduleArgs
+from components.schedule_names import node_group_name
 from components.schema_files import SCHEMA_DIR, read_schema_file
 from components.schema_registry import SchemaRegistry, SchemaRegistryArgs
 from components.security_groups import Client, subnet_clients
@@ -335,7 +337,7 @@ def cluster_args(cfg: StackConfig, vault: SecretVault, net: Network, tb: TokenBr
         public_access_cidrs=c.public_access_cidrs,
         kms_key_arn=vault.key_arn,
         log_retention_days=cfg.log_retention_days,
-        node_group=NodeGroupArgs(**c.node_group.model_dump()),
+        node_group=NodeGroupArgs(**c.node_group.model_dump(), scheduled=cfg.schedule is not None),
         grants=access_grants(cfg, tb),
         deletion_protection=c.deletion_protection,
         **common,
@@ -389,6 +391,45 @@ def build_kubernetes(cfg: StackConfig, vault: SecretVault, net: Network, broker:
     pulumi.export("kubernetes", side.exports())
 
 
+def build_schedule(cfg: StackConfig) -> None:
+    """The stop and start schedules of the node group and the databases: exported as ``schedule``."""
+    s = cfg.schedule
+    if s is None:
+        return
+    groups = []
+    if cfg.cluster is not None and cfg.cluster.mode == "eks":
+        n = cfg.cluster.node_group
+        name = node_group_name(cfg.environment)
+        groups.append(
+            ScheduledNodeGroup(
+                cluster_name=cfg.environment,
+                node_group_name=name,
+                min_size=n.min_size,
+                desired_size=n.desired_size,
+            )
+        )
+    databases = [
+        ScheduledDatabase(identifier=db.identifier(cfg.environment), aurora=db.engine == "aurora-postgresql")
+        for db in cfg.databases
+    ]
+    schedule = StagingSchedule(
+        "schedule",
+        StagingScheduleArgs(
+            name_prefix=cfg.environment,
+            timezone=s.timezone,
+            start_cron=s.start_cron(),
+            stop_cron=s.stop_cron(),
+            enabled=s.enabled,
+            node_groups=groups,
+            databases=databases,
+            tags=cfg.resource_tags(),
+        ),
+    )
+    pulumi.export(
+        "schedule", {"timezone": s.timezone, "names": schedule.schedule_names, "enabled": s.enabled}
+    )
+
+
 def build_pr_slice(cfg: StackConfig) -> None:
     """A pull request's slice of its baseline (stack ``pr-<n>``, docs/ephemeral.md): thin parts only."""
     e = cfg.ephemeral
@@ -431,6 +472,7 @@ def main() -> None:
     registry = build_schema_registry(cfg)
     token_broker = build_token_broker(cfg, vault, database_targets(databases))
     build_kubernetes(cfg, vault, network, token_broker)
+    build_schedule(cfg)
     pulumi.export("environment", cfg.environment)
     pulumi.export("kmsKeyArn", vault.key_arn)
     pulumi.export("vpcId", network.vpc_id)

@@ -188,6 +188,23 @@ RDS_BACKUP_RETENTION = Range(
     1, 35, "days", f"{_DOCS}/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html"
 )
 
+#: A stopped DB instance (``StopDBInstance``) is started again by RDS after seven days ("The instance
+#: restarts automatically after 7 days", RDS API reference, StopDBInstance); the staging schedule's stop runs
+#: every evening, so such a restart is stopped again the same day.
+RDS_STOPPED_RESTART_DAYS = 7
+RDS_STOPPED_RESTART_SOURCE = f"{_DOCS}/AmazonRDS/latest/APIReference/API_StopDBInstance.html"
+
+# --- EventBridge Scheduler -------------------------------------------------------------------------------
+
+#: Schedule names: 1-64 characters of letters, digits and ``-_.`` (CreateSchedule ``Name``; botocore 1.44.18
+#: botocore/data/scheduler/2021-06-30/service-2.json, shape ``Name``: min 1, max 64, pattern
+#: ``[0-9a-zA-Z-_.]+``, read 2026-12-07).
+SCHEDULER_NAME = Range(1, 64, "characters", f"{_DOCS}/scheduler/latest/APIReference/API_CreateSchedule.html")
+SCHEDULER_NAME_PATTERN = r"[0-9a-zA-Z_.-]+"
+#: A universal target's ARN: ``arn:<partition>:scheduler:::aws-sdk:<service>:<apiAction>``; its input is the
+#: API request as JSON (EventBridge Scheduler User Guide, "Using universal targets").
+SCHEDULER_UNIVERSAL_TARGET_SOURCE = f"{_DOCS}/scheduler/latest/UserGuide/managing-targets-universal.html"
+
 # --- Brokers and schemas ---------------------------------------------------------------------------------
 
 #: Amazon MQ broker names: 1-50 letters, digits, hyphens and underscores.

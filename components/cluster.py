@@ -44,6 +44,7 @@ from components.eks import (
     node_group,
     service_role,
 )
+from components.schedule_names import node_group_name
 from components.security_groups import ServicePort, data_store_security_group, subnet_clients
 
 #: The exec credential API ``aws eks get-token`` answers with (AWS CLI v2).
@@ -255,7 +256,7 @@ class Cluster(StagingComponent):
             parent=self,
             cluster=cluster,
             args=args.node_group,
-            node_group_name=f"{args.cluster_name}-nodes",
+            node_group_name=node_group_name(args.cluster_name),
             role=node_role,
             subnet_ids=args.subnet_ids,
             version=args.version,

@@ -70,6 +70,12 @@ class NodeGroupArgs:
         capacity_type: ``ON_DEMAND`` or ``SPOT``.
         min_size, desired_size, max_size: node counts (0-450, desired between min and max, max >= 1).
         disk_size_gib: root volume per node, in GiB.
+        scheduled: the staging schedule (``components/schedule.py``) sets ``minSize`` and ``desiredSize``
+            at night and in the morning, so Pulumi ignores changes to both (``ignoreChanges``, as the
+            pulumi-aws 7.51.1 NodeGroup docs show for ``scalingConfig.desiredSize``, "Ignoring Changes to
+            Desired Size"): ``pulumi up`` neither restarts the nodes at night nor sends a refreshed
+            ``desiredSize`` of 0 with a ``minSize`` above it. Changing the sizes in config then needs the
+            schedule's next start (which sends the configured sizes) rather than ``pulumi up``.
     """
 
     instance_types: Sequence[str] = ("m7g.large",)
@@ -79,6 +85,11 @@ class NodeGroupArgs:
     desired_size: int = 2
     max_size: int = 3
     disk_size_gib: int = 50
+    scheduled: bool = False
+
+    def ignored_changes(self) -> list[str]:
+        """The ``ignoreChanges`` of the node group: the scaled sizes when ``scheduled``."""
+        return ["scalingConfig.minSize", "scalingConfig.desiredSize"] if self.scheduled else []
 
 
 def managed_policy_arn(partition: pulumi.Input[str], policy: str) -> pulumi.Output[str]:
@@ -239,7 +250,7 @@ def node_group(
         ),
         update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
         tags=with_name(tags, name),
-        opts=child_opts(parent, depends_on=list(depends_on)),
+        opts=child_opts(parent, depends_on=list(depends_on), ignore_changes=args.ignored_changes() or None),
     )
 
 

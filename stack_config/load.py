@@ -34,6 +34,7 @@ from stack_config.checks import (
 from stack_config.data_checks import data_plane_checks
 from stack_config.ephemeral import ephemeral_problems
 from stack_config.kubernetes_checks import kubernetes_checks
+from stack_config.schedule import schedule_checks
 from stack_config.schema import ENVIRONMENT_PATTERN, StackConfig
 
 #: Checks that need several keys at once; each returns the problems it finds. Section checks take the
@@ -54,6 +55,12 @@ CROSS_CHECKS: list[CrossCheck] = [
         cfg.edge,
         cfg.mail_sink,
         raw,
+    ),
+    lambda cfg, _raw: schedule_checks(
+        cfg.schedule,
+        ephemeral=cfg.ephemeral is not None,
+        cluster_name=cfg.environment if cfg.cluster is not None and cfg.cluster.mode == "eks" else None,
+        database_identifiers=[(i, db.identifier(cfg.environment)) for i, db in enumerate(cfg.databases)],
     ),
 ]
 

@@ -32,6 +32,7 @@ from stack_config.data import BrokerConfig, DatabaseConfig
 from stack_config.edge import EdgeConfig, MailSinkConfig
 from stack_config.ephemeral import EphemeralConfig
 from stack_config.parity import ParityDeclaration
+from stack_config.schedule import ScheduleConfig
 
 #: Tags every taggable AWS resource must carry besides ``environment`` (enforced by the policy pack too).
 REQUIRED_TAGS = ("owner", "cost-center")
@@ -233,6 +234,12 @@ class StackConfig(ConfigModel):
     ephemeral: EphemeralConfig | None = Field(
         default=None,
         description="A pull request's slice of a baseline stack (docs/ephemeral.md); `pr-<n>` stacks only.",
+    )
+    schedule: ScheduleConfig | None = Field(
+        default=None,
+        description="The hours staging runs (time zone, days, start, stop): outside them the EKS node group "
+        "scales to zero and the databases stop (docs/cost.md). Omit it to run around the clock. Refused by "
+        "the policy pack on a production-like stack.",
     )
     parity: list[ParityDeclaration] = Field(
         default=[],

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from blueprint.cost.estimate import CENT, Component, Estimate
+from blueprint.cost.schedule_hours import KEEPS_BILLING_TYPES, keeps_billing
 from blueprint.cost.table import HOURS_PER_MONTH
 
 
@@ -36,9 +37,34 @@ def _component(c: Component) -> dict[str, Any]:
     }
 
 
+def schedule_block(estimate: Estimate) -> dict[str, Any] | None:
+    """The ``schedule`` part of the block (None without a schedule): running hours, the total with the
+    schedule and always on, the saving, and what keeps billing (with why): the fixed components, and the
+    not-priced charges of types the schedule cannot stop (``monthly`` null)."""
+    if estimate.running_hours == HOURS_PER_MONTH:
+        return None
+    saving = estimate.schedule_saving()
+    unpriced = [
+        {"resource": n.resource, "name": n.name, "monthly": None, "why": KEEPS_BILLING_TYPES[n.type]}
+        for n in sorted(estimate.not_priced, key=lambda n: (n.resource, n.name))
+        if n.type in KEEPS_BILLING_TYPES and not n.name.startswith("data processed")
+    ]
+    return {
+        "runningHoursPerMonth": str(estimate.running_hours),
+        "monthlyWithSchedule": money(estimate.total()),
+        "monthlyWithoutSchedule": money(estimate.total() + saving),
+        "monthlySaving": money(saving),
+        "keepsBilling": [
+            {"resource": c.resource, "name": c.name, "monthly": money(c.monthly), "why": why}
+            for c in sorted(estimate.components, key=lambda c: (c.resource, c.name))
+            if c.basis == "fixed" and not c.scheduled and (why := keeps_billing(c.rate.key))
+        ]
+        + unpriced,
+    }
+
+
 def estimate_block(estimate: Estimate) -> dict[str, Any]:
     """The ``cost`` block of ``estimate``: totals, lines, what is not priced, what is free, the schedule."""
-    scheduled = estimate.running_hours != HOURS_PER_MONTH
     return {
         "currency": "USD",
         "region": estimate.region,
@@ -49,15 +75,7 @@ def estimate_block(estimate: Estimate) -> dict[str, Any]:
         "fixedMonthly": money(estimate.total("fixed")),
         "usageMonthly": money(estimate.total("usage")),
         "complete": not estimate.not_priced,
-        "schedule": (
-            {
-                "runningHoursPerMonth": str(estimate.running_hours),
-                "monthlyWithoutSchedule": money(estimate.total() + estimate.schedule_saving()),
-                "monthlySaving": money(estimate.schedule_saving()),
-            }
-            if scheduled
-            else None
-        ),
+        "schedule": schedule_block(estimate),
         "components": [
             _component(c) for c in sorted(estimate.components, key=lambda c: (c.resource, c.name))
         ],

@@ -110,6 +110,12 @@ CLASSIFICATION: dict[str, Classification] = {
     "aws:rds/parameterGroup:ParameterGroup": _f("parameter groups have no charge"),
     "aws:rds/subnetGroup:SubnetGroup": _f("subnet groups have no charge"),
     "aws:secretsmanager/secret:Secret": _p("secret months (API calls not included)"),
+    "aws:scheduler/schedule:Schedule": _f(
+        "EventBridge Scheduler bills invocations above a free tier of 14 million a month ($1.00 per million "
+        "after it; third-party summary of the AWS pricing page, https://cloudburn.io/blog/amazon-eventbridge-"
+        "pricing, March 2026, read 2026-12-07); a staging stop or start schedule runs at most 31 times "
+        "a month"
+    ),
     "aws:secretsmanager/secretVersion:SecretVersion": _f("a version of a secret priced per secret month"),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _f(_VPC),
     "kubernetes:apps/v1:Deployment": _f(_K8S),

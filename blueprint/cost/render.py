@@ -25,7 +25,11 @@ def headline(block: dict[str, Any]) -> str:
         line += f"; {len(block['notPriced'])} charge(s) not priced, so the total is a lower bound"
     if block["schedule"]:
         s = block["schedule"]
-        line += f"; the schedule ({s['runningHoursPerMonth']} h/month) saves ${s['monthlySaving']}/month"
+        line += (
+            f"; with the schedule ({s['runningHoursPerMonth']} of {block['hoursPerMonth']} h/month) "
+            f"${s['monthlyWithSchedule']}/month vs ${s['monthlyWithoutSchedule']} always on: saves "
+            f"${s['monthlySaving']}/month"
+        )
     if block.get("budget"):
         b = block["budget"]
         line += f"; budget ${b['limit']}: {'OVER' if b['over'] else 'within'}"
@@ -62,6 +66,19 @@ def _missing_table(block: dict[str, Any]) -> Table | None:
     return table
 
 
+def _keeps_billing_table(block: dict[str, Any]) -> Table | None:
+    schedule = block.get("schedule")
+    if not schedule or not schedule["keepsBilling"]:
+        return None
+    table = Table(title="Not stopped by the schedule (billed around the clock)")
+    for column in ("resource", "component", "USD/month", "why"):
+        table.add_column(column, justify="right" if column == "USD/month" else "left")
+    for k in schedule["keepsBilling"]:
+        monthly = k["monthly"] if k["monthly"] is not None else "not priced"
+        table.add_row(Text(k["resource"]), Text(k["name"]), Text(monthly), Text(k["why"]))
+    return table
+
+
 def _comparison_table(comparison: dict[str, Any]) -> Table:
     table = Table(
         title=f"Cost change: ${comparison['monthlyBefore']} -> ${comparison['monthlyAfter']}/month "
@@ -84,6 +101,8 @@ def cost_text(block: dict[str, Any]) -> RenderableType:
         parts.append(_lines_table(block))
         missing = _missing_table(block)
         parts += [missing] if missing is not None else []
+        kept = _keeps_billing_table(block)
+        parts += [kept] if kept is not None else []
     parts.append(Text(headline(block), style="bold"))
     return Group(*parts)
 
@@ -123,6 +142,15 @@ def cost_markdown(block: dict[str, Any]) -> list[str]:
         "</details>",
         "",
     ]
+    schedule = block.get("schedule")
+    if schedule and schedule["keepsBilling"]:
+        lines += ["Not stopped by the schedule (billed around the clock):", ""]
+        lines += [
+            f"- {md_cell(k['resource'])}: {md_cell(k['name'])}: "
+            f"{'$' + k['monthly'] if k['monthly'] is not None else 'not priced'}: {md_cell(k['why'])}"
+            for k in schedule["keepsBilling"]
+        ]
+        lines.append("")
     if block["notPriced"]:
         lines += ["Not priced (not counted in the total):", ""]
         lines += [

@@ -175,3 +175,5 @@ WORKLOADS = {
 }
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
+SCHEDULER_SCHEDULE = "aws:scheduler/schedule:Schedule"
+AUTOSCALING_SCHEDULE = "aws:autoscaling/schedule:Schedule"

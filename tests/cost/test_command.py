@@ -46,14 +46,14 @@ def test_a_bad_usage_file_is_a_usage_error_naming_the_key_path(tmp_path, text, w
 def test_over_budget_exits_1_and_within_exits_0(capsys):
     assert run("--budget", "100", "--format", "markdown") == 1
     assert "budget $100.00: OVER" in capsys.readouterr().out
-    assert run("--budget", "110") == 0
+    assert run("--budget", "320") == 0  # the default stack with its schedule: 310.36 (test_preview_cost.py)
 
 
 def test_output_writes_the_file_and_the_headline_to_stderr(tmp_path, capsys):
     out = tmp_path / "cost.md"
     assert run("--format", "markdown", "--output", str(out)) == 0
     assert out.read_text(encoding="utf-8").startswith("### Cost")
-    assert "$109.04/month" in capsys.readouterr().err
+    assert "$310.36/month" in capsys.readouterr().err  # DEFAULT_MONTHLY of test_preview_cost.py
 
 
 def test_an_unknown_stack_is_a_usage_error():

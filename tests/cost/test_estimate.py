@@ -29,9 +29,20 @@ DEFAULT_STACK_US_EAST_1_FIXED = (
     + 3 * Decimal("0.40")  # two vault secrets and the RabbitMQ credentials secret: 1.20
 )  # = 534.85; Amazon MQ has no sourced rate and is listed as not priced
 
-# eu-west-1: only EKS (0.10/h), NAT (0.048/h, AmazonEC2 offer 20260925174521) and KMS (1/month) have a
-# sourced rate; everything else is listed as not priced.
-DEFAULT_STACK_EU_WEST_1_FIXED = Decimal("0.10") * 730 + Decimal("0.048") * 730 + 1  # = 109.04
+# eu-west-1 rates, each from its cited source (see eu-west-1.yaml): EKS 0.10/h; m7g.large 0.091/h; EBS gp3
+# 0.088/GB-month; RDS gp3 Single-AZ 0.127/GB-month; NAT 0.048/h; public IPv4 0.005/h; interface endpoint
+# 0.011/h per AZ; KMS key 1/month. The RDS Single-AZ instance, MSK, Amazon MQ and secrets have no sourced
+# eu-west-1 rate and are listed as not priced. Running around the clock (730 h):
+DEFAULT_STACK_EU_WEST_1_FIXED = (
+    Decimal("0.10") * 730  # EKS cluster: 73.00
+    + 2 * Decimal("0.091") * 730  # two m7g.large nodes: 132.86
+    + 2 * 50 * Decimal("0.088")  # two 50 GiB gp3 root volumes: 8.80
+    + 20 * Decimal("0.127")  # 20 GiB gp3 Single-AZ database storage: 2.54
+    + Decimal("0.048") * 730  # one NAT gateway: 35.04
+    + Decimal("0.005") * 730  # its Elastic IP: 3.65
+    + 6 * 3 * Decimal("0.011") * 730  # six interface endpoints in three AZs: 144.54
+    + 1  # the stack's KMS key
+)  # = 401.43
 
 
 def within_15_percent(estimated: Decimal, by_hand: Decimal) -> bool:
@@ -54,13 +65,14 @@ def test_default_stack_in_its_own_region_prices_what_has_a_source_and_lists_the_
     result = estimate(stack_settings())
     assert result.region == "eu-west-1"
     assert within_15_percent(result.total("fixed"), DEFAULT_STACK_EU_WEST_1_FIXED)
+    assert result.total("fixed") == DEFAULT_STACK_EU_WEST_1_FIXED
     unpriced = {(n.resource, n.name.split(" (")[0]) for n in result.not_priced}
     assert {
-        ("cluster-nodes", "instance hours"),
         ("db-orders-instance", "instance hours"),
         ("broker-events-cluster", "broker hours"),
-        ("network-sts-endpoint", "endpoint hours"),
+        ("broker-tasks-broker", "broker hours"),
     } <= unpriced
+    assert not {("cluster-nodes", "instance hours"), ("network-sts-endpoint", "endpoint hours")} & unpriced
     assert all(n.why for n in result.not_priced)
 
 

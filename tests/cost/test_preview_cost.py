@@ -25,11 +25,22 @@ def preview_json(tmp_path_factory) -> tuple[Path, dict]:
     return out, json.loads(out.read_text(encoding="utf-8"))
 
 
+#: The default stack as configured (eu-west-1, weekdays 07:00-19:00 Europe/Dublin: 730 x 60 / 168 = 260.71
+#: running hours): the always-on figure of test_estimate.py (401.43) minus what the schedule stops, the two
+#: m7g.large nodes at 0.091/h and their 2 x 50 GiB gp3 root volumes at 0.088/GB-month for 469.29 hours.
+DEFAULT_MONTHLY = (
+    Decimal("401.43")
+    - 2 * Decimal("0.091") * (730 - Decimal("260.71"))
+    - 100 * Decimal("0.088") * (730 - Decimal("260.71")) / 730
+).quantize(Decimal("0.01"))  # = 310.36
+
+
 def test_the_json_preview_has_a_cost_block_valid_against_the_schema(preview_json):
     _, report = preview_json
     jsonschema.validate(report, SCHEMA)
     cost = report["cost"]
-    assert (cost["region"], cost["monthly"], cost["complete"]) == ("eu-west-1", "109.04", False)
+    assert (cost["region"], cost["monthly"], cost["complete"]) == ("eu-west-1", str(DEFAULT_MONTHLY), False)
+    assert cost["schedule"]["runningHoursPerMonth"] == "260.71"
     assert {c["rateKey"] for c in cost["components"]} >= {"eks.cluster.standard", "nat.hour", "kms.key"}
 
 
@@ -39,7 +50,8 @@ def test_over_budget_is_a_mandatory_finding_and_exit_1(preview_json, capsys):
     report = json.loads(capsys.readouterr().out)
     finding = [v for v in report["policy"]["violations"] if v["policy"] == "cost-within-budget"]
     assert len(finding) == 1 and finding[0]["level"] == "mandatory"
-    assert "at least $109.04/month" in finding[0]["message"] and "by $9.04" in finding[0]["message"]
+    message = finding[0]["message"]
+    assert f"at least ${DEFAULT_MONTHLY}/month" in message and f"by ${DEFAULT_MONTHLY - 100}" in message
     assert report["cost"]["budget"] == {"limit": "100.00", "over": True, "lowerBound": True}
     assert report["summary"]["line"].endswith("FAIL")
     assert report["cost"]["comparison"]["monthlyDelta"] == "0.00"  # same stack as the base
@@ -49,7 +61,7 @@ def test_over_budget_is_a_mandatory_finding_and_exit_1(preview_json, capsys):
 def test_within_budget_passes_and_markdown_and_text_show_the_cost(capsys):
     assert main(["preview", "--format", "markdown", "--budget", "500"]) == 0
     out = capsys.readouterr().out
-    assert "### Cost" in out and "$109.04/month" in out and "budget $500.00: within" in out
+    assert "### Cost" in out and f"${DEFAULT_MONTHLY}/month" in out and "budget $500.00: within" in out
     assert main(["preview", "--format", "text"]) == 0
     assert "Monthly cost by component" in capsys.readouterr().out
 
@@ -72,7 +84,9 @@ def test_compare_shows_the_delta_per_component_and_in_total(preview_json, tmp_pa
     path.write_text(json.dumps(base), encoding="utf-8")
     assert main(["preview", "--format", "markdown", "--compare", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "Monthly change: **35.04 USD** (74.00 -> 109.04)." in out
+    assert (
+        f"Monthly change: **35.04 USD** ({DEFAULT_MONTHLY - Decimal('35.04')} -> {DEFAULT_MONTHLY})." in out
+    )
     assert "| network-nat-0 | NAT gateway hours | 0.00 | 35.04 | 35.04 |" in out
 
 

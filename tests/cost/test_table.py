@@ -65,6 +65,6 @@ def test_a_region_without_a_table_names_the_tables_there_are():
 
 def test_a_gap_explains_the_missing_rate_by_its_longest_prefix():
     table = load_table("eu-west-1")
-    assert table.rate("ec2.instance.m7g.large") is None
-    assert table.why_missing("ec2.instance.m7g.large") == table.gaps["ec2.instance"]
+    assert table.rate("ec2.instance.m7g.xlarge") is None
+    assert table.why_missing("ec2.instance.m7g.xlarge") == table.gaps["ec2.instance"]
     assert table.why_missing("zz.unknown") == "no zz.unknown rate in the eu-west-1 price table"

@@ -443,6 +443,25 @@ def _token_broker(s: Stack) -> None:
     )
 
 
+def _schedule(s: Stack) -> None:
+    """The staging schedule's evening stop of the database (a universal target, as components/schedule.py)."""
+    s.add(
+        "aws:scheduler/schedule:Schedule",
+        "db-stop",
+        {
+            "name": "test-db-stop",
+            "scheduleExpression": "cron(0 19 * * ? *)",
+            "scheduleExpressionTimezone": "Europe/Dublin",
+            "flexibleTimeWindow": {"mode": "OFF"},
+            "target": {
+                "arn": "arn:aws:scheduler:::aws-sdk:rds:stopDBInstance",
+                "roleArn": f"arn:aws:iam::{ACCOUNT}:role/test-staging-schedule",
+                "input": '{"DbInstanceIdentifier": "test-db"}',
+            },
+        },
+    )
+
+
 def baseline() -> Stack:
     """A stack that satisfies every rule of the pack (the test asserts so): the blueprint's resources, its
     Kubernetes side (``k8s_stack``) and what a team typically adds (``team_stack``)."""
@@ -450,7 +469,7 @@ def baseline() -> Stack:
     from tests.policies.team_stack import add_team_resources
 
     s = Stack()
-    for build in (_network, _vault, _databases, _brokers, _identities, _token_broker):
+    for build in (_network, _vault, _databases, _brokers, _identities, _token_broker, _schedule):
         build(s)
     add_kubernetes(s)
     add_team_resources(s)

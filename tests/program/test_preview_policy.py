@@ -91,6 +91,7 @@ def test_default_stack_graph_has_every_component(default_report):
         "staging:index:StagingNamespace": "namespace",
         "staging:index:Edge": "edge",
         "staging:index:MailSink": "mail-sink",
+        "staging:index:StagingSchedule": "schedule",
     }
     brokers = [
         r for r in default_report["resources"] if r["type"].endswith(("KafkaCluster", "RabbitMqBroker"))

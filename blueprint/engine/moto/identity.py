@@ -1,5 +1,6 @@
 """Keys, secrets, logs and IAM in moto: the KMS key and alias, Secrets Manager secrets and versions, log
-groups, IAM roles, inline and managed policies and the OIDC provider; plus ``random`` passwords, which
+groups, IAM roles, inline and managed policies and the OIDC provider, the staging schedule's EventBridge
+Scheduler schedules; plus ``random`` passwords, which
 the random provider generates locally (so does this engine)."""
 
 from __future__ import annotations
@@ -138,6 +139,32 @@ def _oidc_provider(aws: AwsClients, reg: Registration) -> Created:
 _SPECIAL = "!@#$%&*()-_=+[]{}<>:?"
 
 
+def _schedule(aws: AwsClients, reg: Registration) -> Created:
+    """``CreateSchedule`` (EventBridge Scheduler): moto stores the schedule; it never runs its target."""
+    target = reg.get("target") or {}
+    params = {
+        key: reg.get(wire)
+        for wire, key in (
+            ("scheduleExpressionTimezone", "ScheduleExpressionTimezone"),
+            ("description", "Description"),
+            ("state", "State"),
+        )
+        if reg.get(wire)
+    }
+    window = reg.get("flexibleTimeWindow") or {}
+    answer = aws("scheduler").create_schedule(
+        Name=reg.physical_name(),
+        ScheduleExpression=reg.get("scheduleExpression"),
+        FlexibleTimeWindow={"Mode": window.get("mode", "OFF")},
+        Target={"Arn": target.get("arn"), "RoleArn": target.get("roleArn"), "Input": target.get("input", "")},
+        **params,
+    )
+    note = NotEmulated(
+        reg.type, "schedule invocations", "moto stores the schedule but never invokes its target"
+    )
+    return Created(f"default/{reg.physical_name()}", {"arn": answer["ScheduleArn"]}, [note])
+
+
 def _random_password(_aws: AwsClients, reg: Registration) -> Created:
     """A password generated here with ``secrets``, meeting the ``min_*`` counts, as the random provider
     does locally (it never calls a cloud API). The program marks it secret."""
@@ -169,5 +196,6 @@ HANDLERS: dict[str, Handler] = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _role_policy_attachment,
     "aws:iam/policy:Policy": _policy,
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
+    "aws:scheduler/schedule:Schedule": _schedule,
     "random:index/randomPassword:RandomPassword": _random_password,
 }

@@ -84,7 +84,14 @@ def test_what_is_not_emulated_is_reported_with_its_resources(deployed):
         ("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "resource"),
         ("aws:eks/addon:Addon", "resource"),
         ("aws:eks/cluster:Cluster", "access config, upgrade policy and deletion protection"),
+        ("aws:scheduler/schedule:Schedule", "schedule invocations"),
     }
+    assert notes[("aws:scheduler/schedule:Schedule", "schedule invocations")]["resources"] == [
+        "schedule-staging-nodes-start",
+        "schedule-staging-nodes-stop",
+        "schedule-staging-orders-start",
+        "schedule-staging-orders-stop",
+    ]
     assert notes[("aws:glue/schema:Schema", "compatibility checks")]["resources"] == [
         "schemas-orders.order-placed",
         "schemas-payments.payment-captured",
@@ -197,3 +204,11 @@ def test_the_github_provider_the_program_looks_up_is_seeded_as_a_prerequisite(de
     trust = deployed.aws("iam").get_role(RoleName="staging-ci-deploy")["Role"]["AssumeRolePolicyDocument"]
     trust = trust if isinstance(trust, dict) else json.loads(trust)
     assert trust["Statement"][0]["Principal"] == {"Federated": providers[0]["Arn"]}
+
+
+def test_the_schedules_exist_in_the_account_with_their_universal_targets(deployed):
+    schedule = deployed.aws("scheduler").get_schedule(Name="staging-orders-stop")
+    assert schedule["Target"]["Arn"] == "arn:aws:scheduler:::aws-sdk:rds:stopDBInstance"
+    assert json.loads(schedule["Target"]["Input"]) == {"DbInstanceIdentifier": "staging-orders"}
+    assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    assert schedule["ScheduleExpressionTimezone"] == "Europe/Dublin"
