@@ -10,7 +10,9 @@ Version history: 1.1 added ``policy.policies[].defaultLevel`` and ``policy.downg
 policy config had disabled). 1.2 added the review kit's optional ``changes`` (``preview --compare``) and
 ``contracts`` (the topic-contract check) sections. 1.3 added the optional ``cost`` block (the monthly
 estimate, ``blueprint.report.cost``), ``changes.changed[].replacement`` and ``documents`` and
-``changes.summary.replaced``/``undecided``; list diffs align elements by content.
+``changes.summary.replaced``/``undecided``; list diffs align elements by content. 1.4 added
+``changes.changed[].replacement.stateful`` and ``why``, and the stop schedule's fields in
+``cost.schedule`` (``monthlyWithSchedule``, ``keepsBilling``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from blueprint.report.facts import security_facts
 if TYPE_CHECKING:
     from blueprint.policy import PolicyReport
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 def _resource_entry(rec: ResourceRecord) -> dict[str, Any]:

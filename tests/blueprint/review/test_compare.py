@@ -142,5 +142,5 @@ def test_cli_markdown_shows_the_change_first_and_folds_the_full_preview(tmp_path
     assert "| update | `db-orders-instance` | `rds:Instance` | engineVersion: 17.5 → 17.6 |" in out
     assert main(["preview", "--compare", str(path), "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["schemaVersion"] == "1.3"
+    assert report["schemaVersion"] == "1.4"
     assert report["changes"]["summary"]["changed"] == 1
