@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -34,3 +35,23 @@ def edited(settings: StackSettings, key: str, edit: Callable[[Any], Any]) -> Sta
 
 def estimate(settings: StackSettings, **kwargs: Any) -> Estimate:
     return estimate_graph(run_stack(settings), settings.config["aws:region"], as_of=AS_OF, **kwargs)
+
+
+#: Every stack file the repository ships: the default stack, production and every example.
+STACK_FILES = [
+    PROJECT_DIR / "Pulumi.staging.yaml",
+    PROJECT_DIR / "Pulumi.production.yaml",
+    *sorted(EXAMPLES.glob("Pulumi.*.yaml")),
+]
+
+
+@functools.cache
+def created_types() -> frozenset[str]:
+    """Every custom resource type the program creates for some stack file the repository ships, or for
+    options no stack file sets (the stack that owns the account's GitHub OIDC provider); recorded once
+    per test session (the cost classification and the replace-on-change table both need it)."""
+    settings = [read_stack_file(PROJECT_DIR, path) for path in STACK_FILES]
+    settings.append(
+        edited(stack_settings(), "tokenBroker", lambda tb: {**tb, "ci": {**tb["ci"], "createProvider": True}})
+    )
+    return frozenset(r.type for one in settings for r in run_stack(one).resources if r.custom)

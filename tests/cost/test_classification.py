@@ -8,28 +8,13 @@ import pytest
 from blueprint.cost.classification import CLASSIFICATION, classify
 from blueprint.cost.estimate import UnclassifiedTypeError, estimate_graph
 from blueprint.cost.rules import RULES
-from blueprint.engine import PROJECT_DIR, read_stack_file, run_stack
 from blueprint.engine.graph import ResourceRecord, StackGraph
-from tests.cost.support import edited, stack_settings
-
-STACK_FILES = [
-    PROJECT_DIR / "Pulumi.staging.yaml",
-    PROJECT_DIR / "Pulumi.production.yaml",
-    *sorted((PROJECT_DIR / "examples").glob("Pulumi.*.yaml")),
-]
+from tests.cost.support import created_types
 
 
-@pytest.fixture(scope="module")
-def created_types() -> set[str]:
-    settings = [read_stack_file(PROJECT_DIR, path) for path in STACK_FILES]
-    # Options no stack file sets: the stack that owns the account's GitHub OIDC provider.
-    settings.append(
-        edited(stack_settings(), "tokenBroker", lambda tb: {**tb, "ci": {**tb["ci"], "createProvider": True}})
-    )
-    types: set[str] = set()
-    for one in settings:
-        types |= {r.type for r in run_stack(one).resources if r.custom}
-    return types
+@pytest.fixture(scope="module", name="created_types")
+def _created_types() -> frozenset[str]:
+    return created_types()
 
 
 def test_every_type_the_program_creates_is_classified(created_types):

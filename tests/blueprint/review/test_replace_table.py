@@ -10,27 +10,13 @@ import re
 
 import pytest
 
-from blueprint.engine import PROJECT_DIR, read_stack_file, run_stack
 from blueprint.review.replacements import TABLE, classify
-from tests.cost.support import edited, stack_settings
-
-STACK_FILES = [
-    PROJECT_DIR / "Pulumi.staging.yaml",
-    PROJECT_DIR / "Pulumi.production.yaml",
-    *sorted((PROJECT_DIR / "examples").glob("Pulumi.*.yaml")),
-]
+from tests.cost.support import created_types
 
 
-@pytest.fixture(scope="module")
-def created_types() -> set[str]:
-    settings = [read_stack_file(PROJECT_DIR, path) for path in STACK_FILES]
-    settings.append(
-        edited(stack_settings(), "tokenBroker", lambda tb: {**tb, "ci": {**tb["ci"], "createProvider": True}})
-    )
-    types: set[str] = set()
-    for one in settings:
-        types |= {r.type for r in run_stack(one).resources if r.custom}
-    return types
+@pytest.fixture(scope="module", name="created_types")
+def _created_types() -> frozenset[str]:
+    return created_types()
 
 
 def test_every_type_the_program_can_create_has_a_table_entry(created_types):
@@ -112,6 +98,7 @@ FAMILIES = [
     ("aws:cloudwatch/logGroup:LogGroup", "name", "retentionInDays"),
     ("aws:kms/alias:Alias", "name", "targetKeyId"),
     ("aws:secretsmanager/secret:Secret", "name", "description"),
+    ("aws:scheduler/schedule:Schedule", "name", "scheduleExpression"),
     ("aws:msk/serverlessCluster:ServerlessCluster", "clusterName", "tags.team"),
     ("aws:glue/schema:Schema", "schemaName", "compatibility"),
     ("kubernetes:apps/v1:Deployment", "spec.selector.matchLabels.app", "spec.replicas"),
