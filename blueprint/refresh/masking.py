@@ -221,7 +221,7 @@ def column_masker(
     raise TypeError(f"unknown strategy {rule!r}")
 
 
-def row_masker(maskers: Sequence[Masker | None]) -> Callable[[bytes | memoryview], bytes]:
+def row_masker(maskers: Sequence[Masker | None]) -> Callable[[bytes | bytearray | memoryview], bytes]:
     """A function masking one COPY text line (bytes or a memoryview, with its newline) given one masker
     per column."""
     active = [(i, m) for i, m in enumerate(maskers) if m is not None]
@@ -230,7 +230,7 @@ def row_masker(maskers: Sequence[Masker | None]) -> Callable[[bytes | memoryview
 
     positions = [i for i, _ in active]
 
-    def mask(line: bytes | memoryview) -> bytes:
+    def mask(line: bytes | bytearray | memoryview) -> bytes:
         fields = bytes(line[:-1]).split(b"\t")
         # Every masker sees the original row (the date shift reads the key), so assign only afterwards.
         masked = [masker(fields[i], fields) for i, masker in active]
