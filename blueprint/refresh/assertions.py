@@ -28,7 +28,7 @@ from blueprint.refresh.ddl import psql_ident
 from blueprint.refresh.detectors import SQL_FICTIONAL, SQL_PREFILTER, detect
 from blueprint.refresh.fakes import FakeValues
 from blueprint.refresh.masking import decode
-from blueprint.refresh.rules import Fake, Fixed, Hmac, HmacEmail, Keep, Null, Rules
+from blueprint.refresh.rules import Fake, Fixed, Hmac, HmacEmail, Keep, Null, Rules, table_name
 from blueprint.refresh.subset import keep_table
 
 #: Original values sampled per masked column.
@@ -43,7 +43,7 @@ def suspect_condition(expr: str) -> str:
     values PostgreSQL's regular expressions, which cost 5-30 µs per value."""
     fictional = "'" + SQL_FICTIONAL.replace("'", "''") + "'"
     prefilter = "'" + SQL_PREFILTER.replace("'", "''") + "'"
-    digits = f"length({expr}) - length(translate({expr}, '0123456789', '')) >= 7"
+    digits = f"length({expr}) >= 7 AND length({expr}) - length(translate({expr}, '0123456789', '')) >= 7"
     guard = f"(strpos({expr}, '@') > 0 OR strpos({expr}, '&#') > 0 OR {digits})"
     return f"({guard} AND regexp_replace({expr}, {fictional}, ' ', 'g') ~ {prefilter})"
 
@@ -128,15 +128,17 @@ def original_failures(
             originals = [
                 v
                 for (v,) in src.execute(
-                    f"SELECT {expr} FROM {table.qname} t JOIN {keep_table(catalog, name)} k "
-                    f"ON k.tid = t.ctid WHERE {expr} IS NOT NULL AND random() < %s LIMIT %s",
+                    f"SELECT {expr} FROM (SELECT tid FROM {keep_table(catalog, name)} WHERE random() < %s) k "
+                    f"JOIN {table.qname} t ON t.ctid = k.tid WHERE {expr} IS NOT NULL LIMIT %s",
                     (fraction, SAMPLE_SIZE),
                 ).fetchall()
             ]
+            # A hashed semi-join: one probe per target row, not a comparison with every sampled value.
             present = {
                 v
                 for (v,) in dst.execute(
-                    f"SELECT DISTINCT {expr} FROM {table.qname} t WHERE {expr} = ANY(%s)",
+                    f"SELECT DISTINCT {expr} FROM {table.qname} t "
+                    f"WHERE {expr} IN (SELECT unnest(%s::text[]))",
                     (originals,),
                 ).fetchall()
             }
@@ -152,10 +154,27 @@ def original_failures(
     return failures
 
 
+def _validated_foreign_keys(dst: psycopg.Connection) -> set[tuple[str, str]]:
+    """(``schema.table``, constraint name) of the target's validated foreign keys."""
+    rows = dst.execute(
+        "SELECT n.nspname, c.relname, con.conname FROM pg_catalog.pg_constraint con "
+        "JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE con.contype = 'f' AND con.convalidated"
+    ).fetchall()
+    return {(table_name(schema, table), name) for schema, table, name in rows}
+
+
 def orphan_failures(dst: psycopg.Connection, catalog: Catalog) -> list[str]:
-    """Foreign keys with rows whose parent is missing, with counts."""
+    """Foreign keys with rows whose parent is missing, with counts. A foreign key the target holds as
+    validated (``pg_constraint.convalidated``: PostgreSQL checked every row when it was added, in this
+    transaction, and checks every change since) cannot have any and is not scanned again; any other is
+    counted with an anti-join."""
+    validated = _validated_foreign_keys(dst)
     failures = []
     for fk in catalog.foreign_keys:
+        if (fk.child, fk.name) in validated:
+            continue
         child, parent = catalog.tables[fk.child].qname, catalog.tables[fk.parent].qname
         present = " AND ".join(f"c.{psql_ident(c)} IS NOT NULL" for c in fk.child_columns)
         join = fk.join("c", "p")

@@ -80,10 +80,14 @@ def _add_referenced(conn: psycopg.Connection, catalog: Catalog, fk: ForeignKey) 
     child, parent = catalog.tables[fk.child].qname, catalog.tables[fk.parent].qname
     keep_child, keep_parent = keep_table(catalog, fk.child), keep_table(catalog, fk.parent)
     if fk.child == fk.parent:
+        # Start from the parents of kept rows that are not kept yet and climb through rows not kept yet:
+        # every missing ancestor of a kept row is reached (its first missing ancestor has a kept child),
+        # without re-walking the chains above rows that are already kept.
+        fresh = f"NOT EXISTS (SELECT FROM {keep_parent} x WHERE x.tid = p.ctid)"
+        parents = f"SELECT p.ctid FROM {parent} p JOIN {child} c ON {_join(fk, 'c', 'p')}"
         sql = (
-            f"WITH RECURSIVE up(tid) AS (SELECT tid FROM {keep_child} UNION "
-            f"SELECT p.ctid FROM {parent} p JOIN {child} c ON {_join(fk, 'c', 'p')} "
-            "JOIN up ON up.tid = c.ctid) "
+            f"WITH RECURSIVE up(tid) AS ({parents} JOIN {keep_child} k ON k.tid = c.ctid WHERE {fresh} "
+            f"UNION {parents} JOIN up ON up.tid = c.ctid WHERE {fresh}) "
             f"INSERT INTO {keep_parent} SELECT tid FROM up ON CONFLICT DO NOTHING"
         )
     else:
