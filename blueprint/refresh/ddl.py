@@ -1,10 +1,16 @@
 """The target's schema, as SQL statements built from a source ``Catalog``, and the order tables load in.
 
-Tables load parents first, with their foreign keys already in place, so a row whose parent was not
-copied fails the load (``ForeignKeyViolation``). A self-reference needs nothing special: PostgreSQL checks
-a non-deferrable foreign key at the end of each statement, so a whole ``COPY`` may reference its own
-rows. A cycle between tables (A -> B -> A) cannot load parents first; one edge of each cycle is
-*deferred*: created (and so validated against every row) right after the load, in the same transaction.
+Tables are created with their columns and CHECK constraints only (``before_load``); the rows are loaded
+into them, then primary keys, unique and exclusion constraints are built, the foreign keys added, and the
+other indexes built (``after_load``), all in the load's transaction. Building a key once from the loaded
+rows is a sort; keeping it up to date during the load is a B-tree descent per row, and a foreign key in
+place during the load is one query per row (PostgreSQL docs, "Populating a Database": "Remove Indexes",
+"Remove Foreign Key Constraints"). Adding a foreign key validates every row in one query, so a row whose
+parent was not copied still fails the refresh (``ForeignKeyViolation``) before anything is committed.
+
+Tables still load parents first (``load_order``): the order is what a future parallel load groups by.
+A cycle between tables (A -> B -> A) has no parents-first order; one edge of each cycle is *deferred*
+(ignored for the order).
 """
 
 from __future__ import annotations
@@ -87,8 +93,9 @@ def _add_constraint(table: str, name: str, definition: str) -> str:
 
 
 def before_load(catalog: Catalog, deferred: set[tuple[str, str]]) -> list[str]:
-    """Schemas, extensions, types, sequences, tables, their keys and checks, and the foreign keys that
-    are not deferred: everything the load needs in place."""
+    """Schemas, extensions, types, sequences, tables and their CHECK constraints: everything the load
+    needs in place (keys, foreign keys and indexes come after it: ``after_load``). ``deferred`` is accepted
+    for symmetry with ``after_load`` and not used."""
     stmts = [f"CREATE SCHEMA IF NOT EXISTS {s}" for s in catalog.schemas]
     stmts += [
         f"CREATE EXTENSION IF NOT EXISTS {ext} WITH SCHEMA {schema}" for ext, schema in catalog.extensions
@@ -110,24 +117,40 @@ def before_load(catalog: Catalog, deferred: set[tuple[str, str]]) -> list[str]:
     stmts += [create_table(t) for t in catalog.tables.values()]
     for table in catalog.tables.values():
         stmts += [
-            _add_constraint(table.qname, c.name, c.definition) for c in table.constraints if c.kind in "pucx"
+            _add_constraint(table.qname, c.name, c.definition) for c in table.constraints if c.kind == "c"
         ]
     stmts += ownership_ddl(catalog.owned_sequences, set(catalog.tables))
-    for fk in catalog.foreign_keys:
-        if fk_key(fk) not in deferred:
-            stmts.append(_add_constraint(catalog.tables[fk.child].qname, fk.name, fk.definition))
     return stmts
 
 
-def after_load(catalog: Catalog, deferred: set[tuple[str, str]]) -> list[str]:
-    """Deferred foreign keys (validated against every loaded row), other indexes, then views."""
-    stmts = [
-        _add_constraint(catalog.tables[fk.child].qname, fk.name, fk.definition)
-        for fk in catalog.foreign_keys
-        if fk_key(fk) in deferred
+def key_ddl(catalog: Catalog) -> list[tuple[str, str]]:
+    """(table, statement): primary keys, unique and exclusion constraints, built from the loaded rows."""
+    return [
+        (name, _add_constraint(table.qname, c.name, c.definition))
+        for name, table in catalog.tables.items()
+        for c in table.constraints
+        if c.kind in "pux"
     ]
-    for table in catalog.tables.values():
-        stmts += table.indexes
+
+
+def foreign_key_ddl(catalog: Catalog) -> list[tuple[str, str]]:
+    """(child table, statement): every foreign key, each validated against all loaded rows when added;
+    one the source holds as ``NOT VALID`` too (the copied rows must satisfy it, as they had to when the
+    constraint was in place during the load)."""
+    return [
+        (
+            fk.child,
+            _add_constraint(
+                catalog.tables[fk.child].qname, fk.name, fk.definition.removesuffix(" NOT VALID")
+            ),
+        )
+        for fk in catalog.foreign_keys
+    ]
+
+
+def after_load(catalog: Catalog) -> list[str]:
+    """The indexes that are not constraints, then views (after ``key_ddl`` and ``foreign_key_ddl``)."""
+    stmts = [index for table in catalog.tables.values() for index in table.indexes]
     stmts += [f"CREATE VIEW {name} AS {definition}" for name, definition in catalog.views]
     return stmts
 

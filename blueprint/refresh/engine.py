@@ -5,21 +5,26 @@
 1. reads the source catalog and checks the rules against it (``coverage.check_rules``): an unclassified
    column stops here, naming the table and column;
 2. selects the subset (``subset.select_rows``) and stops if it is over ``subset.maxRows``;
-3. in ONE target transaction: creates the schema with keys, checks and foreign keys (``ddl``), streams
-   each table with ``COPY ... TO STDOUT`` from the source through the maskers into ``COPY ... FROM STDIN``
-   (parents first; an orphan fails the load), adds deferred foreign keys, indexes and views, moves the
-   sequences owned by copied columns past the source's values (``sequences``), then runs the assertions
-   (``assertions``);
+3. in ONE target transaction: creates the tables with their CHECK constraints (``ddl``), streams each
+   table with ``COPY ... TO STDOUT`` from the source through the maskers into ``COPY ... FROM STDIN
+   (FREEZE)`` (the table was created in this transaction, so its rows are written frozen), then builds
+   the keys, adds every foreign key (an orphan fails here, validated against all rows), builds the other
+   indexes and views, runs ``ANALYZE``, moves the sequences owned by copied columns past the source's
+   values (``sequences``), and runs the assertions (``assertions``);
 4. commits only when every assertion passed. Otherwise it rolls back: the target is left as it was and
    ``RefreshError("mask", reasons)`` names what failed (tables, columns, counts: never a value).
 
-The source is only read (one REPEATABLE READ transaction; temporary tables hold the subset). SQL stays
-within PostgreSQL 15 (tested on 15; RDS runs 16-18).
+The source is only read (one REPEATABLE READ transaction; temporary tables hold the subset). ``null`` and
+``fixed`` columns are replaced in the source's ``SELECT`` (they need no key, and the original value is
+never even sent); keyed strategies (``hmac``, ``hmacEmail``, ``fake``, ``dateShift``) run in this process,
+so the key never reaches either server (see docs/data-refresh.md, "Speed"). SQL stays within
+PostgreSQL 15 (tested on 15; RDS runs 16-18).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import psycopg
@@ -28,14 +33,14 @@ from psycopg import IsolationLevel
 from blueprint.refresh import assertions
 from blueprint.refresh.catalog import Catalog, Column, Table, read_catalog
 from blueprint.refresh.coverage import check_rules
-from blueprint.refresh.ddl import after_load, before_load, load_order, psql_ident
+from blueprint.refresh.ddl import after_load, before_load, foreign_key_ddl, key_ddl, load_order, psql_ident
 from blueprint.refresh.errors import RefreshError
 from blueprint.refresh.fakes import FakeValues
 from blueprint.refresh.fit import output_problems
-from blueprint.refresh.masking import check_key, column_masker, row_masker
+from blueprint.refresh.masking import Masker, check_key, column_masker, row_masker
 from blueprint.refresh.pg import session_settings
 from blueprint.refresh.pgtypes import LOWER
-from blueprint.refresh.rules import Hmac, HmacEmail, Rules
+from blueprint.refresh.rules import Fixed, Hmac, HmacEmail, Null, Rules
 from blueprint.refresh.sequences import sync_sequences, sync_unowned
 from blueprint.refresh.shape import cardinality_failures
 from blueprint.refresh.subset import keep_table, owned_keys, select_rows
@@ -43,6 +48,9 @@ from blueprint.refresh.subset import keep_table, owned_keys, select_rows
 STEP = "mask"
 #: Rows joined into one COPY write (one libpq call instead of one per row).
 WRITE_BATCH = 512
+#: Source session memory for the subset's temporary tables and its joins (the source is a scratch
+#: restore that only this run uses; PostgreSQL docs, "Resource Consumption").
+SOURCE_MEMORY = ("SET temp_buffers = '256MB'", "SET work_mem = '64MB'")
 
 
 @dataclass
@@ -55,6 +63,8 @@ class MaskReport:
         load_seconds: wall time of streaming and masking the rows (what ``rows_per_second`` divides by).
         checks: the assertions that ran, each passed.
         skipped: objects not copied (materialized views).
+        phases: per phase (``catalog and rules``, ``subset``, ``schema``, ``load``, ``keys and indexes``,
+            ``assertions``): (wall seconds, this process's CPU seconds, ``probe`` CPU seconds or 0.0).
     """
 
     rows: dict[str, int]
@@ -62,6 +72,7 @@ class MaskReport:
     load_seconds: float
     checks: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    phases: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
     @property
     def total_rows(self) -> int:
@@ -92,33 +103,40 @@ class _Run:
 
 
 def _out_expression(run: _Run, table: Table, col: Column) -> str:
-    """How a column is read from the source: as is, or ``lower()``-ed by the source database when it is
-    ``citext`` and hashed (its equality is that of ``lower()``, so the hash must be of ``lower()`` too)."""
+    """How a column is read from the source: ``NULL`` or the fixed value for ``null`` and ``fixed`` (the
+    original is never read), ``lower()``-ed by the source database when it is ``citext`` and hashed (its
+    equality is that of ``lower()``, so the hash must be of ``lower()`` too), else as is."""
     ref = f"t.{psql_ident(col.name)}"
-    hashed = isinstance(run.rules.strategy(table.name, col.name), Hmac | HmacEmail)
+    rule = run.rules.strategy(table.name, col.name)
+    if isinstance(rule, Null):
+        return "NULL"
+    if isinstance(rule, Fixed):
+        return "CAST('" + rule.value.replace("'", "''") + f"' AS {col.type})"
+    hashed = isinstance(rule, Hmac | HmacEmail)
     return f"lower({ref}::text)" if hashed and col.key_semantics == LOWER else ref
+
+
+def _masker(run: _Run, table: Table, col: Column, key_fields: list[int]) -> Masker | None:
+    rule = run.rules.strategy(table.name, col.name)
+    if isinstance(rule, Null | Fixed):
+        return None  # written by the source's SELECT (_out_expression)
+    return column_masker(run.key, rule, col, table=table.name, key_fields=key_fields, fakes=run.fakes)
 
 
 def _stream_table(run: _Run, table: Table) -> int:
     cols = [c for c in table.columns if not c.generated]
     names = [c.name for c in cols]
     key_fields = [names.index(k) for k in table.primary_key if k in names]
-    maskers = [
-        column_masker(
-            run.key, run.rules.strategy(table.name, c.name), c, table=table.name, key_fields=key_fields,
-            fakes=run.fakes,
-        )
-        for c in cols
-    ]  # fmt: skip
-    mask = row_masker(maskers)
+    maskers = [_masker(run, table, c, key_fields) for c in cols]
     select = ", ".join(_out_expression(run, table, c) for c in cols)
     kept = keep_table(run.catalog, table.name)
     out_sql = f"COPY (SELECT {select} FROM {table.qname} t JOIN {kept} k ON k.tid = t.ctid) TO STDOUT"
-    in_sql = f"COPY {table.qname} ({', '.join(psql_ident(n) for n in names)}) FROM STDIN"
+    in_sql = f"COPY {table.qname} ({', '.join(psql_ident(n) for n in names)}) FROM STDIN (FREEZE)"
+    mask = row_masker(maskers) if any(maskers) else bytes  # nothing to mask here: rows pass through
     rows, batch = 0, []
     with run.src.cursor().copy(out_sql) as out, run.dst.cursor().copy(in_sql) as into:
         for data in out:
-            batch.append(mask(bytes(data)))
+            batch.append(mask(data))
             if len(batch) == WRITE_BATCH:
                 into.write(b"".join(batch))
                 rows, batch = rows + len(batch), []
@@ -167,7 +185,7 @@ def _assert(run: _Run, rows: dict[str, int]) -> list[str]:
         "children per parent": cardinality_failures(
             run.src, dst, catalog, owned_keys(catalog, run.rules.subset)
         ),
-        "PII detectors": assertions.detector_failures(dst, catalog),
+        "PII detectors": assertions.detector_failures(dst, catalog, run.rules),
         "original values": assertions.original_failures(
             run.src, dst, catalog, rules=run.rules, kept=rows, fakes=run.fakes
         ),
@@ -186,6 +204,46 @@ def _connect(dsn: str, isolation: IsolationLevel | None = None) -> psycopg.Conne
     return conn
 
 
+def _add_keys(run: _Run) -> None:
+    """Keys and every foreign key, built from the loaded rows; a duplicate key or an orphan fails here
+    with the table and constraint named (never the values), then indexes, views and ``ANALYZE``."""
+    for table, stmt in key_ddl(run.catalog) + foreign_key_ddl(run.catalog):
+        try:
+            run.dst.execute(stmt)
+        except psycopg.Error as exc:
+            raise RefreshError(STEP, [_safe_error(table, exc)]) from None
+    _run_ddl(run.dst, after_load(run.catalog), "indexes and views")
+    _run_ddl(run.dst, [f"ANALYZE {t.qname}" for t in run.catalog.tables.values()], "analyze")
+
+
+class _Phases:
+    """Wall, this process's CPU and ``probe`` CPU seconds between ``mark`` calls."""
+
+    def __init__(self, probe: Callable[[], float] | None) -> None:
+        self.probe = probe or (lambda: 0.0)
+        self.done: dict[str, tuple[float, float, float]] = {}
+        self.last = self._now()
+
+    def _now(self) -> tuple[float, float, float]:
+        return time.perf_counter(), time.process_time(), self.probe()
+
+    def mark(self, name: str) -> None:
+        now = self._now()
+        self.done[name] = (now[0] - self.last[0], now[1] - self.last[1], now[2] - self.last[2])
+        self.last = now
+
+
+def _checked(
+    src: psycopg.Connection, rules: Rules, key: bytes, rules_name: str
+) -> tuple[Catalog, FakeValues]:
+    catalog = read_catalog(src)
+    fakes = FakeValues(key)
+    problems = check_rules(src, catalog, rules, rules_name) + output_problems(src, catalog, rules, key, fakes)
+    if problems:
+        raise RefreshError(STEP, problems)
+    return catalog, fakes
+
+
 def mask_database(
     source_dsn: str,
     target_dsn: str,
@@ -194,6 +252,7 @@ def mask_database(
     *,
     reset: bool = False,
     rules_name: str = "the rules",
+    probe: Callable[[], float] | None = None,
 ) -> MaskReport:
     """Copy a masked subset of the source database into the target (see the module docstring).
 
@@ -203,36 +262,41 @@ def mask_database(
         key: the per-refresh secret (at least 32 bytes; ``ValueError`` otherwise).
         reset: drop the source's schemas in the target first (a re-run of the same refresh).
         rules_name: how problems refer to the rules file (e.g. its path).
+        probe: a counter of CPU seconds read at each phase boundary (the benchmark passes PostgreSQL's);
+            ``MaskReport.phases`` reports its differences.
 
     Raises:
         RefreshError: unclassified columns, rules that do not fit, a subset over budget, a failed load or
             a failed assertion; the target is unchanged.
     """
     check_key(key)
-    started = time.perf_counter()
+    phases = _Phases(probe)
     with _connect(source_dsn, IsolationLevel.REPEATABLE_READ) as src, _connect(target_dsn) as dst:
-        catalog = read_catalog(src)
-        fakes = FakeValues(key)
-        problems = check_rules(src, catalog, rules, rules_name) + output_problems(
-            src, catalog, rules, key, fakes
-        )
-        if problems:
-            raise RefreshError(STEP, problems)
-        order, deferred = load_order(catalog.tables, catalog.foreign_keys)
+        for setting in SOURCE_MEMORY:
+            src.execute(setting)
+        catalog, fakes = _checked(src, rules, key, rules_name)
+        phases.mark("catalog and rules")
+        order, _ = load_order(catalog.tables, catalog.foreign_keys)
         kept = select_rows(src, catalog, rules.subset, order, key)
         if sum(kept.values()) > rules.subset.max_rows:
             raise RefreshError(
                 STEP, [f"subset: {sum(kept.values())} rows, over subset.maxRows={rules.subset.max_rows}"]
             )
+        phases.mark("subset")
         run = _Run(src, dst, catalog, rules, key, fakes)
         _prepare_target(dst, catalog, reset)
-        _run_ddl(dst, before_load(catalog, deferred), "schema")
-        load_started = time.perf_counter()
+        _run_ddl(dst, before_load(catalog, set()), "schema")
+        phases.mark("schema")
         rows = _load(run, order)
-        load_seconds = time.perf_counter() - load_started
-        _run_ddl(dst, after_load(catalog, deferred), "constraints and indexes")
+        phases.mark("load")
+        _add_keys(run)
         sync_sequences(dst, catalog.owned_sequences, set(catalog.tables))
         sync_unowned(src, dst, catalog.owned_sequences)
+        phases.mark("keys and indexes")
         checks = _assert(run, rows)
         dst.commit()
-    return MaskReport(rows, time.perf_counter() - started, load_seconds, checks, catalog.skipped)
+        phases.mark("assertions")
+    done = phases.done
+    return MaskReport(
+        rows, sum(w for w, _, _ in done.values()), done["load"][0], checks, catalog.skipped, dict(done)
+    )

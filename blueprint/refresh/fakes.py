@@ -8,7 +8,10 @@ Picking from pools is what makes this fast (one HMAC and a few list look-ups per
 re-seeding Faker per row).
 
 Phones are always in ranges reserved for fiction (NANP ``555-0100``-``0199``), so the phone detector
-accepts them; postcodes are five digits; addresses are ``<number> <street>, <city> <postcode>``.
+accepts them; postcodes are five digits; addresses are ``<number> <street>, <city> <postcode>``. No pool
+entry holds a digit, ``@`` or ``&``, so no fake has seven digits in a row outside a fictional phone
+number, an email address or a character reference: no PII detector can match one, which is why the scan
+does not read faked columns (``assertions.engine_written``).
 """
 
 from __future__ import annotations
@@ -23,9 +26,22 @@ from faker import Faker
 POOL_SIZE = 1000
 
 
-def _pool(fn: object, size: int) -> list[str]:
-    values = dict.fromkeys(fn() for _ in range(size * 3))  # type: ignore[operator]
-    return list(values)[:size]
+#: Characters no pool entry holds, so no fake can reach a PII detector (``assertions.engine_written``):
+#: digits (phones, cards, IBANs need seven or more), ``@`` (emails) and ``&`` (character references).
+_UNSAFE = re.compile(r"[0-9@&]")
+
+
+def _pool(fn: Callable[[], str], size: int) -> list[str]:
+    """Up to ``size`` distinct values of ``fn`` (at most ``3 * size`` draws), none with an ``_UNSAFE``
+    character."""
+    values: dict[str, None] = {}
+    for _ in range(size * 3):
+        value = fn()
+        if not _UNSAFE.search(value):
+            values[value] = None
+            if len(values) == size:
+                break
+    return list(values)
 
 
 class FakeValues:
@@ -67,6 +83,10 @@ class FakeValues:
         """A fake of ``kind`` (``blueprint.refresh.rules.FAKE_KINDS``) from a 32-byte digest ``d``;
         ``KeyError`` for an unknown kind."""
         return self._makers[kind](d)
+
+    def maker(self, kind: str) -> Callable[[bytes], str]:
+        """``value`` for one ``kind`` (looked up once per column); ``KeyError`` for an unknown kind."""
+        return self._makers[kind]
 
     def _sentence(self, d: bytes) -> str:
         count = 5 + d[28] % 8

@@ -6,7 +6,7 @@ separated by tab, ``\\N`` for NULL, backslash escapes; PostgreSQL docs, "COPY", 
 ``keep`` columns pass through as bytes, untouched; only masked fields are decoded and re-encoded, which is
 what makes the engine fast.
 
-Keys: every keyed function is an HMAC (``hmac.digest``, RFC 2104) of a purpose label and the value
+Keys: every keyed function is an HMAC (RFC 2104; ``keyed``) of a purpose label and the value
 under the per-refresh key. The label of ``hmac`` and ``hmacEmail`` does not include the column, so equal
 values in different columns (a key and the foreign key that references it) mask to equal values. Values
 that the column's own equality treats as equal hash equally too: a ``citext`` column is read as
@@ -16,7 +16,7 @@ that the column's own equality treats as equal hash equally too: a ``citext`` co
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -36,6 +36,9 @@ _ESCAPES = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v
 _ESCAPE_RE = re.compile(rb"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|(.))", re.S)
 _DATE = re.compile(rb"(\d{4})-(\d\d)-(\d\d)")
 NULL = b"\\N"
+
+#: Distinct values whose masked form one column masker remembers (``memoised``).
+CACHE_ENTRIES = 200_000
 
 #: A masker maps a field (COPY text bytes) and its whole row to the masked field.
 Masker = Callable[[bytes, Sequence[bytes]], bytes]
@@ -74,51 +77,93 @@ def check_key(key: bytes) -> bytes:
     return key
 
 
+def keyed(key: bytes, label: bytes, algo: str = "sha256") -> Callable[[bytes], bytes]:
+    """``value -> hmac.digest(key, label + value, algo)``, with the key's inner and outer hash states and
+    the label computed once (RFC 2104, section 2: ``H(K ^ opad, H(K ^ ipad, text))``, a key longer than the
+    hash's block first hashed), so each value costs two hash-state copies instead of re-keying."""
+    block = hashlib.new(algo).block_size
+    if len(key) > block:
+        key = hashlib.new(algo, key).digest()
+    padded = key.ljust(block, b"\x00")
+    inner = hashlib.new(algo, bytes(b ^ 0x36 for b in padded) + label)
+    outer = hashlib.new(algo, bytes(b ^ 0x5C for b in padded))
+
+    def digest(value: bytes) -> bytes:
+        i, o = inner.copy(), outer.copy()
+        i.update(value)
+        o.update(i.digest())
+        return o.digest()
+
+    return digest
+
+
+def memoised(fn: Callable[[bytes], bytes], limit: int = CACHE_ENTRIES) -> Callable[[bytes], bytes]:
+    """``fn`` with its results kept for up to ``limit`` distinct arguments (emptied when full): a value
+    repeated down a column (an email in every order of its customer) is hashed once."""
+    cache: dict[bytes, bytes] = {}
+
+    def cached(value: bytes) -> bytes:
+        found = cache.get(value)
+        if found is None:
+            if len(cache) >= limit:
+                cache.clear()
+            found = cache[value] = fn(value)
+        return found
+
+    return cached
+
+
 def _hmac_text(key: bytes, length: int) -> Callable[[bytes], bytes]:
-    algo = "sha256" if length <= 32 else "sha512"
-    return lambda value: hmac.digest(key, b"hmac\x00" + value, algo)[:length].translate(_LETTERS)
+    digest = keyed(key, b"hmac\x00", "sha256" if length <= 32 else "sha512")
+    return lambda value: digest(value)[:length].translate(_LETTERS)
 
 
 def _hmac_masker(key: bytes, rule: Hmac | HmacEmail, column: Column) -> Masker:
+    digest = keyed(key, b"hmac\x00")
     if column.base_type == "uuid":
+        to_uuid = memoised(lambda field: str(uuid.UUID(bytes=digest(field)[:16], version=4)).encode())
 
         def as_uuid(field: bytes, _row: Sequence[bytes]) -> bytes:
-            if field == NULL:
-                return field
-            raw = hmac.digest(key, b"hmac\x00" + field, "sha256")[:16]
-            return str(uuid.UUID(bytes=raw, version=4)).encode()
+            return field if field == NULL else to_uuid(field)
 
         return as_uuid
     if column.base_type == "int8":
+        to_bigint = memoised(
+            lambda field: str(int.from_bytes(digest(field)[:8], "big") & (2**63 - 1)).encode()
+        )
 
         def as_bigint(field: bytes, _row: Sequence[bytes]) -> bytes:
-            if field == NULL:
-                return field
-            raw = hmac.digest(key, b"hmac\x00" + field, "sha256")
-            return str(int.from_bytes(raw[:8], "big") & (2**63 - 1)).encode()
+            return field if field == NULL else to_bigint(field)
 
         return as_bigint
     letters = _hmac_text(key, rule.length)
     suffix = b"@example.invalid" if isinstance(rule, HmacEmail) else b""
     normalise = normaliser(column.key_semantics)
 
-    def as_text(field: bytes, _row: Sequence[bytes]) -> bytes:
-        value = decode(field)
-        if value is None:
-            return NULL
+    def text(field: bytes) -> bytes:
+        value = decode(field) or b""  # never NULL: passed through before
         return letters(normalise(value) if normalise else value) + suffix
+
+    to_text = memoised(text)
+
+    def as_text(field: bytes, _row: Sequence[bytes]) -> bytes:
+        return NULL if field == NULL else to_text(field)
 
     return as_text
 
 
 def _fake_masker(key: bytes, rule: Fake, fakes: FakeValues) -> Masker:
-    label = b"fake\x00" + rule.kind.encode() + b"\x00"
+    digest = keyed(key, b"fake\x00" + rule.kind.encode() + b"\x00")
+    make = fakes.maker(rule.kind)
+
+    def one(field: bytes) -> bytes:
+        value = decode(field) or b""  # never NULL: passed through before
+        return encode(make(digest(value)).encode())
+
+    to_fake = memoised(one)
 
     def fake(field: bytes, _row: Sequence[bytes]) -> bytes:
-        value = decode(field)
-        if value is None or value == b"":
-            return field
-        return encode(fakes.value(rule.kind, hmac.digest(key, label + value, "sha256")).encode())
+        return field if field in (NULL, b"") else to_fake(field)
 
     return fake
 
@@ -139,12 +184,13 @@ def shift_date(field: bytes, days: int) -> bytes:
 
 def _date_masker(key: bytes, rule: DateShift, label: bytes, key_fields: Sequence[int]) -> Masker:
     span = rule.max_days
+    digest = keyed(key, label)
 
     def shift(field: bytes, row: Sequence[bytes]) -> bytes:
         if field == NULL:
             return field
-        basis = b"\x1f".join(row[i] for i in key_fields) if key_fields else field
-        raw = hmac.digest(key, label + basis, "sha256")
+        basis = b"\x1f".join([row[i] for i in key_fields]) if key_fields else field
+        raw = digest(basis)
         days = 1 + int.from_bytes(raw[:4], "big") % span
         return shift_date(field, -days if raw[4] & 1 else days)
 
@@ -175,17 +221,21 @@ def column_masker(
     raise TypeError(f"unknown strategy {rule!r}")
 
 
-def row_masker(maskers: Sequence[Masker | None]) -> Callable[[bytes], bytes]:
-    """A function masking one COPY text line (with its newline) given one masker per column."""
+def row_masker(maskers: Sequence[Masker | None]) -> Callable[[bytes | bytearray | memoryview], bytes]:
+    """A function masking one COPY text line (bytes or a memoryview, with its newline) given one masker
+    per column."""
     active = [(i, m) for i, m in enumerate(maskers) if m is not None]
     if not active:
-        return lambda line: line
+        return bytes
 
-    def mask(line: bytes) -> bytes:
-        original = line[:-1].split(b"\t")
-        fields = list(original)
-        for i, masker in active:
-            fields[i] = masker(original[i], original)
+    positions = [i for i, _ in active]
+
+    def mask(line: bytes | bytearray | memoryview) -> bytes:
+        fields = bytes(line[:-1]).split(b"\t")
+        # Every masker sees the original row (the date shift reads the key), so assign only afterwards.
+        masked = [masker(fields[i], fields) for i, masker in active]
+        for i, value in zip(positions, masked, strict=True):
+            fields[i] = value
         return b"\t".join(fields) + b"\n"
 
     return mask

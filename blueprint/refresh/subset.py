@@ -59,12 +59,20 @@ def _seed(conn: psycopg.Connection, catalog: Catalog, subset: Subset, key: bytes
 def _add_referencing(conn: psycopg.Connection, catalog: Catalog, fk: ForeignKey) -> int:
     """Keep the ``fk.child`` rows that reference kept ``fk.parent`` rows; returns how many were added."""
     child, parent = catalog.tables[fk.child].qname, catalog.tables[fk.parent].qname
+    keep_child = keep_table(catalog, fk.child)
     cur = conn.execute(
-        f"INSERT INTO {keep_table(catalog, fk.child)} SELECT c.ctid FROM {child} c "
+        f"INSERT INTO {keep_child} SELECT c.ctid FROM {child} c "
         f"JOIN {parent} p ON {_join(fk, 'c', 'p')} "
-        f"JOIN {keep_table(catalog, fk.parent)} k ON k.tid = p.ctid ON CONFLICT DO NOTHING"
+        f"JOIN {keep_table(catalog, fk.parent)} k ON k.tid = p.ctid {_new('c', keep_child)}"
     )
     return cur.rowcount
+
+
+def _new(alias: str, keep: str) -> str:
+    """SQL: only rows not kept yet. The anti-join spares PostgreSQL a speculative insertion per row
+    already kept (every pass of the closure meets all of them again); ON CONFLICT still removes the
+    duplicates within one statement (two kept children of one parent)."""
+    return f"WHERE NOT EXISTS (SELECT FROM {keep} x WHERE x.tid = {alias}.ctid) ON CONFLICT DO NOTHING"
 
 
 def _add_referenced(conn: psycopg.Connection, catalog: Catalog, fk: ForeignKey) -> int:
@@ -72,17 +80,21 @@ def _add_referenced(conn: psycopg.Connection, catalog: Catalog, fk: ForeignKey) 
     child, parent = catalog.tables[fk.child].qname, catalog.tables[fk.parent].qname
     keep_child, keep_parent = keep_table(catalog, fk.child), keep_table(catalog, fk.parent)
     if fk.child == fk.parent:
+        # Start from the parents of kept rows that are not kept yet and climb through rows not kept yet:
+        # every missing ancestor of a kept row is reached (its first missing ancestor has a kept child),
+        # without re-walking the chains above rows that are already kept.
+        fresh = f"NOT EXISTS (SELECT FROM {keep_parent} x WHERE x.tid = p.ctid)"
+        parents = f"SELECT p.ctid FROM {parent} p JOIN {child} c ON {_join(fk, 'c', 'p')}"
         sql = (
-            f"WITH RECURSIVE up(tid) AS (SELECT tid FROM {keep_child} UNION "
-            f"SELECT p.ctid FROM {parent} p JOIN {child} c ON {_join(fk, 'c', 'p')} "
-            "JOIN up ON up.tid = c.ctid) "
+            f"WITH RECURSIVE up(tid) AS ({parents} JOIN {keep_child} k ON k.tid = c.ctid WHERE {fresh} "
+            f"UNION {parents} JOIN up ON up.tid = c.ctid WHERE {fresh}) "
             f"INSERT INTO {keep_parent} SELECT tid FROM up ON CONFLICT DO NOTHING"
         )
     else:
         sql = (
             f"INSERT INTO {keep_parent} SELECT p.ctid FROM {parent} p "
             f"JOIN {child} c ON {_join(fk, 'c', 'p')} "
-            f"JOIN {keep_child} k ON k.tid = c.ctid ON CONFLICT DO NOTHING"
+            f"JOIN {keep_child} k ON k.tid = c.ctid {_new('p', keep_parent)}"
         )
     return conn.execute(sql).rowcount
 
