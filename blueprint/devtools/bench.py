@@ -118,13 +118,11 @@ def bench_cli(runs: int) -> dict[str, dict[str, float]]:
     return {key: _summary([s[i] for s in samples]) for i, key in enumerate(("wall_s", "cpu_s", "rss_mb"))}
 
 
-def bench_phases(runs: int) -> dict[str, dict[str, float]]:
-    """Median wall and CPU of each phase of the preview (see ``blueprint.devtools.bench_phases``); the
-    SDK packages the program uses are found by running it here first, and loaded in their own phase."""
-    from blueprint.devtools.bench_phases import loaded_sdk_packages
-
-    run_stack(read_stack(PROJECT_DIR, "staging"))
-    sdk = ",".join(loaded_sdk_packages())
+def bench_phases(runs: int, sdk_packages: list[str]) -> dict[str, dict[str, float]]:
+    """Median wall and CPU of each phase of the preview (see ``blueprint.devtools.bench_phases``);
+    ``sdk_packages`` (``loaded_sdk_packages()`` after a run of the program in this process) are loaded in
+    their own phase."""
+    sdk = ",".join(sdk_packages)
     samples: list[dict[str, dict[str, float]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(runs):
@@ -258,11 +256,14 @@ def main(argv: list[str] | None = None) -> int:
         f"python -m blueprint --help (start-up, {args.runs} fresh processes): median "
         f"{startup['wall_s']:.2f} s wall (min-max {startup['min_s']:.2f}-{startup['max_s']:.2f})"
     )
-    console.print(_phase_table(bench_phases(args.runs), args.runs))
+    from blueprint.devtools.bench_phases import loaded_sdk_packages
     from blueprint.devtools.bench_policies import policy_cpu
 
+    # One in-process run of the program serves both: the SDK packages it loads and the recorded graph.
     settings = read_stack(PROJECT_DIR, "staging")
-    console.print(_policy_table(policy_cpu(run_stack(settings), settings.config)))
+    graph = run_stack(settings)
+    console.print(_phase_table(bench_phases(args.runs, loaded_sdk_packages()), args.runs))
+    console.print(_policy_table(policy_cpu(graph, settings.config)))
     scaling = bench_scaling(args.scaling_runs)
     table = Table(title=f"scaling, warm in-process pipeline (median of {args.scaling_runs})")
     for column in ("environments", "resources", "wall (s)", "ms / resource"):

@@ -1,7 +1,7 @@
 """``guardrails._analyze_once``: one property conversion per resource, the same answers as pulumi-policy's.
 
-The pack's servicer (pulumi-policy's ``_PolicyAnalyzerServicer``) is built in this process, as
-``blueprint.devtools.bench_policies`` does, and sent the requests the policy runner sends for a
+The pack's servicer (pulumi-policy's ``_PolicyAnalyzerServicer``) is built in this process and sent the
+policy runner's requests by ``blueprint.devtools.bench_policies`` (``pack_servicer``, ``analyze_graph``) for a
 violating case of every rule and a sample of the compliant cases of the rule tests, once with
 pulumi-policy's own conversion and once with the memo: the serialized responses must be identical.
 """
@@ -10,25 +10,15 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
-from google.protobuf import empty_pb2
 
+from blueprint.devtools.bench_policies import analyze_graph, pack_servicer
 from blueprint.engine.graph import StackGraph
 from blueprint.policy import PACK_DIR
-from blueprint.policy.session import configure_request
-from blueprint.policy.wire import (
-    Providers,
-    analyze_request,
-    config_strings,
-    configure_stack_request,
-    policy_info,
-    stack_request,
-)
 from tests.pack_session import TODAY
 from tests.policies.stack import PROJECT, STACK, baseline
 from tests.policies.test_rule_coverage import all_cases
@@ -49,31 +39,9 @@ def _responses(
     graph: StackGraph, config: dict[str, Any] | None, only: Callable[[Any], bool] = lambda rec: True
 ) -> list[bytes]:
     """The ``Analyze`` responses of the resources ``only`` selects and the ``AnalyzeStack`` response,
-    serialized deterministically."""
-    from pulumi_policy import EnforcementLevel
-    from pulumi_policy.policy import _PolicyAnalyzerServicer
-
-    guardrails: Any = sys.modules["guardrails"]
-    servicer = _PolicyAnalyzerServicer(
-        guardrails.PACK_NAME, "0.0.1", guardrails.ALL_POLICIES, EnforcementLevel.MANDATORY, *(None,) * 7
-    )
-    infos = tuple(policy_info(p) for p in servicer.GetAnalyzerInfo(empty_pb2.Empty(), None).policies)
-    servicer.Configure(configure_request(infos, config)[0], None)
-    servicer.ConfigureStack(configure_stack_request(graph.project, graph.stack, {}), None)
-    seen = StackGraph(graph.project, graph.stack)
-    providers = Providers(seen, config_strings({}))
-    out = []
-    for rec in graph.resources:
-        seen.resources.append(rec)
-        if not only(rec):
-            continue
-        out.append(
-            servicer.Analyze(analyze_request(rec, providers), None).SerializeToString(deterministic=True)
-        )
-    out.append(
-        servicer.AnalyzeStack(stack_request(graph, providers), None).SerializeToString(deterministic=True)
-    )
-    return out
+    serialized deterministically (the memo as installed or not by the test)."""
+    responses = analyze_graph(pack_servicer(install_memo=False), graph, {}, config, only)[0]
+    return [r.SerializeToString(deterministic=True) for r in responses]
 
 
 def _changed_from(base: StackGraph) -> Callable[[Any], bool]:
