@@ -28,14 +28,6 @@ MESSAGE = (
 )
 
 
-def _level(info: PolicyInfo, config: Mapping[str, PolicySettings]) -> str:
-    for key in (RULE, "all"):
-        settings = config.get(key)
-        if settings is not None and settings.enforcement_level:
-            return settings.enforcement_level
-    return info.enforcement_level
-
-
 def _stack_of(rec: ResourceRecord) -> str:
     return rec.urn.split("::", 1)[0].split(":", 2)[-1]
 
@@ -47,11 +39,14 @@ def retain_violations(
     pack_name: str,
 ) -> list[Violation]:
     """One violation of ``ephemeral-no-protection`` per resource of a ``pr-<n>`` stack registered with
-    ``retainOnDelete``; mandatory unless the rule is configured ``advisory`` (none when ``disabled``)."""
+    ``retainOnDelete``; mandatory unless the rule is configured ``advisory`` (none when ``disabled``).
+    ``config`` is the effective config (``reconcile_config``: the rule's own entry, then ``all``, then its
+    default are already resolved there)."""
     info = next((p for p in policies if p.name == RULE), None)
     if info is None:
         return []
-    level = _level(info, config)
+    effective = config.get(RULE)
+    level = (effective.enforcement_level if effective else None) or info.enforcement_level
     if level == "disabled":
         return []
     return [
