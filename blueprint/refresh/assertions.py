@@ -40,12 +40,19 @@ def suspect_condition(expr: str) -> str:
     the ``phone`` fake writes) are cut out. Guarded by cheap tests first (an ``@``, ``&#`` or seven
     digits): the guard holds whenever the full test does (cutting a fictional number out leaves a single
     space, so it can only break digit runs and ``@`` contexts, never create them), and it spares most
-    values PostgreSQL's regular expressions, which cost 5-30 µs per value."""
+    values PostgreSQL's regular expressions, which cost 5-30 µs per value.
+
+    The guard is the condition of a ``CASE``, not the left side of an ``AND``: the planner orders the
+    operands of an ``AND`` by its cost estimate (``order_qual_clauses``), which put the one regular
+    expression before the guard's many function calls, so the guard spared nothing (1.1 s instead of
+    0.16 s on 343,750 SKUs). ``CASE`` evaluates its condition first (PostgreSQL docs, "Expression
+    Evaluation Rules")."""
     fictional = "'" + SQL_FICTIONAL.replace("'", "''") + "'"
     prefilter = "'" + SQL_PREFILTER.replace("'", "''") + "'"
     digits = f"length({expr}) >= 7 AND length({expr}) - length(translate({expr}, '0123456789', '')) >= 7"
-    guard = f"(strpos({expr}, '@') > 0 OR strpos({expr}, '&#') > 0 OR {digits})"
-    return f"({guard} AND regexp_replace({expr}, {fictional}, ' ', 'g') ~ {prefilter})"
+    guard = f"strpos({expr}, '@') > 0 OR strpos({expr}, '&#') > 0 OR ({digits})"
+    full = f"regexp_replace({expr}, {fictional}, ' ', 'g') ~ {prefilter}"
+    return f"(CASE WHEN {guard} THEN {full} ELSE false END)"
 
 
 def _suspect(expr: str) -> str:
