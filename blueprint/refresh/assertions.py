@@ -29,7 +29,7 @@ from blueprint.refresh.detectors import SQL_FICTIONAL, SQL_PREFILTER, detect
 from blueprint.refresh.fakes import FakeValues
 from blueprint.refresh.masking import decode
 from blueprint.refresh.rules import Fake, Fixed, Hmac, HmacEmail, Keep, Null, Rules, table_name
-from blueprint.refresh.subset import keep_table
+from blueprint.refresh.subset import Selection
 
 #: Original values sampled per masked column.
 SAMPLE_SIZE = 200
@@ -120,24 +120,24 @@ def original_failures(
     catalog: Catalog,
     *,
     rules: Rules,
-    kept: dict[str, int],
+    selection: Selection,
     fakes: FakeValues,
 ) -> list[str]:
     """Masked text columns that still hold sampled original values (see the module docstring)."""
     failures = []
     for name, table in catalog.tables.items():
+        kept = selection.counts[name]
         for col in table.columns:
             rule = rules.strategy(name, col.name)
-            if isinstance(rule, Keep | Null) or not col.carries_text or kept[name] == 0:
+            if isinstance(rule, Keep | Null) or not col.carries_text or kept == 0:
                 continue
             expr = col.scan_expression("t")
-            fraction = min(1.0, 4 * SAMPLE_SIZE / kept[name])
             originals = [
                 v
                 for (v,) in src.execute(
-                    f"SELECT {expr} FROM (SELECT tid FROM {keep_table(catalog, name)} WHERE random() < %s) k "
-                    f"JOIN {table.qname} t ON t.ctid = k.tid WHERE {expr} IS NOT NULL LIMIT %s",
-                    (fraction, SAMPLE_SIZE),
+                    f"SELECT {expr} FROM {table.qname} t {selection.kept_join(catalog, name, 't')} "
+                    f"WHERE random() < %s AND {expr} IS NOT NULL LIMIT %s",
+                    (min(1.0, 4 * SAMPLE_SIZE / kept), SAMPLE_SIZE),
                 ).fetchall()
             ]
             # A hashed semi-join: one probe per target row, not a comparison with every sampled value.

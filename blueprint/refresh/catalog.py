@@ -94,6 +94,8 @@ class ForeignKey:
     parent_columns: tuple[str, ...]
     definition: str
     operators: tuple[str, ...] = ()
+    #: ``pg_constraint.convalidated``: every row was checked (false for a ``NOT VALID`` constraint).
+    validated: bool = True
 
     def join(self, child: str, parent: str) -> str:
         """SQL matching ``child`` rows to ``parent`` rows (table aliases) with the constraint's own
@@ -221,20 +223,28 @@ def _constraints(conn: psycopg.Connection, tables: dict[int, Table]) -> list[For
                         JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i),
                   ARRAY(SELECT format('OPERATOR(%%I.%%s)', n.nspname, o.oprname)
                         FROM unnest(c.conpfeqop) WITH ORDINALITY k(op, i) JOIN pg_operator o ON o.oid = k.op
-                        JOIN pg_namespace n ON n.oid = o.oprnamespace ORDER BY k.i)
+                        JOIN pg_namespace n ON n.oid = o.oprnamespace ORDER BY k.i),
+                  c.convalidated
            FROM pg_constraint c WHERE c.conrelid = ANY(%s) AND c.contype IN ('p', 'u', 'c', 'x', 'f')
            ORDER BY c.conrelid, c.contype DESC, c.conname""",
         (list(tables),),
     ).fetchall()
     fks = []
-    for oid, name, kind, definition, parent_oid, cols, parent_cols, operators in rows:
+    for oid, name, kind, definition, parent_oid, cols, parent_cols, operators, validated in rows:
         table = tables[oid]
         table.constraints.append(Constraint(name, kind, definition, tuple(cols or ())))
         if kind == "f" and parent_oid in tables:
             parent = tables[parent_oid].name
             fks.append(
                 ForeignKey(
-                    name, table.name, tuple(cols), parent, tuple(parent_cols), definition, tuple(operators)
+                    name,
+                    table.name,
+                    tuple(cols),
+                    parent,
+                    tuple(parent_cols),
+                    definition,
+                    tuple(operators),
+                    validated,
                 )
             )
     return fks

@@ -43,7 +43,7 @@ from blueprint.refresh.pgtypes import LOWER
 from blueprint.refresh.rules import Fixed, Hmac, HmacEmail, Null, Rules
 from blueprint.refresh.sequences import sync_sequences, sync_unowned
 from blueprint.refresh.shape import cardinality_failures
-from blueprint.refresh.subset import keep_table, owned_keys, select_rows
+from blueprint.refresh.subset import Selection, owned_keys, select_rows
 
 STEP = "mask"
 #: Rows joined into one COPY write (one libpq call instead of one per row).
@@ -100,6 +100,7 @@ class _Run:
     rules: Rules
     key: bytes
     fakes: FakeValues
+    selection: Selection
 
 
 def _out_expression(run: _Run, table: Table, col: Column) -> str:
@@ -129,8 +130,8 @@ def _stream_table(run: _Run, table: Table) -> int:
     key_fields = [names.index(k) for k in table.primary_key if k in names]
     maskers = [_masker(run, table, c, key_fields) for c in cols]
     select = ", ".join(_out_expression(run, table, c) for c in cols)
-    kept = keep_table(run.catalog, table.name)
-    out_sql = f"COPY (SELECT {select} FROM {table.qname} t JOIN {kept} k ON k.tid = t.ctid) TO STDOUT"
+    kept = run.selection.kept_join(run.catalog, table.name, "t")
+    out_sql = f"COPY (SELECT {select} FROM {table.qname} t {kept}) TO STDOUT"
     in_sql = f"COPY {table.qname} ({', '.join(psql_ident(n) for n in names)}) FROM STDIN (FREEZE)"
     mask = row_masker(maskers) if any(maskers) else bytes  # nothing to mask here: rows pass through
     rows, batch = 0, []
@@ -180,14 +181,16 @@ def _assert(run: _Run, rows: dict[str, int]) -> list[str]:
     dst, catalog = run.dst, run.catalog
     checks = {
         "schema": assertions.schema_failures(dst, catalog),
-        "row counts": assertions.count_failures(dst, catalog, rows, run.rules.subset.max_rows),
+        "row counts": assertions.count_failures(
+            dst, catalog, run.selection.counts, run.rules.subset.max_rows
+        ),
         "foreign keys": assertions.orphan_failures(dst, catalog),
         "children per parent": cardinality_failures(
             run.src, dst, catalog, owned_keys(catalog, run.rules.subset)
         ),
         "PII detectors": assertions.detector_failures(dst, catalog, run.rules),
         "original values": assertions.original_failures(
-            run.src, dst, catalog, rules=run.rules, kept=rows, fakes=run.fakes
+            run.src, dst, catalog, rules=run.rules, selection=run.selection, fakes=run.fakes
         ),
     }
     failures = [line for lines in checks.values() for line in lines]
@@ -277,13 +280,12 @@ def mask_database(
         catalog, fakes = _checked(src, rules, key, rules_name)
         phases.mark("catalog and rules")
         order, _ = load_order(catalog.tables, catalog.foreign_keys)
-        kept = select_rows(src, catalog, rules.subset, order, key)
-        if sum(kept.values()) > rules.subset.max_rows:
-            raise RefreshError(
-                STEP, [f"subset: {sum(kept.values())} rows, over subset.maxRows={rules.subset.max_rows}"]
-            )
+        selection = select_rows(src, catalog, rules.subset, order, key)
+        kept = sum(selection.counts.values())
+        if kept > rules.subset.max_rows:
+            raise RefreshError(STEP, [f"subset: {kept} rows, over subset.maxRows={rules.subset.max_rows}"])
         phases.mark("subset")
-        run = _Run(src, dst, catalog, rules, key, fakes)
+        run = _Run(src, dst, catalog, rules, key, fakes, selection)
         _prepare_target(dst, catalog, reset)
         _run_ddl(dst, before_load(catalog, set()), "schema")
         phases.mark("schema")
