@@ -185,14 +185,23 @@ def shift_date(field: bytes, days: int) -> bytes:
 def _date_masker(key: bytes, rule: DateShift, label: bytes, key_fields: Sequence[int]) -> Masker:
     span = rule.max_days
     digest = keyed(key, label)
+    # (date part, days) -> moved date part: dates repeat down a column (birth dates, order days), and
+    # shifting one through ``datetime`` costs about 4 µs.
+    moved: dict[tuple[bytes, int], bytes] = {}
 
     def shift(field: bytes, row: Sequence[bytes]) -> bytes:
-        if field == NULL:
+        if field == NULL or field.endswith(b" BC"):
             return field
         basis = b"\x1f".join([row[i] for i in key_fields]) if key_fields else field
         raw = digest(basis)
         days = 1 + int.from_bytes(raw[:4], "big") % span
-        return shift_date(field, -days if raw[4] & 1 else days)
+        day = (field[:10], -days if raw[4] & 1 else days)
+        found = moved.get(day)
+        if found is None:
+            if len(moved) >= CACHE_ENTRIES:
+                moved.clear()
+            found = moved[day] = shift_date(*day)
+        return found + field[10:]
 
     return shift
 
@@ -221,21 +230,34 @@ def column_masker(
     raise TypeError(f"unknown strategy {rule!r}")
 
 
-def row_masker(maskers: Sequence[Masker | None]) -> Callable[[bytes | bytearray | memoryview], bytes]:
-    """A function masking one COPY text line (bytes or a memoryview, with its newline) given one masker
-    per column."""
+def row_masker(maskers: Sequence[Masker | None]) -> Callable[[bytes], bytes]:
+    """A function masking one COPY text line *without* its newline, given one masker per column."""
     active = [(i, m) for i, m in enumerate(maskers) if m is not None]
     if not active:
         return bytes
-
     positions = [i for i, _ in active]
 
-    def mask(line: bytes | bytearray | memoryview) -> bytes:
-        fields = bytes(line[:-1]).split(b"\t")
+    def mask(line: bytes) -> bytes:
+        fields = line.split(b"\t")
         # Every masker sees the original row (the date shift reads the key), so assign only afterwards.
         masked = [masker(fields[i], fields) for i, masker in active]
         for i, value in zip(positions, masked, strict=True):
             fields[i] = value
-        return b"\t".join(fields) + b"\n"
+        return b"\t".join(fields)
+
+    return mask
+
+
+def block_masker(maskers: Sequence[Masker | None]) -> Callable[[bytes], bytes]:
+    """A function masking a block of whole COPY text lines (each ending in a newline: a newline inside a
+    value is escaped as ``\\n``, so it never splits a row), given one masker per column."""
+    row = row_masker(maskers)
+    if row is bytes:
+        return bytes
+
+    def mask(block: bytes) -> bytes:
+        if not block:
+            return block
+        return b"\n".join(map(row, block[:-1].split(b"\n"))) + b"\n"
 
     return mask
