@@ -23,12 +23,14 @@ PostgreSQL 15 (tested on 15; RDS runs 16-18).
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import IsolationLevel
+from psycopg.abc import Buffer
 
 from blueprint.refresh import assertions
 from blueprint.refresh.catalog import Catalog, Column, Table, read_catalog
@@ -37,7 +39,8 @@ from blueprint.refresh.ddl import after_load, before_load, foreign_key_ddl, key_
 from blueprint.refresh.errors import RefreshError
 from blueprint.refresh.fakes import FakeValues
 from blueprint.refresh.fit import output_problems
-from blueprint.refresh.masking import Masker, check_key, column_masker, row_masker
+from blueprint.refresh.masking import Masker, block_masker, check_key, column_masker
+from blueprint.refresh.parallel import BLOCK_ROWS, BlockMasker, MaskingWorkers, available_cpus
 from blueprint.refresh.pg import session_settings
 from blueprint.refresh.pgtypes import LOWER
 from blueprint.refresh.rules import Fixed, Hmac, HmacEmail, Null, Rules
@@ -46,8 +49,6 @@ from blueprint.refresh.shape import cardinality_failures
 from blueprint.refresh.subset import Selection, owned_keys, select_rows
 
 STEP = "mask"
-#: Rows joined into one COPY write (one libpq call instead of one per row).
-WRITE_BATCH = 512
 #: Source session memory for the subset's temporary tables and its joins (the source is a scratch
 #: restore that only this run uses; PostgreSQL docs, "Resource Consumption").
 SOURCE_MEMORY = ("SET temp_buffers = '256MB'", "SET work_mem = '64MB'")
@@ -64,7 +65,8 @@ class MaskReport:
         checks: the assertions that ran, each passed.
         skipped: objects not copied (materialized views).
         phases: per phase (``catalog and rules``, ``subset``, ``schema``, ``load``, ``keys and indexes``,
-            ``assertions``): (wall seconds, this process's CPU seconds, ``probe`` CPU seconds or 0.0).
+            ``assertions``): (wall seconds, CPU seconds of this process and its masking workers,
+            ``probe`` CPU seconds or 0.0).
     """
 
     rows: dict[str, int]
@@ -124,34 +126,53 @@ def _masker(run: _Run, table: Table, col: Column, key_fields: list[int]) -> Mask
     return column_masker(run.key, rule, col, table=table.name, key_fields=key_fields, fakes=run.fakes)
 
 
-def _stream_table(run: _Run, table: Table) -> int:
-    cols = [c for c in table.columns if not c.generated]
-    names = [c.name for c in cols]
+def _columns(table: Table) -> list[Column]:
+    return [c for c in table.columns if not c.generated]
+
+
+def _block_masker(run: _Run, table: Table) -> BlockMasker | None:
+    """The block masker of ``table``'s COPY lines, or None when every column passes through."""
+    names = [c.name for c in _columns(table)]
     key_fields = [names.index(k) for k in table.primary_key if k in names]
-    maskers = [_masker(run, table, c, key_fields) for c in cols]
+    maskers = [_masker(run, table, c, key_fields) for c in _columns(table)]
+    return block_masker(maskers) if any(maskers) else None
+
+
+def _blocks(rows: Iterable[Buffer], count: list[int]) -> Iterator[bytes]:
+    """COPY lines joined into blocks of ``BLOCK_ROWS`` (one write or one worker task each); ``count[0]``
+    counts the rows."""
+    batch: list[Buffer] = []
+    for data in rows:
+        batch.append(data)
+        if len(batch) == BLOCK_ROWS:
+            count[0] += len(batch)
+            yield b"".join(batch)
+            batch = []
+    count[0] += len(batch)
+    yield b"".join(batch)
+
+
+def _stream_table(run: _Run, table: Table, workers: MaskingWorkers) -> int:
+    cols = _columns(table)
     select = ", ".join(_out_expression(run, table, c) for c in cols)
     kept = run.selection.kept_join(run.catalog, table.name, "t")
     out_sql = f"COPY (SELECT {select} FROM {table.qname} t {kept}) TO STDOUT"
-    in_sql = f"COPY {table.qname} ({', '.join(psql_ident(n) for n in names)}) FROM STDIN (FREEZE)"
-    mask = row_masker(maskers) if any(maskers) else bytes  # nothing to mask here: rows pass through
-    rows, batch = 0, []
+    in_sql = f"COPY {table.qname} ({', '.join(psql_ident(c.name) for c in cols)}) FROM STDIN (FREEZE)"
+    count = [0]
     with run.src.cursor().copy(out_sql) as out, run.dst.cursor().copy(in_sql) as into:
-        for data in out:
-            batch.append(mask(data))
-            if len(batch) == WRITE_BATCH:
-                into.write(b"".join(batch))
-                rows, batch = rows + len(batch), []
-        into.write(b"".join(batch))
-    return rows + len(batch)
+        workers.relay(table.name, _blocks(out, count), into.write)
+    return count[0]
 
 
-def _load(run: _Run, order: list[str]) -> dict[str, int]:
+def _load(run: _Run, order: list[str], workers: int) -> dict[str, int]:
+    maskers = {name: _block_masker(run, run.catalog.tables[name]) for name in order}
     rows = {}
-    for name in order:
-        try:
-            rows[name] = _stream_table(run, run.catalog.tables[name])
-        except psycopg.Error as exc:
-            raise RefreshError(STEP, [_safe_error(name, exc)]) from None
+    with MaskingWorkers({n: m for n, m in maskers.items() if m is not None}, workers) as pool:
+        for name in order:
+            try:
+                rows[name] = _stream_table(run, run.catalog.tables[name], pool)
+            except psycopg.Error as exc:
+                raise RefreshError(STEP, [_safe_error(name, exc)]) from None
     return rows
 
 
@@ -220,7 +241,8 @@ def _add_keys(run: _Run) -> None:
 
 
 class _Phases:
-    """Wall, this process's CPU and ``probe`` CPU seconds between ``mark`` calls."""
+    """Wall, this process's (and its masking workers') CPU and ``probe`` CPU seconds between ``mark``
+    calls."""
 
     def __init__(self, probe: Callable[[], float] | None) -> None:
         self.probe = probe or (lambda: 0.0)
@@ -228,7 +250,11 @@ class _Phases:
         self.last = self._now()
 
     def _now(self) -> tuple[float, float, float]:
-        return time.perf_counter(), time.process_time(), self.probe()
+        # CPU of this process and of its reaped children: the masking workers are reaped when the load
+        # ends, so the load's phase carries their CPU.
+        cpu = os.times()
+        own = cpu.user + cpu.system + cpu.children_user + cpu.children_system
+        return time.perf_counter(), own, self.probe()
 
     def mark(self, name: str) -> None:
         now = self._now()
@@ -256,6 +282,7 @@ def mask_database(
     reset: bool = False,
     rules_name: str = "the rules",
     probe: Callable[[], float] | None = None,
+    workers: int | None = None,
 ) -> MaskReport:
     """Copy a masked subset of the source database into the target (see the module docstring).
 
@@ -267,6 +294,8 @@ def mask_database(
         rules_name: how problems refer to the rules file (e.g. its path).
         probe: a counter of CPU seconds read at each phase boundary (the benchmark passes PostgreSQL's);
             ``MaskReport.phases`` reports its differences.
+        workers: processes the maskers run in (``parallel.MaskingWorkers``); default: one per CPU this
+            process may use; 1 masks in this process.
 
     Raises:
         RefreshError: unclassified columns, rules that do not fit, a subset over budget, a failed load or
@@ -289,7 +318,7 @@ def mask_database(
         _prepare_target(dst, catalog, reset)
         _run_ddl(dst, before_load(catalog, set()), "schema")
         phases.mark("schema")
-        rows = _load(run, order)
+        rows = _load(run, order, available_cpus() if workers is None else workers)
         phases.mark("load")
         _add_keys(run)
         sync_sequences(dst, catalog.owned_sequences, set(catalog.tables))
