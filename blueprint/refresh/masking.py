@@ -97,59 +97,46 @@ def keyed(key: bytes, label: bytes, algo: str = "sha256") -> Callable[[bytes], b
     return digest
 
 
-def memoised(fn: Callable[[bytes], bytes], limit: int = CACHE_ENTRIES) -> Callable[[bytes], bytes]:
-    """``fn`` with its results kept for up to ``limit`` distinct arguments (emptied when full): a value
-    repeated down a column (an email in every order of its customer) is hashed once."""
-    cache: dict[bytes, bytes] = {}
+def memoised(
+    fn: Callable[[bytes], bytes], unchanged: tuple[bytes, ...] = (NULL,), limit: int = CACHE_ENTRIES
+) -> Masker:
+    """A masker applying ``fn`` to each field, with results kept for up to ``limit`` distinct fields
+    (emptied when full): a value repeated down a column (an email in every order of its customer) is
+    hashed once. Fields in ``unchanged`` (NULL) pass through without calling ``fn``: they sit in the same
+    cache mapped to themselves, so every field costs one dictionary look-up."""
+    seeds = {value: value for value in unchanged}
+    cache = dict(seeds)
 
-    def cached(value: bytes) -> bytes:
-        found = cache.get(value)
+    def cached(field: bytes, _row: Sequence[bytes] = ()) -> bytes:
+        found = cache.get(field)
         if found is None:
             if len(cache) >= limit:
                 cache.clear()
-            found = cache[value] = fn(value)
+                cache.update(seeds)
+            found = cache[field] = fn(field)
         return found
 
     return cached
 
 
-def _hmac_text(key: bytes, length: int) -> Callable[[bytes], bytes]:
-    digest = keyed(key, b"hmac\x00", "sha256" if length <= 32 else "sha512")
-    return lambda value: digest(value)[:length].translate(_LETTERS)
-
-
 def _hmac_masker(key: bytes, rule: Hmac | HmacEmail, column: Column) -> Masker:
     digest = keyed(key, b"hmac\x00")
     if column.base_type == "uuid":
-        to_uuid = memoised(lambda field: str(uuid.UUID(bytes=digest(field)[:16], version=4)).encode())
-
-        def as_uuid(field: bytes, _row: Sequence[bytes]) -> bytes:
-            return field if field == NULL else to_uuid(field)
-
-        return as_uuid
+        return memoised(lambda field: str(uuid.UUID(bytes=digest(field)[:16], version=4)).encode())
     if column.base_type == "int8":
-        to_bigint = memoised(
-            lambda field: str(int.from_bytes(digest(field)[:8], "big") & (2**63 - 1)).encode()
-        )
-
-        def as_bigint(field: bytes, _row: Sequence[bytes]) -> bytes:
-            return field if field == NULL else to_bigint(field)
-
-        return as_bigint
-    letters = _hmac_text(key, rule.length)
+        return memoised(lambda field: str(int.from_bytes(digest(field)[:8], "big") & (2**63 - 1)).encode())
+    length = rule.length
+    text_digest = keyed(key, b"hmac\x00", "sha256" if length <= 32 else "sha512")
     suffix = b"@example.invalid" if isinstance(rule, HmacEmail) else b""
     normalise = normaliser(column.key_semantics)
 
     def text(field: bytes) -> bytes:
         value = decode(field) or b""  # never NULL: passed through before
-        return letters(normalise(value) if normalise else value) + suffix
+        if normalise:
+            value = normalise(value)
+        return text_digest(value)[:length].translate(_LETTERS) + suffix
 
-    to_text = memoised(text)
-
-    def as_text(field: bytes, _row: Sequence[bytes]) -> bytes:
-        return NULL if field == NULL else to_text(field)
-
-    return as_text
+    return memoised(text)
 
 
 def _fake_masker(key: bytes, rule: Fake, fakes: FakeValues) -> Masker:
@@ -157,15 +144,9 @@ def _fake_masker(key: bytes, rule: Fake, fakes: FakeValues) -> Masker:
     make = fakes.maker(rule.kind)
 
     def one(field: bytes) -> bytes:
-        value = decode(field) or b""  # never NULL: passed through before
-        return encode(make(digest(value)).encode())
+        return encode(make(digest(decode(field) or b"")).encode())
 
-    to_fake = memoised(one)
-
-    def fake(field: bytes, _row: Sequence[bytes]) -> bytes:
-        return field if field in (NULL, b"") else to_fake(field)
-
-    return fake
+    return memoised(one, unchanged=(NULL, b""))
 
 
 def shift_date(field: bytes, days: int) -> bytes:
@@ -185,25 +166,46 @@ def shift_date(field: bytes, days: int) -> bytes:
 def _date_masker(key: bytes, rule: DateShift, label: bytes, key_fields: Sequence[int]) -> Masker:
     span = rule.max_days
     digest = keyed(key, label)
-    # (date part, days) -> moved date part: dates repeat down a column (birth dates, order days), and
-    # shifting one through ``datetime`` costs about 4 µs.
-    moved: dict[tuple[bytes, int], bytes] = {}
+    # Dates repeat down a column (birth dates, order days) but (date, shift) pairs hardly do, so the
+    # parse and the formatting are cached apart: date part -> ordinal (0: not a date ``shift_date``
+    # moves), ordinal -> ISO bytes. Shifting through ``datetime`` costs about 4 µs a value.
+    ordinals: dict[bytes, int] = {}
+    iso: dict[int, bytes] = {}
 
     def shift(field: bytes, row: Sequence[bytes]) -> bytes:
         if field == NULL or field.endswith(b" BC"):
             return field
+        day = ordinals.get(field[:10])
+        if day is None:
+            if len(ordinals) >= CACHE_ENTRIES:
+                ordinals.clear()
+            day = ordinals[field[:10]] = _ordinal(field[:10])
+        if not day:
+            return field
         basis = b"\x1f".join([row[i] for i in key_fields]) if key_fields else field
         raw = digest(basis)
         days = 1 + int.from_bytes(raw[:4], "big") % span
-        day = (field[:10], -days if raw[4] & 1 else days)
-        found = moved.get(day)
+        moved = day - days if raw[4] & 1 else day + days
+        if not 0 < moved <= _MAX_ORDINAL:
+            moved = 2 * day - moved  # the other way, as ``shift_date`` does on overflow
+        found = iso.get(moved)
         if found is None:
-            if len(moved) >= CACHE_ENTRIES:
-                moved.clear()
-            found = moved[day] = shift_date(*day)
+            if len(iso) >= CACHE_ENTRIES:
+                iso.clear()
+            found = iso[moved] = date.fromordinal(moved).isoformat().encode()
         return found + field[10:]
 
     return shift
+
+
+_MAX_ORDINAL = date.max.toordinal()
+
+
+def _ordinal(prefix: bytes) -> int:
+    """The proleptic Gregorian ordinal of the ISO date ``prefix`` starts with; 0 when ``shift_date`` would
+    leave the field as it is (``infinity``, five-digit years)."""
+    match = _DATE.match(prefix)
+    return date(int(match[1]), int(match[2]), int(match[3])).toordinal() if match else 0
 
 
 def column_masker(

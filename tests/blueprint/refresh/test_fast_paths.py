@@ -45,9 +45,11 @@ def test_memoised_results_equal_the_function_and_the_cache_stays_bounded():
         calls.append(value)
         return value[::-1]
 
-    cached = memoised(fn, limit=3)
-    values = [b"a1", b"b2", b"a1", b"c3", b"d4", b"a1", b"e5"]
-    assert [cached(v) for v in values] == [v[::-1] for v in values]
+    cached = memoised(fn, unchanged=(b"\\N", b""), limit=4)
+    values = [b"a1", b"b2", b"\\N", b"a1", b"c3", b"", b"d4", b"a1", b"e5", b"\\N"]
+    expected = [v if v in (b"\\N", b"") else v[::-1] for v in values]
+    assert [cached(v, ()) for v in values] == expected
+    assert b"\\N" not in calls and b"" not in calls  # passed through, never computed
     assert calls.count(b"a1") == 2  # cached once, computed again after the cache was emptied
     assert len(calls) < len(values)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import psycopg
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from blueprint.devtools.sample_data import create_sample
@@ -74,6 +74,8 @@ def test_a_block_masks_each_line_and_an_escaped_newline_stays_in_its_row():
 
 
 @settings(max_examples=300, deadline=None)
+@example(day=date(9999, 12, 31), time_part=b"", pk=1, max_days=400)  # past date.max (pk 1 shifts forward)
+@example(day=date(1, 1, 2), time_part=b" 10:11:12", pk=4, max_days=400)  # before date.min (pk 4 shifts back)
 @given(
     day=st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)),
     time_part=st.sampled_from([b"", b" 10:11:12", b" 23:59:59.5+02", b" 00:00:00 BC"]),
