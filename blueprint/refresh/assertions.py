@@ -8,9 +8,10 @@ names the table, column, detector and a count, so the report can be shown and lo
   composite types, ranges and domains over any of them, read through their text form (nested values
   included; ``Column.scan_expression``). Columns whose every value the engine wrote from an alphabet no
   detector matches are proven clean without reading them (``engine_written``).
-- ``original_failures``: of a random sample of original values of each masked text column (taken from the
-  kept source rows), none is present in that column of the target, unless the strategy could have produced
-  it (a fake "Anna Smith" equal to a real one) or it is the rule's fixed value.
+- ``original_failures``: of a random sample of original values of each masked text column
+  (``sample_originals``, taken from the kept source rows), none is present in that column of the target,
+  unless the strategy could have produced it (a fake "Anna Smith" equal to a real one) or it is the rule's
+  fixed value.
 - ``orphan_failures``: every foreign key holds (the constraints already enforce it; this counts anyway).
 - ``count_failures``: each table holds exactly the rows selected, and the total is within ``maxRows``.
 - ``schema_failures``: the target has the source's tables and columns (nothing was dropped on the way).
@@ -114,50 +115,65 @@ def detector_failures(dst: psycopg.Connection, catalog: Catalog, rules: Rules | 
     return failures
 
 
+#: Sampled original values per masked column: (``schema.table``, column) -> values as text.
+Samples = dict[tuple[str, str], list[str]]
+
+
+def _masked_text_columns(catalog: Catalog, rules: Rules, selection: Selection) -> list[tuple[Table, Column]]:
+    return [
+        (table, col)
+        for name, table in catalog.tables.items()
+        if selection.counts[name]
+        for col in table.columns
+        if col.carries_text and not isinstance(rules.strategy(name, col.name), Keep | Null)
+    ]
+
+
+def sample_originals(
+    src: psycopg.Connection, catalog: Catalog, rules: Rules, selection: Selection
+) -> Samples:
+    """Up to ``SAMPLE_SIZE`` original values of each masked text column, from the kept source rows
+    (read on the source session while the target builds its keys)."""
+    samples: Samples = {}
+    for table, col in _masked_text_columns(catalog, rules, selection):
+        expr = col.scan_expression("t")
+        samples[(table.name, col.name)] = [
+            v
+            for (v,) in src.execute(
+                f"SELECT {expr} FROM {table.qname} t {selection.kept_join(catalog, table.name, 't')} "
+                f"WHERE random() < %s AND {expr} IS NOT NULL LIMIT %s",
+                (min(1.0, 4 * SAMPLE_SIZE / selection.counts[table.name]), SAMPLE_SIZE),
+            ).fetchall()
+        ]
+    return samples
+
+
 def original_failures(
-    src: psycopg.Connection,
-    dst: psycopg.Connection,
-    catalog: Catalog,
-    *,
-    rules: Rules,
-    selection: Selection,
-    fakes: FakeValues,
+    dst: psycopg.Connection, catalog: Catalog, *, rules: Rules, samples: Samples, fakes: FakeValues
 ) -> list[str]:
-    """Masked text columns that still hold sampled original values (see the module docstring)."""
+    """Masked text columns that still hold sampled original values (``sample_originals``; see the module
+    docstring)."""
     failures = []
-    for name, table in catalog.tables.items():
-        kept = selection.counts[name]
-        for col in table.columns:
-            rule = rules.strategy(name, col.name)
-            if isinstance(rule, Keep | Null) or not col.carries_text or kept == 0:
-                continue
-            expr = col.scan_expression("t")
-            originals = [
-                v
-                for (v,) in src.execute(
-                    f"SELECT {expr} FROM {table.qname} t {selection.kept_join(catalog, name, 't')} "
-                    f"WHERE random() < %s AND {expr} IS NOT NULL LIMIT %s",
-                    (min(1.0, 4 * SAMPLE_SIZE / kept), SAMPLE_SIZE),
-                ).fetchall()
-            ]
-            # A hashed semi-join: one probe per target row, not a comparison with every sampled value.
-            present = {
-                v
-                for (v,) in dst.execute(
-                    f"SELECT DISTINCT {expr} FROM {table.qname} t "
-                    f"WHERE {expr} IN (SELECT unnest(%s::text[]))",
-                    (originals,),
-                ).fetchall()
-            }
-            if isinstance(rule, Fake):
-                present = {v for v in present if not fakes.could_produce(rule.kind, v)}
-            if isinstance(rule, Fixed):
-                present.discard(rule.value)
-            if present:
-                failures.append(
-                    f"{name}.{col.name}: {len(present)} of {len(originals)} sampled original values "
-                    "are still present"
-                )
+    for (name, column), originals in samples.items():
+        table, rule = catalog.tables[name], rules.strategy(name, column)
+        expr = table.column(column).scan_expression("t")
+        # A hashed semi-join: one probe per target row, not a comparison with every sampled value.
+        present = {
+            v
+            for (v,) in dst.execute(
+                f"SELECT DISTINCT {expr} FROM {table.qname} t WHERE {expr} IN (SELECT unnest(%s::text[]))",
+                (originals,),
+            ).fetchall()
+        }
+        if isinstance(rule, Fake):
+            present = {v for v in present if not fakes.could_produce(rule.kind, v)}
+        if isinstance(rule, Fixed):
+            present.discard(rule.value)
+        if present:
+            failures.append(
+                f"{name}.{column}: {len(present)} of {len(originals)} sampled original values "
+                "are still present"
+            )
     return failures
 
 

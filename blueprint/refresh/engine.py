@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import psycopg
@@ -45,7 +46,7 @@ from blueprint.refresh.pg import session_settings
 from blueprint.refresh.pgtypes import LOWER
 from blueprint.refresh.rules import Fixed, Hmac, HmacEmail, Null, Rules
 from blueprint.refresh.sequences import sync_sequences, sync_unowned
-from blueprint.refresh.shape import cardinality_failures
+from blueprint.refresh.shape import Shapes, cardinality_failures, source_shapes
 from blueprint.refresh.subset import Selection, owned_keys, select_rows
 
 STEP = "mask"
@@ -198,7 +199,23 @@ def _prepare_target(dst: psycopg.Connection, catalog: Catalog, reset: bool) -> N
             dst.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
-def _assert(run: _Run, rows: dict[str, int]) -> list[str]:
+@dataclass(frozen=True)
+class _SourceFacts:
+    """What the assertions compare the target with, read from the source."""
+
+    shapes: Shapes
+    samples: assertions.Samples
+
+
+def _source_facts(run: _Run) -> _SourceFacts:
+    owned = owned_keys(run.catalog, run.rules.subset)
+    return _SourceFacts(
+        source_shapes(run.src, run.catalog, owned),
+        assertions.sample_originals(run.src, run.catalog, run.rules, run.selection),
+    )
+
+
+def _assert(run: _Run, facts: _SourceFacts) -> list[str]:
     dst, catalog = run.dst, run.catalog
     checks = {
         "schema": assertions.schema_failures(dst, catalog),
@@ -207,11 +224,11 @@ def _assert(run: _Run, rows: dict[str, int]) -> list[str]:
         ),
         "foreign keys": assertions.orphan_failures(dst, catalog),
         "children per parent": cardinality_failures(
-            run.src, dst, catalog, owned_keys(catalog, run.rules.subset)
+            dst, catalog, owned_keys(catalog, run.rules.subset), facts.shapes
         ),
         "PII detectors": assertions.detector_failures(dst, catalog, run.rules),
         "original values": assertions.original_failures(
-            run.src, dst, catalog, rules=run.rules, selection=run.selection, fakes=run.fakes
+            dst, catalog, rules=run.rules, samples=facts.samples, fakes=run.fakes
         ),
     }
     failures = [line for lines in checks.values() for line in lines]
@@ -320,11 +337,16 @@ def mask_database(
         phases.mark("schema")
         rows = _load(run, order, available_cpus() if workers is None else workers)
         phases.mark("load")
-        _add_keys(run)
-        sync_sequences(dst, catalog.owned_sequences, set(catalog.tables))
+        with ThreadPoolExecutor(1) as side:
+            # The source session is idle from here on: read what the assertions compare with while the
+            # target session builds keys and indexes (both wait on their servers, not on Python).
+            source = side.submit(_source_facts, run)
+            _add_keys(run)
+            sync_sequences(dst, catalog.owned_sequences, set(catalog.tables))
+            facts = source.result()
         sync_unowned(src, dst, catalog.owned_sequences)
         phases.mark("keys and indexes")
-        checks = _assert(run, rows)
+        checks = _assert(run, facts)
         dst.commit()
         phases.mark("assertions")
     done = phases.done

@@ -66,9 +66,9 @@ def test_a_changed_children_per_parent_shape_fails_the_cardinality_assertion(sho
 
     original = engine.cardinality_failures
 
-    def without_addresses(src, dst, catalog, owned):
+    def without_addresses(dst, catalog, owned, source):
         dst.execute("DELETE FROM public.addresses")
-        return original(src, dst, catalog, owned)
+        return original(dst, catalog, owned, source)
 
     engine.cardinality_failures = without_addresses
     try:
