@@ -23,7 +23,6 @@ PostgreSQL 15 (tested on 15; RDS runs 16-18).
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -40,11 +39,11 @@ from blueprint.refresh.ddl import after_load, before_load, foreign_key_ddl, key_
 from blueprint.refresh.errors import RefreshError
 from blueprint.refresh.fakes import FakeValues
 from blueprint.refresh.fit import output_problems
-from blueprint.refresh.masking import Masker, block_masker, check_key, column_masker
-from blueprint.refresh.parallel import BLOCK_ROWS, BlockMasker, MaskingWorkers, available_cpus
+from blueprint.refresh.masking import TableMasking, check_key
+from blueprint.refresh.parallel import BLOCK_ROWS, MaskingWorkers, available_cpus, process_tree_cpu
 from blueprint.refresh.pg import session_settings
 from blueprint.refresh.pgtypes import LOWER
-from blueprint.refresh.rules import Fixed, Hmac, HmacEmail, Null, Rules
+from blueprint.refresh.rules import Fixed, Hmac, HmacEmail, Keep, Null, Rules
 from blueprint.refresh.sequences import sync_sequences, sync_unowned
 from blueprint.refresh.shape import Shapes, cardinality_failures, source_shapes
 from blueprint.refresh.subset import Selection, owned_keys, select_rows
@@ -120,23 +119,23 @@ def _out_expression(run: _Run, table: Table, col: Column) -> str:
     return f"lower({ref}::text)" if hashed and col.key_semantics == LOWER else ref
 
 
-def _masker(run: _Run, table: Table, col: Column, key_fields: list[int]) -> Masker | None:
-    rule = run.rules.strategy(table.name, col.name)
-    if isinstance(rule, Null | Fixed):
-        return None  # written by the source's SELECT (_out_expression)
-    return column_masker(run.key, rule, col, table=table.name, key_fields=key_fields, fakes=run.fakes)
-
-
 def _columns(table: Table) -> list[Column]:
     return [c for c in table.columns if not c.generated]
 
 
-def _block_masker(run: _Run, table: Table) -> BlockMasker | None:
-    """The block masker of ``table``'s COPY lines, or None when every column passes through."""
-    names = [c.name for c in _columns(table)]
-    key_fields = [names.index(k) for k in table.primary_key if k in names]
-    maskers = [_masker(run, table, c, key_fields) for c in _columns(table)]
-    return block_masker(maskers) if any(maskers) else None
+def masking_plans(catalog: Catalog, rules: Rules) -> list[TableMasking]:
+    """The ``TableMasking`` of every table with a column masked in this process (``keep`` passes
+    through; ``null`` and ``fixed`` are written by the source's SELECT, ``_out_expression``)."""
+    plans = []
+    for name, table in catalog.tables.items():
+        columns = _columns(table)
+        names = [c.name for c in columns]
+        strategies: list[object | None] = [rules.strategy(name, c.name) for c in columns]
+        strategies = [None if isinstance(r, Keep | Null | Fixed) else r for r in strategies]
+        if any(strategies):
+            key_fields = tuple(names.index(k) for k in table.primary_key if k in names)
+            plans.append(TableMasking(name, tuple(columns), tuple(strategies), key_fields))
+    return plans
 
 
 def _blocks(rows: Iterable[Buffer], count: list[int]) -> Iterator[bytes]:
@@ -165,15 +164,13 @@ def _stream_table(run: _Run, table: Table, workers: MaskingWorkers) -> int:
     return count[0]
 
 
-def _load(run: _Run, order: list[str], workers: int) -> dict[str, int]:
-    maskers = {name: _block_masker(run, run.catalog.tables[name]) for name in order}
+def _load(run: _Run, order: list[str], workers: MaskingWorkers) -> dict[str, int]:
     rows = {}
-    with MaskingWorkers({n: m for n, m in maskers.items() if m is not None}, workers) as pool:
-        for name in order:
-            try:
-                rows[name] = _stream_table(run, run.catalog.tables[name], pool)
-            except psycopg.Error as exc:
-                raise RefreshError(STEP, [_safe_error(name, exc)]) from None
+    for name in order:
+        try:
+            rows[name] = _stream_table(run, run.catalog.tables[name], workers)
+        except psycopg.Error as exc:
+            raise RefreshError(STEP, [_safe_error(name, exc)]) from None
     return rows
 
 
@@ -267,11 +264,7 @@ class _Phases:
         self.last = self._now()
 
     def _now(self) -> tuple[float, float, float]:
-        # CPU of this process and of its reaped children: the masking workers are reaped when the load
-        # ends, so the load's phase carries their CPU.
-        cpu = os.times()
-        own = cpu.user + cpu.system + cpu.children_user + cpu.children_system
-        return time.perf_counter(), own, self.probe()
+        return time.perf_counter(), process_tree_cpu(), self.probe()
 
     def mark(self, name: str) -> None:
         now = self._now()
@@ -288,6 +281,30 @@ def _checked(
     if problems:
         raise RefreshError(STEP, problems)
     return catalog, fakes
+
+
+def _select(
+    src: psycopg.Connection, catalog: Catalog, rules: Rules, key: bytes
+) -> tuple[list[str], Selection]:
+    """The load order and the subset; ``RefreshError`` when the subset is over ``subset.maxRows``."""
+    order, _ = load_order(catalog.tables, catalog.foreign_keys)
+    selection = select_rows(src, catalog, rules.subset, order, key)
+    kept = sum(selection.counts.values())
+    if kept > rules.subset.max_rows:
+        raise RefreshError(STEP, [f"subset: {kept} rows, over subset.maxRows={rules.subset.max_rows}"])
+    return order, selection
+
+
+def _keys_and_source_facts(run: _Run) -> _SourceFacts:
+    """Keys, indexes and sequences in the target; meanwhile, what the assertions compare with is read on
+    the source session, idle from here on (both wait on their servers, not on Python)."""
+    with ThreadPoolExecutor(1) as side:
+        source = side.submit(_source_facts, run)
+        _add_keys(run)
+        sync_sequences(run.dst, run.catalog.owned_sequences, set(run.catalog.tables))
+        facts = source.result()
+    sync_unowned(run.src, run.dst, run.catalog.owned_sequences)
+    return facts
 
 
 def mask_database(
@@ -325,26 +342,18 @@ def mask_database(
             src.execute(setting)
         catalog, fakes = _checked(src, rules, key, rules_name)
         phases.mark("catalog and rules")
-        order, _ = load_order(catalog.tables, catalog.foreign_keys)
-        selection = select_rows(src, catalog, rules.subset, order, key)
-        kept = sum(selection.counts.values())
-        if kept > rules.subset.max_rows:
-            raise RefreshError(STEP, [f"subset: {kept} rows, over subset.maxRows={rules.subset.max_rows}"])
-        phases.mark("subset")
-        run = _Run(src, dst, catalog, rules, key, fakes, selection)
-        _prepare_target(dst, catalog, reset)
-        _run_ddl(dst, before_load(catalog, set()), "schema")
-        phases.mark("schema")
-        rows = _load(run, order, available_cpus() if workers is None else workers)
+        plans, cpus = masking_plans(catalog, rules), available_cpus() if workers is None else workers
+        # The workers start while the subset is selected; they are gone when the load ends.
+        with MaskingWorkers(key, plans, cpus, fakes) as pool:
+            order, selection = _select(src, catalog, rules, key)
+            phases.mark("subset")
+            run = _Run(src, dst, catalog, rules, key, fakes, selection)
+            _prepare_target(dst, catalog, reset)
+            _run_ddl(dst, before_load(catalog, set()), "schema")
+            phases.mark("schema")
+            rows = _load(run, order, pool)
         phases.mark("load")
-        with ThreadPoolExecutor(1) as side:
-            # The source session is idle from here on: read what the assertions compare with while the
-            # target session builds keys and indexes (both wait on their servers, not on Python).
-            source = side.submit(_source_facts, run)
-            _add_keys(run)
-            sync_sequences(dst, catalog.owned_sequences, set(catalog.tables))
-            facts = source.result()
-        sync_unowned(src, dst, catalog.owned_sequences)
+        facts = _keys_and_source_facts(run)
         phases.mark("keys and indexes")
         checks = _assert(run, facts)
         dst.commit()

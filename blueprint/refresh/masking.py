@@ -20,6 +20,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from blueprint.refresh.catalog import Column
@@ -263,3 +264,27 @@ def block_masker(maskers: Sequence[Masker | None]) -> Callable[[bytes], bytes]:
         return b"\n".join(map(row, block[:-1].split(b"\n"))) + b"\n"
 
     return mask
+
+
+@dataclass(frozen=True)
+class TableMasking:
+    """How one table's COPY lines are masked, in a form that can be sent to a worker process (pickled):
+    ``table`` (``schema.table``), per column in COPY order its ``Column`` and its strategy (None: the
+    field passes through, as for ``keep`` and for ``null``/``fixed``, which the source's SELECT writes),
+    and the positions of the primary-key columns (``key_fields``, what keys a row's date shift)."""
+
+    table: str
+    columns: tuple[Column, ...]
+    strategies: tuple[object | None, ...]
+    key_fields: tuple[int, ...]
+
+
+def table_masker(key: bytes, plan: TableMasking, fakes: FakeValues) -> Callable[[bytes], bytes]:
+    """The block masker (``block_masker``) of ``plan``'s table under ``key``."""
+    maskers = [
+        None
+        if rule is None
+        else column_masker(key, rule, column, table=plan.table, key_fields=plan.key_fields, fakes=fakes)
+        for column, rule in zip(plan.columns, plan.strategies, strict=True)
+    ]
+    return block_masker(maskers)

@@ -4,17 +4,29 @@ which kinds were used first."""
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 
 import psycopg
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from blueprint.devtools.sample_data import create_sample
+from blueprint.refresh import parallel
 from blueprint.refresh.catalog import Column
 from blueprint.refresh.engine import mask_database
+from blueprint.refresh.errors import RefreshError
 from blueprint.refresh.fakes import FakeValues
-from blueprint.refresh.masking import NULL, block_masker, column_masker, keyed, shift_date
+from blueprint.refresh.masking import (
+    NULL,
+    TableMasking,
+    block_masker,
+    column_masker,
+    keyed,
+    shift_date,
+    table_masker,
+)
 from blueprint.refresh.parallel import BLOCK_ROWS, MaskingWorkers
 from blueprint.refresh.rules import DateShift, Fake, HmacEmail, Rules
 from tests.blueprint.refresh.conftest import TEST_KEY
@@ -45,13 +57,17 @@ def test_worker_processes_write_exactly_what_one_process_writes(dbs, rules):
 
 
 def test_workers_mask_blocks_in_order_across_many_blocks():
-    mask = block_masker([None, column_masker(TEST_KEY, HmacEmail(strategy="hmacEmail"), TEXT, table="t",
-                                             key_fields=[], fakes=FakeValues(TEST_KEY))])  # fmt: skip
+    number = Column("n", "integer", "int4", "N", False, None, "", False, None, None)
+    plan = TableMasking("public.t", (number, TEXT), (None, HmacEmail(strategy="hmacEmail")), (0,))
+    mask = table_masker(TEST_KEY, plan, FakeValues(TEST_KEY))
     blocks = [b"".join(b"%d\tuser%d@web.de\n" % (i, i) for i in range(b, b + 50)) for b in range(0, 5000, 50)]
     written: list[bytes] = []
-    with MaskingWorkers({"public.t": mask}, 2) as workers:
+    with MaskingWorkers(TEST_KEY, [plan], 2) as workers:
+        assert workers.workers == 2
         workers.relay("public.t", iter(blocks), written.append)
-    assert written == [mask(b) for b in blocks]
+        workers.relay("public.other", iter(blocks[:2]), written.append)  # no plan: passes through
+    assert written[:-2] == [mask(b) for b in blocks]
+    assert written[-2:] == blocks[:2]
     assert written[7].startswith(b"350\t") and b"@example.invalid\n" in written[7]
 
 
@@ -119,3 +135,16 @@ def test_fake_pools_do_not_depend_on_which_kinds_were_drawn_first():
         assert one.value(kind, digest) == other.value(kind, digest)
     assert FakeValues(TEST_KEY).could_produce("city", other.value("city", digest))
     assert FakeValues(b"another-key-" + b"x" * 32).first != other.first
+
+
+def _die(table: str, block: bytes) -> bytes:
+    os._exit(3)  # a worker killed mid-load (out of memory, a signal); pickled by name, run in the worker
+
+
+def test_a_worker_that_dies_fails_the_load_with_one_clear_line(monkeypatch):
+    plan = TableMasking("public.t", (TEXT,), (HmacEmail(strategy="hmacEmail"),), ())
+    monkeypatch.setattr(parallel, "_mask_block", _die)
+    with pytest.raises(RefreshError) as failed, MaskingWorkers(TEST_KEY, [plan], 2) as workers:
+        workers.relay("public.t", iter([b"anna@web.de\n"] * 8), lambda _block: None)
+    assert failed.value.step == "mask"
+    assert failed.value.reasons[0].startswith("public.t: a masking worker process died")
