@@ -4,20 +4,22 @@
 
 1. reads the source catalog and checks the rules against it (``coverage.check_rules``): an unclassified
    column stops here, naming the table and column;
-2. selects the subset (``subset.select_rows``) and stops if it is over ``subset.maxRows``;
+2. starts the masking workers (``parallel.MaskingWorkers``, one process per CPU) while it selects the
+   subset (``subset.select_rows``), and stops if the subset is over ``subset.maxRows``;
 3. in ONE target transaction: creates the tables with their CHECK constraints (``ddl``), streams each
-   table with ``COPY ... TO STDOUT`` from the source through the maskers into ``COPY ... FROM STDIN
-   (FREEZE)`` (the table was created in this transaction, so its rows are written frozen), then builds
-   the keys, adds every foreign key (an orphan fails here, validated against all rows), builds the other
-   indexes and views, runs ``ANALYZE``, moves the sequences owned by copied columns past the source's
-   values (``sequences``), and runs the assertions (``assertions``);
+   table with ``COPY ... TO STDOUT`` from the source through the workers' maskers into ``COPY ... FROM
+   STDIN (FREEZE)`` (the table was created in this transaction, so its rows are written frozen), then
+   builds the keys, adds every foreign key (an orphan fails here, validated against all rows), builds the
+   other indexes and views, runs ``ANALYZE`` and moves the sequences owned by copied columns past the
+   source's values (``sequences``), while the idle source session reads what the assertions compare with;
+   then runs the assertions (``assertions``);
 4. commits only when every assertion passed. Otherwise it rolls back: the target is left as it was and
    ``RefreshError("mask", reasons)`` names what failed (tables, columns, counts: never a value).
 
 The source is only read (one REPEATABLE READ transaction; temporary tables hold the subset). ``null`` and
 ``fixed`` columns are replaced in the source's ``SELECT`` (they need no key, and the original value is
-never even sent); keyed strategies (``hmac``, ``hmacEmail``, ``fake``, ``dateShift``) run in this process,
-so the key never reaches either server (see docs/data-refresh.md, "Speed"). SQL stays within
+never even sent); keyed strategies (``hmac``, ``hmacEmail``, ``fake``, ``dateShift``) run in this process
+and its workers, so the key never reaches either server (see docs/data-refresh.md, "Speed"). SQL stays within
 PostgreSQL 15 (tested on 15; RDS runs 16-18).
 """
 
@@ -329,7 +331,10 @@ def mask_database(
         probe: a counter of CPU seconds read at each phase boundary (the benchmark passes PostgreSQL's);
             ``MaskReport.phases`` reports its differences.
         workers: processes the maskers run in (``parallel.MaskingWorkers``); default: one per CPU this
-            process may use; 1 masks in this process.
+            process may use; 1 masks in this process. Workers re-import the caller's ``__main__`` module
+            (multiprocessing's rule for its ``forkserver`` start method), so a script calling this with
+            more than one worker keeps its code under ``if __name__ == "__main__":``; ``python -m
+            blueprint`` and pytest need nothing.
 
     Raises:
         RefreshError: unclassified columns, rules that do not fit, a subset over budget, a failed load or
