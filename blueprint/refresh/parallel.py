@@ -93,6 +93,15 @@ def _ready() -> int:
     return os.getpid()
 
 
+def _start(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Launch the forkserver and ``workers`` workers (each ``submit`` starts one, up to the maximum)."""
+    try:
+        for _ in range(workers):
+            pool.submit(_ready)
+    except BrokenProcessPool:
+        pass  # a worker that could not start: the first block's relay reports it, in one line
+
+
 def _mask_block(table: str, block: bytes) -> bytes:
     return _MASKERS[table](block)
 
@@ -131,9 +140,7 @@ class MaskingWorkers:
         )
         # Start the forkserver and every worker now, from another thread (about 0.3 s of imports in a
         # fresh interpreter), so the caller goes on selecting the subset meanwhile.
-        self._starting = threading.Thread(
-            target=lambda: [pool.submit(_ready) for _ in range(self.workers)], name="masking-workers"
-        )
+        self._starting = threading.Thread(target=_start, args=(pool, self.workers), name="masking-workers")
         self._starting.start()
         return self
 
