@@ -44,6 +44,16 @@ def _pool(fn: Callable[[], str], size: int) -> list[str]:
     return list(values)
 
 
+class _Pool:
+    """A ``FakeValues`` attribute reading the pool of one Faker provider method (drawn on first use)."""
+
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
+
+    def __get__(self, owner: FakeValues, kind: type | None = None) -> list[str]:
+        return owner._pool_of(self.provider)
+
+
 class FakeValues:
     """Fakes for one refresh. ``value(kind, digest)`` picks from the pools with the 32-byte ``digest``.
 
@@ -82,29 +92,12 @@ class FakeValues:
             found = self._sets[provider] = frozenset(self._pool_of(provider))
         return found
 
-    @property
-    def first(self) -> list[str]:
-        return self._pool_of("first_name")
-
-    @property
-    def last(self) -> list[str]:
-        return self._pool_of("last_name")
-
-    @property
-    def streets(self) -> list[str]:
-        return self._pool_of("street_name")
-
-    @property
-    def cities(self) -> list[str]:
-        return self._pool_of("city")
-
-    @property
-    def companies(self) -> list[str]:
-        return self._pool_of("company")
-
-    @property
-    def words(self) -> list[str]:
-        return self._pool_of("word")
+    first = _Pool("first_name")
+    last = _Pool("last_name")
+    streets = _Pool("street_name")
+    cities = _Pool("city")
+    companies = _Pool("company")
+    words = _Pool("word")
 
     @staticmethod
     def _pick(pool: list[str], digest: bytes, at: int) -> str:
