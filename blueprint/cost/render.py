@@ -4,6 +4,7 @@ and the preview's cost section. Every value is printed literally (``Text``, ``md
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -36,6 +37,14 @@ def headline(block: dict[str, Any]) -> str:
     return line
 
 
+def shown_quantity(quantity: str) -> str:
+    """A component's quantity (a decimal string as priced, e.g. ``35.71369863013698630136986301``) as
+    shown to a reader: at most two decimal places, no trailing zeros (``35.71``, ``730``). The JSON block
+    keeps the exact value, which the monthly figure is computed from."""
+    shown = Decimal(quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN).normalize()
+    return f"{shown:f}"
+
+
 def _lines_table(block: dict[str, Any]) -> Table:
     table = Table(title="Monthly cost by component", show_lines=False)
     for column in ("resource", "component", "basis", "quantity", "rate (USD)", "USD/month"):
@@ -47,7 +56,7 @@ def _lines_table(block: dict[str, Any]) -> Table:
             Text(c["resource"]),
             Text(c["name"]),
             Text(c["basis"]),
-            Text(f"{c['quantity']} {c['unit']}"),
+            Text(f"{shown_quantity(c['quantity'])} {c['unit']}"),
             Text(c["rate"]),
             Text(c["monthly"]),
         )
@@ -134,7 +143,8 @@ def cost_markdown(block: dict[str, Any]) -> list[str]:
         "| resource | component | basis | quantity | rate (USD) | USD/month |",
         "|---|---|---|---:|---:|---:|",
         *(
-            f"| {md_cell(c['resource'])} | {md_cell(c['name'])} | {c['basis']} | {c['quantity']} {c['unit']} "
+            f"| {md_cell(c['resource'])} | {md_cell(c['name'])} | {c['basis']} | "
+            f"{shown_quantity(c['quantity'])} {c['unit']} "
             f"| {c['rate']} | {c['monthly']} |"
             for c in block["components"]
         ),

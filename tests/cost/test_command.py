@@ -59,3 +59,17 @@ def test_output_writes_the_file_and_the_headline_to_stderr(tmp_path, capsys):
 def test_an_unknown_stack_is_a_usage_error():
     with pytest.raises(UsageError):
         run("--stack", "nope")
+
+
+def test_quantities_are_shown_with_at_most_two_decimals_and_kept_exact_in_json(capsys):
+    # The nodes' root volumes under the default schedule are billed for a fraction of the month: the block
+    # keeps the exact GB-months, the table shows them to the cent's precision.
+    assert run("--format", "json") == 0
+    block = json.loads(capsys.readouterr().out)
+    volumes = next(c for c in block["components"] if c["name"].startswith("root volumes"))
+    assert len(volumes["quantity"].split(".")[1]) > 2  # the exact value, as priced
+    assert run("--format", "markdown") == 0
+    markdown = capsys.readouterr().out
+    shown = re.search(r"\| root volumes[^|]*\| fixed \| ([\d.]+) GB-month", markdown)
+    assert shown and shown.group(1) == str(round(float(volumes["quantity"]), 2))
+    assert not re.search(r"\d\.\d{3,} (hour|GB|GB-month)\b", markdown)
