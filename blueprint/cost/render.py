@@ -154,18 +154,26 @@ def cost_markdown(block: dict[str, Any]) -> list[str]:
     ]
     schedule = block.get("schedule")
     if schedule and schedule["keepsBilling"]:
-        lines += ["Not stopped by the schedule (billed around the clock):", ""]
-        lines += [
-            f"- {md_cell(k['resource'])}: {md_cell(k['name'])}: "
-            f"{'$' + k['monthly'] if k['monthly'] is not None else 'not priced'}: {md_cell(k['why'])}"
-            for k in schedule["keepsBilling"]
-        ]
-        lines.append("")
+        lines += _folded(
+            f"{len(schedule['keepsBilling'])} charges not stopped by the schedule (billed around the clock)",
+            [
+                f"- {md_cell(k['resource'])}: {md_cell(k['name'])}: "
+                f"{'$' + k['monthly'] if k['monthly'] is not None else 'not priced'}: {md_cell(k['why'])}"
+                for k in schedule["keepsBilling"]
+            ],
+        )
     if block["notPriced"]:
-        lines += ["Not priced (not counted in the total):", ""]
-        lines += [
-            f"- {md_cell(n['resource'])}: {md_cell(n['name'])}: {md_cell(n['why'])}"
-            for n in block["notPriced"]
-        ]
-        lines.append("")
+        lines += _folded(
+            f"{len(block['notPriced'])} charges not priced (not counted in the total)",
+            [
+                f"- {md_cell(n['resource'])}: {md_cell(n['name'])}: {md_cell(n['why'])}"
+                for n in block["notPriced"]
+            ],
+        )
     return lines
+
+
+def _folded(summary: str, items: list[str]) -> list[str]:
+    """A folded list: the summary (with the count) shows, the items open on click, so a long list does not
+    push the rest of the comment down (the headline already says how many charges are not priced)."""
+    return [f"<details><summary>{md_cell(summary)}</summary>", "", *items, "", "</details>", ""]

@@ -91,7 +91,10 @@ def test_the_block_shows_with_schedule_always_on_the_saving_and_what_keeps_billi
     assert always["schedule"] is None
     line = headline(block)
     assert f"${s['monthlyWithoutSchedule']} always on" in line and f"saves ${s['monthlySaving']}" in line
-    assert any("Not stopped by the schedule" in text for text in cost_markdown(block))
+    markdown = "\n".join(cost_markdown(block))
+    # Folded in the PR comment: the count shows, the list opens on click.
+    assert f"<details><summary>{len(s['keepsBilling'])} charges not stopped by the schedule" in markdown
+    assert "- cluster-eks: cluster hours: $73.00" in markdown
 
 
 def test_a_disabled_schedule_prices_the_month_around_the_clock():
