@@ -311,7 +311,9 @@ class Analysis:
             violations=(
                 *violations,
                 *self._downgrade_violations(graph.stack_urn),
-                *retain_violations(graph.resources, session.policies, self._config, session.pack_name),
+                *retain_violations(
+                    graph.resources, session.policies, self._config, session.pack_name, self._exemptions
+                ),
             ),
             not_applicable=tuple(skipped),
             config=self._config,

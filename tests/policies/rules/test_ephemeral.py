@@ -4,6 +4,7 @@ compliant stacks. The stack name comes from the resources' URNs, as under the en
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -170,3 +171,29 @@ def test_retain_on_delete_in_a_slice_is_mandatory_and_follows_the_rules_level(pa
         for level in ("advisory", "disabled")
     ]
     assert on_workload == [["advisory"], []]
+
+
+def test_an_active_exemption_waives_retain_on_delete_and_an_expired_one_does_not(pack):
+    stack = thin(options={"retainOnDelete": True})
+    records = [
+        dataclasses.replace(r, urn=r.urn.replace("urn:pulumi:test::", "urn:pulumi:pr-7::"))
+        for r in stack.records.values()
+    ]
+    graph = StackGraph(PROJECT, "pr-7", records)
+    today = dt.date.today()
+
+    def on_workload(expires: dt.date, pattern: str = "workload") -> list[str]:
+        reason, owner = "kept for the post-mortem of PR 7", "platform-team"
+        exemption = {"resource": pattern, "reason": reason, "owner": owner, "expires": expires.isoformat()}
+        config = {"ephemeral-no-protection": {"exemptions": [exemption]}}
+        return [
+            v.enforcement_level
+            for v in pack.run(graph, config).violations
+            if v.policy_name == "ephemeral-no-protection" and v.urn.endswith("::workload")
+            and "retainOnDelete is set" in v.message
+        ]  # fmt: skip
+
+    assert on_workload(today + dt.timedelta(days=20)) == []  # by logical name
+    assert on_workload(today + dt.timedelta(days=20), "urn:pulumi:pr-7::*::workload") == []  # by URN
+    assert on_workload(today + dt.timedelta(days=20), "other") == ["mandatory"]  # matches nothing here
+    assert on_workload(today - dt.timedelta(days=1)) == ["mandatory"]  # expired: waives nothing
