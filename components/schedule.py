@@ -1,7 +1,13 @@
 """``StagingSchedule``: outside the hours staging runs, the EKS node group scales to zero and the databases
 stop; in the morning they start again. No Lambda: EventBridge Scheduler calls the AWS APIs itself through
 universal targets (``arn:<partition>:scheduler:::aws-sdk:<service>:<apiAction>``, the API request as the
-JSON input; EventBridge Scheduler User Guide, "Using universal targets").
+JSON input; EventBridge Scheduler User Guide, "Using universal targets"). The request's members are named
+as the AWS SDK for Java 2.x names them, in PascalCase even where the service's own API is camelCase (EKS:
+``ClusterName``, ``ScalingConfig.MinSize``), and ``DB`` as ``Db`` (``DbInstanceIdentifier``). Sources, read
+2026-12-07: the Step Functions Developer Guide, "AWS SDK service integrations", "API naming conventions"
+(the same SDK-integration convention); the AWS CDK's ``aws_scheduler_targets.Universal`` example, which
+passes ``DbClusterIdentifier`` to ``rds:stopDBCluster``. No schedule has been run against a live account
+from here: moto stores schedules without invoking them.
 
 Per target, two schedules (``flexibleTimeWindow`` OFF: they run at the minute, in ``timezone``):
 
