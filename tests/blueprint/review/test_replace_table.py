@@ -135,3 +135,41 @@ def test_an_input_the_source_did_not_know_is_undecided_not_an_update():
 def test_a_type_without_a_source_says_why_it_is_undecided():
     result = classify("kubernetes:helm.sh/v3:Release", _change("values.replicas"), {})
     assert result["decision"] == "undecided" and "no source read" in result["why"]
+
+
+# Classifications that changed when the entries read from the pulumi-aws 6.0 fork (2023-08) were re-read
+# from hashicorp/terraform-provider-aws (the commit each entry's source names); each row fails on the old
+# table. "update" = the schema lists the input without ForceNew; "replace" = ForceNew / RequiresReplace.
+RESOURCED = [
+    # internal/service/lambda/function.go: tenancy_config ForceNew; later inputs updatable
+    ("aws:lambda/function:Function", "tenancyConfig.tenantIsolationMode", "replace"),
+    ("aws:lambda/function:Function", "loggingConfig.logFormat", "update"),
+    ("aws:lambda/function:Function", "capacityProviderConfig", "update"),
+    ("aws:lambda/function:Function", "codeSha256", "update"),
+    ("aws:lambda/function:Function", "publishTo", "update"),
+    ("aws:lambda/function:Function", "sourceKmsKeyArn", "update"),
+    # internal/service/iam/openid_connect_provider.go: client_id_list is updated (Add/RemoveClientID)
+    ("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "clientIdLists[0]", "update"),
+    # internal/service/logs/group.go: log_group_class ForceNew
+    ("aws:cloudwatch/logGroup:LogGroup", "logGroupClass", "replace"),
+    # internal/service/eks/addon.go: pod_identity_association updated by UpdateAddon
+    ("aws:eks/addon:Addon", "podIdentityAssociations[0].roleArn", "update"),
+    # internal/service/secretsmanager/secret_version.go: the write-only value's version is ForceNew
+    ("aws:secretsmanager/secretVersion:SecretVersion", "secretStringWoVersion", "replace"),
+    ("aws:secretsmanager/secretVersion:SecretVersion", "secretStringWo", "update"),
+    # internal/service/lambda/permission.go: invoked_via_function_url ForceNew like every input
+    ("aws:lambda/permission:Permission", "invokedViaFunctionUrl", "replace"),
+]
+
+
+@pytest.mark.parametrize(("token", "path", "decision"), RESOURCED)
+def test_a_re_sourced_entry_classifies_as_the_current_provider_file_says(token, path, decision):
+    result = classify(token, _change(path), {})
+    assert result["decision"] == decision, result
+    assert "hashicorp/terraform-provider-aws" in str(result["source"]), result
+
+
+def test_a_lambda_durable_config_replaces_only_when_added_or_removed():
+    """function.go: CustomizeDiff ForceNewIfChange("durable_config") when the block appears or goes."""
+    result = classify("aws:lambda/function:Function", _change("durableConfig.executionTimeout"), {})
+    assert result["decision"] == "undecided" and "added or removed" in result["why"]
