@@ -159,6 +159,13 @@ RESOURCED = [
     ("aws:secretsmanager/secretVersion:SecretVersion", "secretStringWo", "update"),
     # internal/service/lambda/permission.go: invoked_via_function_url ForceNew like every input
     ("aws:lambda/permission:Permission", "invokedViaFunctionUrl", "replace"),
+    # internal/service/ec2/vpc_subnet.go: the IPAM pool inputs are ForceNew
+    ("aws:ec2/subnet:Subnet", "ipv4IpamPoolId", "replace"),
+    ("aws:ec2/subnet:Subnet", "ipv4NetmaskLength", "replace"),
+    ("aws:ec2/subnet:Subnet", "ipv6IpamPoolId", "replace"),
+    ("aws:ec2/subnet:Subnet", "ipv6NetmaskLength", "replace"),
+    # internal/service/ec2/ec2_eip.go: ipam_pool_id ForceNew
+    ("aws:ec2/eip:Eip", "ipamPoolId", "replace"),
 ]
 
 
@@ -173,3 +180,9 @@ def test_a_lambda_durable_config_replaces_only_when_added_or_removed():
     """function.go: CustomizeDiff ForceNewIfChange("durable_config") when the block appears or goes."""
     result = classify("aws:lambda/function:Function", _change("durableConfig.executionTimeout"), {})
     assert result["decision"] == "undecided" and "added or removed" in result["why"]
+
+
+def test_a_subnet_ipv6_cidr_change_replaces_only_when_created_with_ipv6_assignment():
+    """vpc_subnet.go: CustomizeDiff ForceNewIf("ipv6_cidr_block") after assign_ipv6_address_on_creation."""
+    result = classify("aws:ec2/subnet:Subnet", _change("ipv6CidrBlock"), {})
+    assert result["decision"] == "undecided" and "assignIpv6AddressOnCreation" in result["why"]
