@@ -166,6 +166,15 @@ RESOURCED = [
     ("aws:ec2/subnet:Subnet", "ipv6NetmaskLength", "replace"),
     # internal/service/ec2/ec2_eip.go: ipam_pool_id ForceNew
     ("aws:ec2/eip:Eip", "ipamPoolId", "replace"),
+    # internal/service/ec2/vpc_endpoint.go: newer targets and the private DNS preference are ForceNew
+    ("aws:ec2/vpcEndpoint:VpcEndpoint", "dnsOptions.privateDnsPreference", "replace"),
+    ("aws:ec2/vpcEndpoint:VpcEndpoint", "dnsOptions.privateDnsSpecifiedDomains[0]", "replace"),
+    ("aws:ec2/vpcEndpoint:VpcEndpoint", "resourceConfigurationArn", "replace"),
+    ("aws:ec2/vpcEndpoint:VpcEndpoint", "serviceNetworkArn", "replace"),
+    ("aws:ec2/vpcEndpoint:VpcEndpoint", "serviceRegion", "replace"),
+    ("aws:ec2/vpcEndpoint:VpcEndpoint", "subnetConfigurations[0].ipv4", "update"),
+    # internal/service/ec2/vpc_flow_log.go: regional_nat_gateway_id ForceNew like the other sources
+    ("aws:ec2/flowLog:FlowLog", "regionalNatGatewayId", "replace"),
 ]
 
 
@@ -186,3 +195,9 @@ def test_a_subnet_ipv6_cidr_change_replaces_only_when_created_with_ipv6_assignme
     """vpc_subnet.go: CustomizeDiff ForceNewIf("ipv6_cidr_block") after assign_ipv6_address_on_creation."""
     result = classify("aws:ec2/subnet:Subnet", _change("ipv6CidrBlock"), {})
     assert result["decision"] == "undecided" and "assignIpv6AddressOnCreation" in result["why"]
+
+
+def test_a_gateway_endpoint_private_dns_change_replaces_only_for_non_interface_endpoints():
+    """vpc_endpoint.go: CustomizeDiff ForceNew("private_dns_enabled") unless the type is Interface."""
+    result = classify("aws:ec2/vpcEndpoint:VpcEndpoint", _change("privateDnsEnabled"), {})
+    assert result["decision"] == "undecided" and "not of type Interface" in result["why"]
