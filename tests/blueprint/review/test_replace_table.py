@@ -175,6 +175,10 @@ RESOURCED = [
     ("aws:ec2/vpcEndpoint:VpcEndpoint", "subnetConfigurations[0].ipv4", "update"),
     # internal/service/ec2/vpc_flow_log.go: regional_nat_gateway_id ForceNew like the other sources
     ("aws:ec2/flowLog:FlowLog", "regionalNatGatewayId", "replace"),
+    # internal/service/rds/cluster_instance.go and parameter_group.go
+    ("aws:rds/clusterInstance:ClusterInstance", "customIamInstanceProfile", "replace"),
+    ("aws:rds/clusterInstance:ClusterInstance", "forceDestroy", "update"),
+    ("aws:rds/parameterGroup:ParameterGroup", "skipDestroy", "update"),
 ]
 
 
