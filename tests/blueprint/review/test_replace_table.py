@@ -179,6 +179,8 @@ RESOURCED = [
     ("aws:rds/clusterInstance:ClusterInstance", "customIamInstanceProfile", "replace"),
     ("aws:rds/clusterInstance:ClusterInstance", "forceDestroy", "update"),
     ("aws:rds/parameterGroup:ParameterGroup", "skipDestroy", "update"),
+    # internal/service/lambda/invocation.go: tenant_id is updated (the function is invoked again)
+    ("aws:lambda/invocation:Invocation", "tenantId", "update"),
 ]
 
 
@@ -205,3 +207,9 @@ def test_a_gateway_endpoint_private_dns_change_replaces_only_for_non_interface_e
     """vpc_endpoint.go: CustomizeDiff ForceNew("private_dns_enabled") unless the type is Interface."""
     result = classify("aws:ec2/vpcEndpoint:VpcEndpoint", _change("privateDnsEnabled"), {})
     assert result["decision"] == "undecided" and "not of type Interface" in result["why"]
+
+
+def test_a_lambda_invocation_input_change_replaces_under_the_default_create_only_scope():
+    """invocation.go: CustomizeDiff ForceNew("input") when lifecycle_scope is CREATE_ONLY (the default)."""
+    result = classify("aws:lambda/invocation:Invocation", _change("input"), {})
+    assert result["decision"] == "undecided" and "CREATE_ONLY" in result["why"]
