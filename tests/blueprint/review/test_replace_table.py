@@ -181,6 +181,8 @@ RESOURCED = [
     ("aws:rds/parameterGroup:ParameterGroup", "skipDestroy", "update"),
     # internal/service/lambda/invocation.go: tenant_id is updated (the function is invoked again)
     ("aws:lambda/invocation:Invocation", "tenantId", "update"),
+    # internal/service/apigatewayv2/api.go: ip_address_type is updated by UpdateApi
+    ("aws:apigatewayv2/api:Api", "ipAddressType", "update"),
 ]
 
 
