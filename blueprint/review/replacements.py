@@ -16,10 +16,11 @@ can create (``tests/blueprint/review/test_replace_table.py`` fails when a create
 - ``source``: repository, path, commit and date read; ``loses``: what a replacement loses;
 - ``undecided``: for a type without a source read, why its changes cannot be decided offline.
 
-AWS entries come from ``hashicorp/terraform-provider-aws`` (current files) or, for types not re-read,
-from ``pulumi/terraform-provider-aws`` branch ``patched-v6.0.0`` (the fork pulumi-aws 6.0 was built
-from, 2023-08); every entry names which. A resource's own ``replaceOnChanges`` option (recorded in the
-preview) also forces a replacement of the listed properties; that needs no table.
+AWS entries come from ``hashicorp/terraform-provider-aws`` (the file version read, by commit: the
+upstream commit pulumi-aws 7.51.1 pins could not be read offline) or, for the types whose readable
+versions were all older, from ``pulumi/terraform-provider-aws`` branch ``patched-v6.0.0`` (the fork
+pulumi-aws 6.0 was built from, 2023-08); every entry names which. A resource's own ``replaceOnChanges``
+option (recorded in the preview) also forces a replacement of the listed properties; that needs no table.
 """
 
 from __future__ import annotations

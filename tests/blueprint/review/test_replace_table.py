@@ -135,3 +135,83 @@ def test_an_input_the_source_did_not_know_is_undecided_not_an_update():
 def test_a_type_without_a_source_says_why_it_is_undecided():
     result = classify("kubernetes:helm.sh/v3:Release", _change("values.replicas"), {})
     assert result["decision"] == "undecided" and "no source read" in result["why"]
+
+
+# Classifications that changed when the entries read from the pulumi-aws 6.0 fork (2023-08) were re-read
+# from hashicorp/terraform-provider-aws (the commit each entry's source names); each row fails on the old
+# table. "update" = the schema lists the input without ForceNew; "replace" = ForceNew / RequiresReplace.
+RESOURCED = [
+    # internal/service/lambda/function.go: tenancy_config ForceNew; later inputs updatable
+    ("aws:lambda/function:Function", "tenancyConfig.tenantIsolationMode", "replace"),
+    ("aws:lambda/function:Function", "loggingConfig.logFormat", "update"),
+    ("aws:lambda/function:Function", "capacityProviderConfig", "update"),
+    ("aws:lambda/function:Function", "codeSha256", "update"),
+    ("aws:lambda/function:Function", "publishTo", "update"),
+    ("aws:lambda/function:Function", "sourceKmsKeyArn", "update"),
+    # internal/service/iam/openid_connect_provider.go: client_id_list is updated (Add/RemoveClientID)
+    ("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "clientIdLists[0]", "update"),
+    # internal/service/logs/group.go: log_group_class ForceNew
+    ("aws:cloudwatch/logGroup:LogGroup", "logGroupClass", "replace"),
+    # internal/service/eks/addon.go: pod_identity_association updated by UpdateAddon
+    ("aws:eks/addon:Addon", "podIdentityAssociations[0].roleArn", "update"),
+    # internal/service/secretsmanager/secret_version.go: the write-only value's version is ForceNew
+    ("aws:secretsmanager/secretVersion:SecretVersion", "secretStringWoVersion", "replace"),
+    ("aws:secretsmanager/secretVersion:SecretVersion", "secretStringWo", "update"),
+    # internal/service/lambda/permission.go: invoked_via_function_url ForceNew like every input
+    ("aws:lambda/permission:Permission", "invokedViaFunctionUrl", "replace"),
+    # internal/service/ec2/vpc_subnet.go: the IPAM pool inputs are ForceNew
+    ("aws:ec2/subnet:Subnet", "ipv4IpamPoolId", "replace"),
+    ("aws:ec2/subnet:Subnet", "ipv4NetmaskLength", "replace"),
+    ("aws:ec2/subnet:Subnet", "ipv6IpamPoolId", "replace"),
+    ("aws:ec2/subnet:Subnet", "ipv6NetmaskLength", "replace"),
+    # internal/service/ec2/ec2_eip.go: ipam_pool_id ForceNew
+    ("aws:ec2/eip:Eip", "ipamPoolId", "replace"),
+    # internal/service/ec2/vpc_endpoint.go: newer targets and the private DNS preference are ForceNew
+    ("aws:ec2/vpcEndpoint:VpcEndpoint", "dnsOptions.privateDnsPreference", "replace"),
+    ("aws:ec2/vpcEndpoint:VpcEndpoint", "dnsOptions.privateDnsSpecifiedDomains[0]", "replace"),
+    ("aws:ec2/vpcEndpoint:VpcEndpoint", "resourceConfigurationArn", "replace"),
+    ("aws:ec2/vpcEndpoint:VpcEndpoint", "serviceNetworkArn", "replace"),
+    ("aws:ec2/vpcEndpoint:VpcEndpoint", "serviceRegion", "replace"),
+    ("aws:ec2/vpcEndpoint:VpcEndpoint", "subnetConfigurations[0].ipv4", "update"),
+    # internal/service/ec2/vpc_flow_log.go: regional_nat_gateway_id ForceNew like the other sources
+    ("aws:ec2/flowLog:FlowLog", "regionalNatGatewayId", "replace"),
+    # internal/service/rds/cluster_instance.go and parameter_group.go
+    ("aws:rds/clusterInstance:ClusterInstance", "customIamInstanceProfile", "replace"),
+    ("aws:rds/clusterInstance:ClusterInstance", "forceDestroy", "update"),
+    ("aws:rds/parameterGroup:ParameterGroup", "skipDestroy", "update"),
+    # internal/service/lambda/invocation.go: tenant_id is updated (the function is invoked again)
+    ("aws:lambda/invocation:Invocation", "tenantId", "update"),
+    # internal/service/apigatewayv2/api.go: ip_address_type is updated by UpdateApi
+    ("aws:apigatewayv2/api:Api", "ipAddressType", "update"),
+]
+
+
+@pytest.mark.parametrize(("token", "path", "decision"), RESOURCED)
+def test_a_re_sourced_entry_classifies_as_the_current_provider_file_says(token, path, decision):
+    result = classify(token, _change(path), {})
+    assert result["decision"] == decision, result
+    assert "hashicorp/terraform-provider-aws" in str(result["source"]), result
+
+
+def test_a_lambda_durable_config_replaces_only_when_added_or_removed():
+    """function.go: CustomizeDiff ForceNewIfChange("durable_config") when the block appears or goes."""
+    result = classify("aws:lambda/function:Function", _change("durableConfig.executionTimeout"), {})
+    assert result["decision"] == "undecided" and "added or removed" in result["why"]
+
+
+def test_a_subnet_ipv6_cidr_change_replaces_only_when_created_with_ipv6_assignment():
+    """vpc_subnet.go: CustomizeDiff ForceNewIf("ipv6_cidr_block") after assign_ipv6_address_on_creation."""
+    result = classify("aws:ec2/subnet:Subnet", _change("ipv6CidrBlock"), {})
+    assert result["decision"] == "undecided" and "assignIpv6AddressOnCreation" in result["why"]
+
+
+def test_a_gateway_endpoint_private_dns_change_replaces_only_for_non_interface_endpoints():
+    """vpc_endpoint.go: CustomizeDiff ForceNew("private_dns_enabled") unless the type is Interface."""
+    result = classify("aws:ec2/vpcEndpoint:VpcEndpoint", _change("privateDnsEnabled"), {})
+    assert result["decision"] == "undecided" and "not of type Interface" in result["why"]
+
+
+def test_a_lambda_invocation_input_change_replaces_under_the_default_create_only_scope():
+    """invocation.go: CustomizeDiff ForceNew("input") when lifecycle_scope is CREATE_ONLY (the default)."""
+    result = classify("aws:lambda/invocation:Invocation", _change("input"), {})
+    assert result["decision"] == "undecided" and "CREATE_ONLY" in result["why"]
