@@ -151,13 +151,18 @@ def test_heavy_parts_are_fine_on_a_full_stack_and_gateway_endpoints_in_a_slice(p
     assert ephemeral_findings(pack, s, "pr-7") == set()
 
 
-def test_retain_on_delete_in_a_slice_is_mandatory_and_follows_the_rules_level(pack):
+def retaining_slice() -> StackGraph:
+    """The slice's thin parts in stack ``pr-7``, its workload registered with ``retainOnDelete``."""
     stack = thin(options={"retainOnDelete": True})
     records = [
         dataclasses.replace(r, urn=r.urn.replace("urn:pulumi:test::", "urn:pulumi:pr-7::"))
         for r in stack.records.values()
     ]
-    graph = StackGraph(PROJECT, "pr-7", records)
+    return StackGraph(PROJECT, "pr-7", records)
+
+
+def test_retain_on_delete_in_a_slice_is_mandatory_and_follows_the_rules_level(pack):
+    graph = retaining_slice()
     [finding] = [v for v in pack.run(graph).violations if v.policy_name == "ephemeral-no-protection"]
     assert finding.enforcement_level == "mandatory"
     assert "retainOnDelete is set" in finding.message and finding.urn.endswith("::workload")
@@ -174,12 +179,7 @@ def test_retain_on_delete_in_a_slice_is_mandatory_and_follows_the_rules_level(pa
 
 
 def test_an_active_exemption_waives_retain_on_delete_and_an_expired_one_does_not(pack):
-    stack = thin(options={"retainOnDelete": True})
-    records = [
-        dataclasses.replace(r, urn=r.urn.replace("urn:pulumi:test::", "urn:pulumi:pr-7::"))
-        for r in stack.records.values()
-    ]
-    graph = StackGraph(PROJECT, "pr-7", records)
+    graph = retaining_slice()
     today = dt.date.today()
 
     def on_workload(expires: dt.date, pattern: str = "workload") -> list[str]:
